@@ -1,0 +1,27 @@
+// `loupe serve`: runs until SIGTERM/SIGINT, then drains: in-flight requests finish, every
+// acknowledged batch is committed, the database is closed cleanly.
+import { startServer, type ServerConfig } from '../server/index.js';
+
+export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<number> {
+  const server = await startServer({
+    ...cfg,
+    logger: process.env.LOUPE_LOG === '1',
+    onAdminKey: (key, file) => {
+      process.stdout.write(`\nCreated project "default" and an admin key (shown once; also saved to ${file}):\n\n  ${key}\n\n`);
+    },
+  });
+  process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`${signal}: draining writes…\n`);
+      server.close().then(resolve, (e: unknown) => {
+        process.stderr.write(`error while stopping: ${(e as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  process.stdout.write('stopped\n');
+  return 0;
+}

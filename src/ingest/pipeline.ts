@@ -1,0 +1,64 @@
+// The one pipeline every transport feeds: limits on what an item may carry, then the writer.
+// The caller's promise settles only after the write is durable.
+import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
+import type { Writer } from '../store/writer.js';
+import { LoupeError } from '../errors.js';
+
+export interface PipelineLimits {
+  /** Longest string kept in input/output/attribute values; longer ones are cut with a marker. */
+  maxStringLength: number;
+  /** Most items one request may carry. */
+  maxItemsPerRequest: number;
+}
+
+export const DEFAULT_LIMITS: PipelineLimits = { maxStringLength: 1_000_000, maxItemsPerRequest: 100_000 };
+
+export interface IngestOutcome {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+function truncate(v: unknown, max: number): unknown {
+  if (typeof v === 'string') return v.length > max ? `${v.slice(0, max)}…[truncated ${v.length - max} chars]` : v;
+  if (Array.isArray(v)) return v.map((x) => truncate(x, max));
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = truncate(x, max);
+    return out;
+  }
+  return v;
+}
+
+function hasLong(v: unknown, max: number): boolean {
+  if (typeof v === 'string') return v.length > max;
+  if (Array.isArray(v)) return v.some((x) => hasLong(x, max));
+  if (v && typeof v === 'object') {
+    for (const k in v) if (hasLong((v as Record<string, unknown>)[k], max)) return true;
+  }
+  return false;
+}
+
+function limitSpan(s: SpanUpsert, max: number): SpanUpsert {
+  // Copy only what is over the limit; almost every span passes through untouched.
+  if (hasLong(s.input, max)) s.input = truncate(s.input, max);
+  if (hasLong(s.output, max)) s.output = truncate(s.output, max);
+  if (hasLong(s.attributes, max)) s.attributes = truncate(s.attributes, max) as Record<string, unknown>;
+  return s;
+}
+
+export class Pipeline {
+  constructor(private readonly writer: Writer, private readonly limits: PipelineLimits = DEFAULT_LIMITS) {}
+
+  /** Applies limits and writes; resolves once durable. Throws LoupeError for retryable refusals. */
+  async ingest(projectId: number, result: AdapterResult, receivedAt: number): Promise<IngestOutcome> {
+    const batch: Batch = result.batch;
+    const rejected = [...result.rejected];
+    const total = batch.traces.length + batch.spans.length + batch.scores.length;
+    if (total > this.limits.maxItemsPerRequest) {
+      throw new LoupeError('payload_too_large', `a request may carry at most ${this.limits.maxItemsPerRequest} items; this one has ${total}`);
+    }
+    batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
+    await this.writer.submit({ projectId, batch, receivedAt });
+    return { accepted: total, rejected };
+  }
+}

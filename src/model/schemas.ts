@@ -1,0 +1,177 @@
+// The normalised model (DESIGN.md "Data model"): one zod schema per entity, in two shapes.
+// The *Input schemas are what the native API accepts (times as ISO text or epoch ms); the read
+// schemas are what every query answers (times as ISO text). TypeScript types are inferred here.
+import { z } from 'zod';
+import { ScoreSource, SpanKind, SpanStatus, TraceStatus } from './enums.js';
+
+const Id = z.string().min(1).max(800).regex(/^[^\r\n]*$/, 'ids must not contain line breaks');
+const Json = z.unknown();
+const Metadata = z.record(z.string(), z.unknown());
+const TimeInput = z.union([z.string().min(1), z.number().nonnegative()]);
+const Iso = z.string().describe('ISO 8601 time');
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  totalTokens: z.number().int().nonnegative().optional(),
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const SpanEvent = z.object({
+  name: z.string(),
+  time: Iso.nullable(),
+  attributes: Metadata,
+});
+export type SpanEvent = z.infer<typeof SpanEvent>;
+
+export const SpanLink = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  attributes: Metadata,
+});
+export type SpanLink = z.infer<typeof SpanLink>;
+
+// ---- native ingest shapes ------------------------------------------------------------------
+
+export const TraceInput = z.object({
+  id: Id,
+  externalId: z.string().max(800).optional(),
+  name: z.string().max(2000).optional(),
+  status: TraceStatus.optional(),
+  startTime: TimeInput.optional(),
+  endTime: TimeInput.optional(),
+  input: Json.optional(),
+  output: Json.optional(),
+  userId: z.string().max(800).optional(),
+  sessionId: z.string().max(800).optional(),
+  environment: z.string().max(200).optional(),
+  release: z.string().max(200).optional(),
+  tags: z.array(z.string().max(200)).max(100).optional(),
+  metadata: Metadata.optional(),
+  testId: z.string().max(800).optional(),
+});
+export type TraceInput = z.infer<typeof TraceInput>;
+
+export const SpanInput = z.object({
+  id: Id,
+  traceId: Id,
+  parentId: Id.nullable().optional(),
+  kind: SpanKind.optional(),
+  name: z.string().max(2000).optional(),
+  status: SpanStatus.optional(),
+  error: z.string().optional(),
+  startTime: TimeInput.optional(),
+  endTime: TimeInput.optional(),
+  input: Json.optional(),
+  output: Json.optional(),
+  model: z.string().max(200).optional(),
+  provider: z.string().max(200).optional(),
+  params: Metadata.optional(),
+  usage: Usage.optional(),
+  costUsd: z.number().nonnegative().optional(),
+  metadata: Metadata.optional(),
+  attributes: Metadata.optional(),
+  events: z.array(z.object({ name: z.string(), time: TimeInput.optional(), attributes: Metadata.optional() })).optional(),
+  links: z.array(z.object({ traceId: z.string(), spanId: z.string(), attributes: Metadata.optional() })).optional(),
+  // Context that belongs to the trace but is often carried on spans (OpenInference, Langfuse).
+  userId: z.string().max(800).optional(),
+  sessionId: z.string().max(800).optional(),
+});
+export type SpanInput = z.infer<typeof SpanInput>;
+
+export const ScoreValue = z.union([z.number(), z.string(), z.boolean()]);
+export type ScoreValue = z.infer<typeof ScoreValue>;
+
+export const ScoreInput = z.object({
+  id: Id.optional(),
+  traceId: Id,
+  spanId: Id.optional(),
+  name: z.string().min(1).max(200),
+  value: ScoreValue,
+  comment: z.string().max(10_000).optional(),
+  source: ScoreSource.optional(),
+  createdAt: TimeInput.optional(),
+});
+export type ScoreInput = z.infer<typeof ScoreInput>;
+
+export const IngestBody = z.object({
+  traces: z.array(z.unknown()).optional(),
+  spans: z.array(z.unknown()).optional(),
+  scores: z.array(z.unknown()).optional(),
+});
+
+// ---- read shapes ---------------------------------------------------------------------------
+
+export const Trace = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  externalId: z.string().nullable(),
+  numericId: z.number().int(),
+  name: z.string().nullable(),
+  status: TraceStatus,
+  startTime: Iso,
+  endTime: Iso.nullable(),
+  durationMs: z.number().nullable(),
+  input: Json,
+  output: Json,
+  userId: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  environment: z.string().nullable(),
+  release: z.string().nullable(),
+  tags: z.array(z.string()),
+  metadata: Metadata,
+  testId: z.string().nullable(),
+  spanCount: z.number().int(),
+  errorCount: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  totalTokens: z.number().int(),
+  costUsd: z.number().nullable(),
+});
+export type Trace = z.infer<typeof Trace>;
+
+export const Span = z.object({
+  id: z.string(),
+  traceId: z.string(),
+  parentId: z.string().nullable(),
+  projectId: z.string(),
+  kind: SpanKind,
+  name: z.string().nullable(),
+  status: SpanStatus,
+  error: z.string().nullable(),
+  startTime: Iso.nullable(),
+  endTime: Iso.nullable(),
+  durationMs: z.number().nullable(),
+  input: Json,
+  output: Json,
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  params: Metadata,
+  usage: Usage,
+  costUsd: z.number().nullable(),
+  metadata: Metadata,
+  attributes: Metadata,
+  events: z.array(SpanEvent),
+  links: z.array(SpanLink),
+});
+export type Span = z.infer<typeof Span>;
+
+export const Score = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  traceId: z.string(),
+  spanId: z.string().nullable(),
+  name: z.string(),
+  value: ScoreValue,
+  comment: z.string().nullable(),
+  source: ScoreSource,
+  createdAt: Iso,
+});
+export type Score = z.infer<typeof Score>;
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});

@@ -1,0 +1,180 @@
+// The one filter shape every list, metrics and export endpoint takes, validated once at the edge
+// and compiled per backend (src/query/sql.ts). The query-string form is parsed here.
+import { z } from 'zod';
+import { SpanKind, TraceStatus, SpanStatus } from '../model/enums.js';
+import { microsFromIso, type Micros } from '../model/time.js';
+import { LoupeError } from '../errors.js';
+
+export interface TraceFilter {
+  from?: Micros;
+  to?: Micros;
+  status?: TraceStatus[];
+  name?: string;
+  externalId?: string;
+  userId?: string;
+  sessionId?: string;
+  environment?: string;
+  tags?: string[];
+  model?: string;
+  kind?: SpanKind;
+  minDurationMs?: number;
+  maxDurationMs?: number;
+  q?: string;
+  /** metadata.KEY=VALUE pairs, all of which must hold (values compared as text). */
+  metadata?: Record<string, string>;
+}
+
+/** Span lists take the trace filters (about the span's trace where the field is a trace's) plus span status. */
+export interface SpanFilter extends Omit<TraceFilter, 'status' | 'q'> {
+  status?: SpanStatus[];
+  traceId?: string;
+}
+
+export type Order = 'asc' | 'desc';
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+  order: Order;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+const csv = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+const Time = z.string().transform((s, ctx) => {
+  const us = microsFromIso(s);
+  if (us === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 time: ${s}` });
+    return z.NEVER;
+  }
+  return us;
+});
+
+const NonNeg = z.coerce.number().nonnegative();
+
+const QueryFilter = z.object({
+  from: Time.optional(),
+  to: Time.optional(),
+  name: z.string().min(1).optional(),
+  externalId: z.string().min(1).optional(),
+  userId: z.string().min(1).optional(),
+  sessionId: z.string().min(1).optional(),
+  environment: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  kind: SpanKind.optional(),
+  minDurationMs: NonNeg.optional(),
+  maxDurationMs: NonNeg.optional(),
+  q: z.string().min(1).max(500).optional(),
+  traceId: z.string().min(1).optional(),
+});
+
+const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().min(1).optional(),
+  order: z.enum(['asc', 'desc']).default('desc'),
+});
+
+/** Query strings arrive as string | string[]; repeated keys (`tag`) keep every value. */
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+/** Every list parameter, documented once: the parser accepts these and /openapi.json lists them. */
+export const LIST_PARAMS: ReadonlyArray<{ name: string; description: string; type?: 'string' | 'integer' | 'number' }> = [
+  { name: 'from', description: 'Start time at or after this ISO 8601 time' },
+  { name: 'to', description: 'Start time before this ISO 8601 time' },
+  { name: 'status', description: 'Status, or several comma-separated (traces: pending|success|error; spans: unset|ok|error)' },
+  { name: 'name', description: 'Name contains this text (case-insensitive)' },
+  { name: 'externalId', description: "The caller's own id for the trace" },
+  { name: 'userId', description: 'Trace user id' },
+  { name: 'sessionId', description: 'Trace session (conversation) id' },
+  { name: 'environment', description: 'Trace environment (production, staging, …)' },
+  { name: 'tag', description: 'Trace has this tag; repeat for several (all must match)' },
+  { name: 'model', description: 'Model name (traces: any span used it)' },
+  { name: 'kind', description: 'Span kind (traces: any span has it)' },
+  { name: 'minDurationMs', description: 'Duration at least this many ms', type: 'number' },
+  { name: 'maxDurationMs', description: 'Duration at most this many ms', type: 'number' },
+  { name: 'q', description: 'Full text over trace name, input and output (traces only)' },
+  { name: 'traceId', description: 'Spans of this trace (spans only)' },
+  { name: 'metadata.KEY', description: 'Metadata key KEY equals the value (as text)' },
+  { name: 'limit', description: 'Page size, 1-1000 (default 50)', type: 'integer' },
+  { name: 'cursor', description: 'nextCursor of the previous page' },
+  { name: 'order', description: 'desc (newest first, default) or asc' },
+];
+
+const KNOWN = new Set(LIST_PARAMS.map((p) => p.name));
+
+function single(raw: RawQuery): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v[v.length - 1] : v;
+  }
+  return out;
+}
+
+function all(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function fail(issues: z.core.$ZodIssue[]): never {
+  const first = issues[0];
+  throw new LoupeError('invalid_query', `${first.path.join('.') || 'query'}: ${first.message}`, issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+}
+
+function parseCommon(raw: RawQuery, extraKnown: Set<string>): { base: z.infer<typeof QueryFilter>; page: PageRequest; tags: string[]; metadata: Record<string, string>; status: string[] } {
+  const metadata: Record<string, string> = {};
+  for (const key of Object.keys(raw)) {
+    if (key.startsWith('metadata.')) {
+      const field = key.slice('metadata.'.length);
+      if (!/^[\w.\-]+$/.test(field)) throw new LoupeError('invalid_query', `metadata key "${field}" may only hold letters, digits, _ . -`);
+      metadata[field] = single({ [key]: raw[key] })[key];
+    } else if (!KNOWN.has(key) && !extraKnown.has(key)) {
+      throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
+    }
+  }
+  const flat = single(raw);
+  const base = QueryFilter.safeParse(flat);
+  if (!base.success) fail(base.error.issues);
+  const page = PageQuery.safeParse(flat);
+  if (!page.success) fail(page.error.issues);
+  return { base: base.data, page: page.data, tags: all(raw.tag), metadata, status: all(raw.status).flatMap(csv) };
+}
+
+function withoutUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: PageRequest } {
+  const { base, page, tags, metadata, status } = parseCommon(raw, new Set());
+  if (base.traceId) throw new LoupeError('invalid_query', 'traceId is a span filter; use GET /api/v1/traces/:id');
+  const st = z.array(TraceStatus).safeParse(status);
+  if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
+  const { traceId: _t, ...rest } = base;
+  const filter: TraceFilter = withoutUndefined({
+    ...rest,
+    status: st.data.length ? st.data : undefined,
+    tags: tags.length ? tags : undefined,
+    metadata: Object.keys(metadata).length ? metadata : undefined,
+  });
+  return { filter, page };
+}
+
+export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageRequest } {
+  const { base, page, tags, metadata, status } = parseCommon(raw, new Set());
+  if (base.q) throw new LoupeError('unsupported_filter', 'q (full text) is served on traces; filter spans by traceId, kind, model, name or status');
+  const st = z.array(SpanStatus).safeParse(status);
+  if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
+  const { q: _q, ...rest } = base;
+  const filter: SpanFilter = withoutUndefined({
+    ...rest,
+    status: st.data.length ? st.data : undefined,
+    tags: tags.length ? tags : undefined,
+    metadata: Object.keys(metadata).length ? metadata : undefined,
+  });
+  return { filter, page };
+}

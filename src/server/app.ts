@@ -1,0 +1,65 @@
+// The HTTP app: every route declared in routes/, registered with auth in front, bodies read as
+// raw bytes (each route decodes its own format), and one error handler for the catalogue.
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import { ERROR_CODES, LoupeError, isLoupeError, type ErrorCode } from '../errors.js';
+import type { AppDeps } from './deps.js';
+import type { RouteSpec } from './route.js';
+import { healthRoutes } from './routes/health.js';
+import { ROUTE_MODULES } from './routes/index.js';
+
+function codeForStatus(status: number): ErrorCode {
+  const found = (Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]).find(([, v]) => v.status === status);
+  return found ? found[0] : status >= 500 ? 'internal' : 'invalid_body';
+}
+
+export interface AppOptions {
+  logger?: boolean;
+}
+
+export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ? { level: 'info' } : false,
+    bodyLimit: deps.bodyLimit,
+    routerOptions: { ignoreTrailingSlash: true },
+    forceCloseConnections: 'idle',
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const routes: RouteSpec[] = [];
+  const all = () => routes;
+  routes.push(...ROUTE_MODULES.flatMap((m) => m(deps)), ...healthRoutes(deps, all));
+
+  for (const spec of routes) {
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (req, reply) => {
+        const principal = spec.scope ? await deps.auth.require(req.headers, spec.scope) : undefined;
+        if (req.body === undefined && (spec.method === 'POST' || spec.method === 'PUT')) req.body = Buffer.alloc(0);
+        return spec.handler({ req, reply, principal });
+      },
+    });
+  }
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new LoupeError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    void reply.code(404).send(e.toJSON());
+  });
+
+  app.setErrorHandler((err: FastifyError | LoupeError | Error, req, reply) => {
+    let e: LoupeError;
+    if (isLoupeError(err)) e = err;
+    else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      e = new LoupeError(codeForStatus(err.statusCode), err.message);
+    } else {
+      req.log.error({ err }, 'unhandled error');
+      e = new LoupeError('internal', 'internal error');
+    }
+    if (e.retryAfter) void reply.header('retry-after', String(e.retryAfter));
+    void reply.code(e.status).type('application/json').send(e.toJSON());
+  });
+
+  return app;
+}

@@ -1,0 +1,38 @@
+// Request bodies: raw bytes, decompressed per Content-Encoding with the size limit applied
+// after decompression (a small gzip bomb must not become a large allocation).
+import { gunzip, inflate, brotliDecompress } from 'node:zlib';
+import { promisify } from 'node:util';
+import { LoupeError } from '../errors.js';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+const brotliAsync = promisify(brotliDecompress);
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
+
+export async function decodeBody(raw: Buffer, encoding: string | undefined, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
+  const enc = (encoding ?? 'identity').trim().toLowerCase();
+  if (enc === 'identity' || enc === '') {
+    if (raw.length > limit) throw new LoupeError('payload_too_large', `body exceeds ${limit} bytes`);
+    return raw;
+  }
+  const opts = { maxOutputLength: limit };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return await gunzipAsync(raw, opts);
+    if (enc === 'deflate') return await inflateAsync(raw, opts);
+    if (enc === 'br') return await brotliAsync(raw, opts);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new LoupeError('payload_too_large', `body exceeds ${limit} bytes after decompression`);
+    throw new LoupeError('invalid_body', `body is not valid ${enc}: ${(e as Error).message}`);
+  }
+  throw new LoupeError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip, deflate, br or none`);
+}
+
+/** Parses a JSON body, answering 400 with the parser's message when it is not JSON. */
+export function parseJson(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new LoupeError('invalid_body', `body is not valid JSON: ${(e as Error).message}`);
+  }
+}

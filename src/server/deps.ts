@@ -1,0 +1,14 @@
+// What route modules are given: the store for reads, the pipeline for writes, auth, and config.
+import type { Pipeline } from '../ingest/pipeline.js';
+import type { Store } from '../store/store.js';
+import type { Writer } from '../store/writer.js';
+import type { Authenticator } from './auth.js';
+
+export interface AppDeps {
+  store: Store;
+  writer: Writer;
+  pipeline: Pipeline;
+  auth: Authenticator;
+  version: string;
+  bodyLimit: number;
+}

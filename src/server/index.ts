@@ -1,0 +1,87 @@
+// Starting and stopping a Loupe server: store, writer, pipeline, auth, HTTP app.
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Pipeline } from '../ingest/pipeline.js';
+import { openStore, type StoreConfig } from '../store/open.js';
+import type { Store } from '../store/store.js';
+import { Writer, type WriterOptions } from '../store/writer.js';
+import { buildApp } from './app.js';
+import { Authenticator } from './auth.js';
+import { DEFAULT_BODY_LIMIT } from './body.js';
+import { createKey } from './keys.js';
+import type { AppDeps } from './deps.js';
+
+export const VERSION = '0.1.0';
+
+export interface ServerConfig extends StoreConfig {
+  host: string;
+  port: number;
+  grpcPort?: number;
+  logger?: boolean;
+  writer?: WriterOptions;
+  /** Called with the admin key when the first start creates it. */
+  onAdminKey?: (key: string, file: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  deps: AppDeps;
+  store: Store;
+  /** Stops accepting, finishes in-flight requests, drains the writer, closes the store. */
+  close(): Promise<void>;
+}
+
+export const ADMIN_KEY_FILE = 'admin-key.txt';
+
+/** On the very first start: project `default` and an admin key, written for the local user. */
+async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
+  if (await store.findProject('default')) return;
+  const project = await store.ensureProject('default');
+  const { key } = await createKey(store, project.id, ['admin', 'ingest', 'read'], 'bootstrap admin');
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const file = join(cfg.dataDir, ADMIN_KEY_FILE);
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  cfg.onAdminKey?.(key, file);
+}
+
+export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
+  const store = await openStore(cfg);
+  await bootstrap(store, cfg);
+  const writer = new Writer(store, cfg.writer);
+  const deps: AppDeps = {
+    store,
+    writer,
+    pipeline: new Pipeline(writer),
+    auth: new Authenticator(store),
+    version: VERSION,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+  };
+  const app = buildApp(deps, { logger: cfg.logger });
+  await app.listen({ host: cfg.host, port: cfg.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
+    port,
+    app,
+    deps,
+    store,
+    close() {
+      closing ??= (async () => {
+        await app.close();
+        await writer.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export function adminKeyPath(dataDir: string): string | undefined {
+  const f = join(dataDir, ADMIN_KEY_FILE);
+  return existsSync(f) ? f : undefined;
+}

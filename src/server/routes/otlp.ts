@@ -1,0 +1,82 @@
+// OTLP/HTTP: POST /v1/traces. The Collector's five steps: pick the decoder by Content-Type, read
+// the body, decode (400 when impossible), hand to the pipeline, reply in the request's encoding
+// only after the write is durable.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { LoupeError, isLoupeError } from '../../errors.js';
+import { microsFromMillis } from '../../model/time.js';
+import { OtlpDecodeError, exportResponseJson, exportResponseProto, otlpAdapter, otlpEncoding, statusProto, summarise, GRPC, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
+import { decodeBody } from '../body.js';
+import type { AppDeps } from '../deps.js';
+import { route, type RouteSpec } from '../route.js';
+
+const PartialSuccess = z.object({
+  partialSuccess: z.object({ rejectedSpans: z.string(), errorMessage: z.string() }).optional(),
+});
+
+function grpcCode(status: number): number {
+  if (status === 401) return GRPC.UNAUTHENTICATED;
+  if (status === 403) return GRPC.PERMISSION_DENIED;
+  if (status === 429) return GRPC.RESOURCE_EXHAUSTED;
+  if (status === 503) return GRPC.UNAVAILABLE;
+  if (status >= 500) return GRPC.INTERNAL;
+  return GRPC.INVALID_ARGUMENT;
+}
+
+/** Sends an error as google.rpc.Status in the request's encoding (JSON also carries Loupe's error object). */
+export function sendOtlpError(reply: FastifyReply, encoding: OtlpEncoding, e: LoupeError): FastifyReply {
+  if (e.retryAfter) reply.header('retry-after', String(e.retryAfter));
+  reply.code(e.status);
+  if (encoding === 'protobuf') return reply.type('application/x-protobuf').send(statusProto(grpcCode(e.status), e.message));
+  return reply.type('application/json').send({ code: grpcCode(e.status), message: e.message, ...e.toJSON() });
+}
+
+/** The whole OTLP/HTTP exchange, shared with the compatibility routes that speak OTLP. */
+export async function handleOtlp(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, projectId: number, opts?: OtlpMapOptions): Promise<FastifyReply> {
+  const encoding = otlpEncoding(req.headers['content-type']);
+  if (!encoding) {
+    throw new LoupeError('unsupported_media_type', `Content-Type "${req.headers['content-type'] ?? ''}" is not OTLP; use application/x-protobuf or application/json`);
+  }
+  const receivedAt = microsFromMillis(Date.now());
+  try {
+    const body = await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit);
+    let result;
+    try {
+      result = otlpAdapter(body, encoding, opts);
+    } catch (e) {
+      if (e instanceof OtlpDecodeError) throw new LoupeError('invalid_body', e.message);
+      throw e;
+    }
+    await deps.pipeline.ingest(projectId, result, receivedAt);
+    const partial = summarise(result.rejected);
+    reply.code(200);
+    if (encoding === 'protobuf') return reply.type('application/x-protobuf').send(exportResponseProto(partial));
+    return reply.type('application/json').send(exportResponseJson(partial));
+  } catch (e) {
+    if (isLoupeError(e)) return sendOtlpError(reply, encoding, e);
+    throw e;
+  }
+}
+
+export function otlpRoutes(deps: AppDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/traces',
+      summary: 'OTLP/HTTP trace export (protobuf or JSON, optionally gzip)',
+      tag: 'ingest',
+      scope: 'ingest',
+      params: [{ name: 'Content-Encoding', in: 'header', description: 'gzip, deflate or absent' }],
+      body: { 'application/x-protobuf': null, 'application/json': z.object({ resourceSpans: z.array(z.unknown()) }) },
+      responses: {
+        200: { description: 'Stored; partialSuccess lists rejected spans', schema: PartialSuccess },
+        400: { description: 'Undecodable body (google.rpc.Status)' },
+        401: { description: 'No or unknown key' },
+        413: { description: 'Body too large' },
+        415: { description: 'Unknown Content-Type' },
+        503: { description: 'Write queue full; retry after Retry-After' },
+      },
+      handler: ({ req, reply, principal }) => handleOtlp(deps, req, reply, principal!.projectId),
+    }),
+  ];
+}

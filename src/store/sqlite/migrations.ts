@@ -1,0 +1,142 @@
+// SQLite schema, as numbered migrations applied in order at start (never edit one that shipped;
+// add the next). Times are integer microseconds since the epoch. Spans are keyed by the trace's
+// integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
+// end instead of at random points: random-key unique indexes are what halve insert speed.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+CREATE TABLE projects (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  settings TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id),
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  name TEXT,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+
+CREATE TABLE traces (
+  num INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  external_id TEXT,
+  name TEXT,
+  status TEXT NOT NULL DEFAULT 'pending',
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  duration_ms REAL GENERATED ALWAYS AS ((end_time - start_time) / 1000.0) VIRTUAL,
+  input TEXT,
+  output TEXT,
+  user_id TEXT,
+  session_id TEXT,
+  environment TEXT,
+  release TEXT,
+  tags TEXT,
+  metadata TEXT,
+  test_id TEXT,
+  -- what the caller said about the trace itself, kept apart from what its spans imply
+  given_status TEXT,
+  given_start INTEGER,
+  given_end INTEGER,
+  created_at INTEGER NOT NULL,
+  -- rollups over the trace's spans, recomputed after every write that touches the trace
+  span_count INTEGER NOT NULL DEFAULT 0,
+  error_count INTEGER NOT NULL DEFAULT 0,
+  open_count INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0,
+  total_tokens INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL,
+  span_start INTEGER,
+  span_end INTEGER
+);
+CREATE UNIQUE INDEX traces_by_id ON traces(project_id, id);
+CREATE INDEX traces_by_start ON traces(project_id, start_time);
+CREATE INDEX traces_by_status ON traces(project_id, status, start_time);
+CREATE INDEX traces_by_user ON traces(project_id, user_id, start_time) WHERE user_id IS NOT NULL;
+CREATE INDEX traces_by_session ON traces(project_id, session_id, start_time) WHERE session_id IS NOT NULL;
+CREATE INDEX traces_by_environment ON traces(project_id, environment, start_time) WHERE environment IS NOT NULL;
+CREATE INDEX traces_by_external ON traces(project_id, external_id) WHERE external_id IS NOT NULL;
+CREATE INDEX traces_by_duration ON traces(project_id, duration_ms);
+
+CREATE TABLE trace_tags (
+  trace_num INTEGER NOT NULL,
+  project_id INTEGER NOT NULL,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (trace_num, tag)
+) WITHOUT ROWID;
+CREATE INDEX trace_tags_by_tag ON trace_tags(project_id, tag, trace_num);
+
+CREATE TABLE spans (
+  trace_num INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  project_id INTEGER NOT NULL,
+  parent_id TEXT,
+  kind TEXT,
+  name TEXT,
+  status TEXT,
+  error TEXT,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  duration_ms REAL GENERATED ALWAYS AS ((end_time - start_time) / 1000.0) VIRTUAL,
+  input TEXT,
+  output TEXT,
+  model TEXT,
+  provider TEXT,
+  params TEXT,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  total_tokens INTEGER,
+  cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER,
+  reasoning_tokens INTEGER,
+  cost_usd REAL,
+  metadata TEXT,
+  attributes TEXT,
+  events TEXT,
+  links TEXT
+);
+CREATE UNIQUE INDEX spans_by_trace ON spans(trace_num, id);
+CREATE INDEX spans_by_start ON spans(project_id, start_time);
+CREATE INDEX spans_by_kind ON spans(project_id, kind, start_time);
+CREATE INDEX spans_by_model ON spans(project_id, model, start_time) WHERE model IS NOT NULL;
+
+CREATE TABLE scores (
+  project_id INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  trace_num INTEGER NOT NULL,
+  span_id TEXT,
+  name TEXT NOT NULL,
+  value_type TEXT NOT NULL,
+  num_value REAL,
+  str_value TEXT,
+  comment TEXT,
+  source TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, id)
+);
+CREATE INDEX scores_by_trace ON scores(trace_num);
+CREATE INDEX scores_by_name ON scores(project_id, name, created_at);
+
+-- full text over a trace's name, input and output (the q filter); rowid = traces.num
+CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', contentless_delete=1);
+`,
+  },
+];

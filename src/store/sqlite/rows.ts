@@ -1,0 +1,170 @@
+// Rows as SQLite returns them, and their conversion into the model's read shapes.
+import type { Score, Span, Trace, SpanEvent, SpanLink, Usage } from '../../model/schemas.js';
+import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model/enums.js';
+import type { StoredEvent, StoredLink } from '../../model/batch.js';
+import { isoFromMicros } from '../../model/time.js';
+import { fromJson } from './json.js';
+
+export interface TraceRow {
+  num: number;
+  project_id: number;
+  id: string;
+  external_id: string | null;
+  name: string | null;
+  status: TraceStatus;
+  start_time: number;
+  end_time: number | null;
+  duration_ms: number | null;
+  input: string | null;
+  output: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  environment: string | null;
+  release: string | null;
+  tags: string | null;
+  metadata: string | null;
+  test_id: string | null;
+  span_count: number;
+  error_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_usd: number | null;
+}
+
+export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, t.status, t.start_time, t.end_time,
+  t.duration_ms, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, t.tags, t.metadata, t.test_id,
+  t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd`;
+
+export function traceFromRow(r: TraceRow): Trace {
+  return {
+    id: r.id,
+    projectId: String(r.project_id),
+    externalId: r.external_id,
+    numericId: r.num,
+    name: r.name,
+    status: r.status,
+    startTime: isoFromMicros(r.start_time),
+    endTime: isoFromMicros(r.end_time),
+    durationMs: r.duration_ms,
+    input: fromJson(r.input, null),
+    output: fromJson(r.output, null),
+    userId: r.user_id,
+    sessionId: r.session_id,
+    environment: r.environment,
+    release: r.release,
+    tags: fromJson<string[]>(r.tags, []).sort(),
+    metadata: fromJson(r.metadata, {}),
+    testId: r.test_id,
+    spanCount: r.span_count,
+    errorCount: r.error_count,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    totalTokens: r.total_tokens,
+    costUsd: r.cost_usd,
+  };
+}
+
+export interface SpanRow {
+  rowid: number;
+  trace_id: string;
+  id: string;
+  project_id: number;
+  parent_id: string | null;
+  kind: SpanKind | null;
+  name: string | null;
+  status: SpanStatus | null;
+  error: string | null;
+  start_time: number;
+  end_time: number | null;
+  duration_ms: number | null;
+  input: string | null;
+  output: string | null;
+  model: string | null;
+  provider: string | null;
+  params: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
+  cost_usd: number | null;
+  metadata: string | null;
+  attributes: string | null;
+  events: string | null;
+  links: string | null;
+}
+
+export const SPAN_COLUMNS = `s.rowid, t.id AS trace_id, s.id, s.project_id, s.parent_id, s.kind, s.name, s.status, s.error,
+  s.start_time, s.end_time, s.duration_ms, s.input, s.output, s.model, s.provider, s.params, s.input_tokens,
+  s.output_tokens, s.total_tokens, s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens, s.cost_usd,
+  s.metadata, s.attributes, s.events, s.links`;
+
+export function spanFromRow(r: SpanRow): Span {
+  const usage: Usage = {};
+  if (r.input_tokens !== null) usage.inputTokens = r.input_tokens;
+  if (r.output_tokens !== null) usage.outputTokens = r.output_tokens;
+  if (r.total_tokens !== null) usage.totalTokens = r.total_tokens;
+  else if (r.input_tokens !== null || r.output_tokens !== null) usage.totalTokens = (r.input_tokens ?? 0) + (r.output_tokens ?? 0);
+  if (r.cache_read_tokens !== null) usage.cacheReadTokens = r.cache_read_tokens;
+  if (r.cache_write_tokens !== null) usage.cacheWriteTokens = r.cache_write_tokens;
+  if (r.reasoning_tokens !== null) usage.reasoningTokens = r.reasoning_tokens;
+  return {
+    id: r.id,
+    traceId: r.trace_id,
+    parentId: r.parent_id,
+    projectId: String(r.project_id),
+    kind: r.kind ?? 'span',
+    name: r.name,
+    status: r.status ?? 'unset',
+    error: r.error,
+    startTime: isoFromMicros(r.start_time),
+    endTime: isoFromMicros(r.end_time),
+    durationMs: r.duration_ms,
+    input: fromJson(r.input, null),
+    output: fromJson(r.output, null),
+    model: r.model,
+    provider: r.provider,
+    params: fromJson(r.params, {}),
+    usage,
+    costUsd: r.cost_usd,
+    metadata: fromJson(r.metadata, {}),
+    attributes: fromJson(r.attributes, {}),
+    events: fromJson<StoredEvent[]>(r.events, []).map(eventOut),
+    links: fromJson<StoredLink[]>(r.links, []).map((l): SpanLink => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
+  };
+}
+
+function eventOut(e: StoredEvent): SpanEvent {
+  return { name: e.name, time: isoFromMicros(e.time ?? null), attributes: e.attributes ?? {} };
+}
+
+export interface ScoreRow {
+  project_id: number;
+  id: string;
+  trace_id: string;
+  span_id: string | null;
+  name: string;
+  value_type: 'number' | 'string' | 'boolean';
+  num_value: number | null;
+  str_value: string | null;
+  comment: string | null;
+  source: ScoreSource;
+  created_at: number;
+}
+
+export function scoreFromRow(r: ScoreRow): Score {
+  const value = r.value_type === 'number' ? (r.num_value as number) : r.value_type === 'boolean' ? r.num_value === 1 : (r.str_value as string);
+  return {
+    id: r.id,
+    projectId: String(r.project_id),
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    name: r.name,
+    value,
+    comment: r.comment,
+    source: r.source,
+    createdAt: isoFromMicros(r.created_at),
+  };
+}
