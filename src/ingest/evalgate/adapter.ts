@@ -88,7 +88,14 @@ export function traceUpsert(t: TraceLike, spanStarts: number[]): TraceUpsert {
     if (start !== undefined) up.endTime = start + Math.round(t.durationMs * 1000);
     else up.durationMs = t.durationMs;
   }
-  if (t.metadata) up.metadata = t.metadata;
+  if (t.metadata) {
+    up.metadata = t.metadata;
+    // Evalgate suggests metadata for "user ID, session ID": they become the trace's own fields.
+    const userId = str(t.metadata, 'userId', 'user_id');
+    const sessionId = str(t.metadata, 'sessionId', 'session_id');
+    if (userId) up.userId = userId;
+    if (sessionId) up.sessionId = sessionId;
+  }
   return up;
 }
 
