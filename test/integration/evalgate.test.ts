@@ -157,6 +157,9 @@ describe('the Evalgate trace API', () => {
     expect(dup.status).toBe(409);
     expect(dup.json.error.code).toBe('conflict');
 
+    const racing = await Promise.all(Array.from({ length: 5 }, () => call(key, 'POST', '/api/traces', { name: 'race', traceId: 'raced' })));
+    expect(racing.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+
     const late = await call(key, 'POST', `/api/traces/${id}/spans`, { name: 'later', spanId: 'later', type: 'tool', startTime: '2026-03-01T12:30:01Z' });
     expect(late.status).toBe(201);
     const early = await call(key, 'POST', `/api/traces/${id}/spans`, fixture('add-span.json'));

@@ -32,12 +32,32 @@ const ListQuery = z.object({
   name: z.string().min(1).max(2000).optional(),
 });
 
+/**
+ * Runs fn alone for its key within this process: two concurrent creates of one traceId are
+ * then checked one after the other, so the second gets its 409. (Servers sharing a PostgreSQL
+ * database would need the check inside the write transaction.)
+ */
+function exclusive<T>(running: Map<string, Promise<unknown>>, key: string, fn: () => Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
+    for (let busy = running.get(key); busy; busy = running.get(key)) await busy.catch(() => undefined);
+    const p = fn();
+    running.set(key, p);
+    try {
+      return await p;
+    } finally {
+      running.delete(key);
+    }
+  };
+  return run();
+}
+
 function numericId(raw: string): number {
   if (!/^\d{1,15}$/.test(raw)) throw new LoupeError('invalid_query', `trace id must be the numeric id (the "id" field of a trace), got "${raw}"`);
   return Number(raw);
 }
 
 export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
+  const creating = new Map<string, Promise<unknown>>();
   const body = async (req: { body: unknown; headers: Record<string, string | string[] | undefined> }) =>
     parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'] as string | undefined, deps.bodyLimit));
 
@@ -93,11 +113,12 @@ export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
         const receivedAt = microsFromMillis(Date.now());
         const { result, traceId } = createTraceAdapter(await body(req));
         const projectId = principal!.projectId;
-        // Check, then write: two concurrent creates of one traceId may both succeed (and merge).
-        const existing = await deps.store.getTrace(projectId, traceId);
-        if (existing) throw new LoupeError('conflict', `a trace with traceId "${traceId}" exists (id ${existing.trace.numericId})`, { id: existing.trace.numericId });
-        await deps.pipeline.ingest(projectId, result, receivedAt, { sampling: 'never' });
-        const stored = await deps.store.getTrace(projectId, traceId);
+        const stored = await exclusive(creating, `${projectId}:${traceId}`, async () => {
+          const existing = await deps.store.getTrace(projectId, traceId);
+          if (existing) throw new LoupeError('conflict', `a trace with traceId "${traceId}" exists (id ${existing.trace.numericId})`, { id: existing.trace.numericId });
+          await deps.pipeline.ingest(projectId, result, receivedAt, { sampling: 'never' });
+          return deps.store.getTrace(projectId, traceId);
+        });
         return reply.code(201).send(evalgateTrace(stored!.trace));
       },
     }),
