@@ -1,8 +1,20 @@
-// The one pipeline every transport feeds: limits on what an item may carry, then the writer.
-// The caller's promise settles only after the write is durable.
+// The one pipeline every transport feeds: limits on what an item may carry, the project's
+// sampling rules, then the writer. The caller's promise settles only after the write is durable.
 import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
 import type { Writer } from '../store/writer.js';
 import { LoupeError } from '../errors.js';
+import { sampleBatch, samplingRulesFrom, type SamplingOutcome, type SamplingRules } from './sampling.js';
+
+/** Reads a project's settings (null when unknown); the Store's getProjectSettings, cached there. */
+export type SettingsSource = (projectId: number) => Promise<Record<string, unknown> | null>;
+
+export interface IngestOptions {
+  /**
+   * always: apply the project's sampling rules (the collector); project (default): apply them
+   * when the project switched them on for every surface; never: store all (explicit creations).
+   */
+  sampling?: 'always' | 'project' | 'never';
+}
 
 export interface PipelineLimits {
   /** Longest string kept in input/output/attribute values; longer ones are cut with a marker. */
@@ -16,6 +28,8 @@ export const DEFAULT_LIMITS: PipelineLimits = { maxStringLength: 1_000_000, maxI
 export interface IngestOutcome {
   accepted: number;
   rejected: Rejection[];
+  /** Set when sampling ran: how many traces came, were kept, were left out. */
+  sampling?: SamplingOutcome;
 }
 
 function truncate(v: unknown, max: number): unknown {
@@ -47,18 +61,40 @@ function limitSpan(s: SpanUpsert, max: number): SpanUpsert {
 }
 
 export class Pipeline {
-  constructor(private readonly writer: Writer, private readonly limits: PipelineLimits = DEFAULT_LIMITS) {}
+  /** Parsed rules per settings object: the store hands out a new object on every update. */
+  private readonly rulesCache = new WeakMap<Record<string, unknown>, SamplingRules>();
 
-  /** Applies limits and writes; resolves once durable. Throws LoupeError for retryable refusals. */
-  async ingest(projectId: number, result: AdapterResult, receivedAt: number): Promise<IngestOutcome> {
-    const batch: Batch = result.batch;
+  constructor(
+    private readonly writer: Writer,
+    private readonly limits: PipelineLimits = DEFAULT_LIMITS,
+    private readonly settings?: SettingsSource,
+  ) {}
+
+  /** The project's sampling rules, defaults filled in. */
+  async samplingRules(projectId: number): Promise<SamplingRules> {
+    const settings = this.settings ? await this.settings(projectId) : null;
+    if (!settings) return samplingRulesFrom(null);
+    let rules = this.rulesCache.get(settings);
+    if (!rules) this.rulesCache.set(settings, (rules = samplingRulesFrom(settings)));
+    return rules;
+  }
+
+  /** Applies limits and sampling, then writes; resolves once durable. Throws LoupeError for refusals. */
+  async ingest(projectId: number, result: AdapterResult, receivedAt: number, opts: IngestOptions = {}): Promise<IngestOutcome> {
+    let batch: Batch = result.batch;
     const rejected = [...result.rejected];
     const total = batch.traces.length + batch.spans.length + batch.scores.length;
     if (total > this.limits.maxItemsPerRequest) {
       throw new LoupeError('payload_too_large', `a request may carry at most ${this.limits.maxItemsPerRequest} items; this one has ${total}`);
     }
+    let sampling: SamplingOutcome | undefined;
+    const mode = opts.sampling ?? 'project';
+    if (mode !== 'never') {
+      const rules = await this.samplingRules(projectId);
+      if (mode === 'always' || rules.appliesTo === 'all') ({ batch, outcome: sampling } = sampleBatch(batch, rules));
+    }
     batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
     await this.writer.submit({ projectId, batch, receivedAt });
-    return { accepted: total, rejected };
+    return { accepted: total, rejected, ...(sampling ? { sampling } : {}) };
   }
 }

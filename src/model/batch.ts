@@ -12,6 +12,8 @@ export interface TraceUpsert {
   status?: TraceStatus;
   startTime?: Micros;
   endTime?: Micros;
+  /** A duration told without an end (Evalgate): the trace ends this long after its start. endTime wins. */
+  durationMs?: number;
   input?: unknown;
   output?: unknown;
   userId?: string;

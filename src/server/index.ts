@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Pipeline } from '../ingest/pipeline.js';
+import { DEFAULT_LIMITS, Pipeline } from '../ingest/pipeline.js';
 import { openStore, type StoreConfig } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { Writer, type WriterOptions } from '../store/writer.js';
@@ -54,7 +54,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const deps: AppDeps = {
     store,
     writer,
-    pipeline: new Pipeline(writer),
+    pipeline: new Pipeline(writer, DEFAULT_LIMITS, (id) => store.getProjectSettings(id)),
     auth: new Authenticator(store),
     version: VERSION,
     bodyLimit: DEFAULT_BODY_LIMIT,

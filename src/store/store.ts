@@ -55,6 +55,13 @@ export interface Store {
 
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>>;
   getTrace(projectId: number, traceId: string): Promise<TraceDetail | null>;
+  /** The same by the trace's stable integer id (`numericId`, the Evalgate API's id). */
+  getTraceByNumericId(projectId: number, numericId: number): Promise<TraceDetail | null>;
+  /**
+   * Offset paging for APIs that speak limit/offset (Evalgate): newest start first, ties by
+   * numericId. Keyset `listTraces` is the one to prefer; offsets shift as traces arrive.
+   */
+  listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
 
   /** Returns the project with this name, creating it first if it does not exist. */
@@ -62,6 +69,13 @@ export interface Store {
   /** Looks a project up by its numeric id (as text) or its name. */
   findProject(idOrName: string): Promise<Project | null>;
   countProjects(): Promise<number>;
+  /**
+   * The project's settings object (null when there is no such project). Served from memory:
+   * every ingest request may read it. An update through this Store is seen by the next read.
+   */
+  getProjectSettings(projectId: number): Promise<Record<string, unknown> | null>;
+  /** Merges `patch` into the settings (JSON merge patch: a null value removes a key); returns the result, or null when there is no such project. */
+  updateProjectSettings(projectId: number, patch: Record<string, unknown>): Promise<Record<string, unknown> | null>;
   /** Stores a key by its SHA-256 hash; the key itself is never stored. */
   createApiKey(key: { id: string; projectId: number; hash: string; prefix: string; scopes: Scope[]; name: string | null }): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;

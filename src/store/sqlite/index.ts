@@ -33,6 +33,8 @@ export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private writePath?: SqliteWritePath;
+  /** projectId → settings; this process is the only writer of SQLite, so updates invalidate here. */
+  private readonly settings = new Map<number, Record<string, unknown>>();
 
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -84,10 +86,24 @@ export class SqliteStore implements Store {
 
   async getTrace(projectId: number, traceId: string): Promise<TraceDetail | null> {
     const row = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
-    if (!row) return null;
+    return row ? this.detail(row) : null;
+  }
+
+  async getTraceByNumericId(projectId: number, numericId: number): Promise<TraceDetail | null> {
+    const row = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.num = ?`).get(projectId, numericId) as TraceRow | undefined;
+    return row ? this.detail(row) : null;
+  }
+
+  private detail(row: TraceRow): TraceDetail {
     const spans = this.db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ? ORDER BY s.start_time, s.rowid`).all(row.num) as SpanRow[];
     const scores = this.db.prepare(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
     return { trace: traceFromRow(row), spans: spans.map(spanFromRow), scores: scores.map(scoreFromRow) };
+  }
+
+  async listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]> {
+    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
+    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_time DESC, t.num DESC LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...params, limit, offset) as TraceRow[]).map(traceFromRow);
   }
 
   async listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {
@@ -116,6 +132,26 @@ export class SqliteStore implements Store {
 
   async countProjects(): Promise<number> {
     return this.db.prepare('SELECT count(*) FROM projects').pluck().get() as number;
+  }
+
+  async getProjectSettings(projectId: number): Promise<Record<string, unknown> | null> {
+    const cached = this.settings.get(projectId);
+    if (cached) return cached;
+    const text = this.db.prepare('SELECT settings FROM projects WHERE id = ?').pluck().get(projectId) as string | undefined;
+    if (text === undefined) return null;
+    const settings = JSON.parse(text) as Record<string, unknown>;
+    this.settings.set(projectId, settings);
+    return settings;
+  }
+
+  async updateProjectSettings(projectId: number, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    const text = this.db.prepare('UPDATE projects SET settings = json_patch(settings, ?) WHERE id = ? RETURNING settings').pluck()
+      .get(JSON.stringify(patch), projectId) as string | undefined;
+    if (text === undefined) return null;
+    const settings = JSON.parse(text) as Record<string, unknown>;
+    // A new object (never mutated in place), so readers may cache what they derive from it by identity.
+    this.settings.set(projectId, settings);
+    return settings;
   }
 
   async createApiKey(k: { id: string; projectId: number; hash: string; prefix: string; scopes: Scope[]; name: string | null }): Promise<void> {
