@@ -2,9 +2,10 @@
 import type { AppDeps } from '../deps.js';
 import type { RouteSpec } from '../route.js';
 import { avidoRoutes } from './avido.js';
+import { honeyhiveRoutes } from './honeyhive.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
 
 export type RouteModule = (deps: AppDeps) => RouteSpec[];
 
-export const ROUTE_MODULES: RouteModule[] = [otlpRoutes, nativeRoutes, avidoRoutes];
+export const ROUTE_MODULES: RouteModule[] = [otlpRoutes, nativeRoutes, avidoRoutes, honeyhiveRoutes];
