@@ -1,11 +1,21 @@
 // Every route module, in one list: a new surface (a compatibility API, analytics) is added here.
 import type { AppDeps } from '../deps.js';
 import type { RouteSpec } from '../route.js';
+import { avidoRoutes } from './avido.js';
+import { evalgateRoutes } from './evalgate.js';
+import { honeyhiveRoutes } from './honeyhive.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
-import { evalgateRoutes } from './evalgate.js';
 import { projectRoutes } from './project.js';
 
 export type RouteModule = (deps: AppDeps) => RouteSpec[];
 
-export const ROUTE_MODULES: RouteModule[] = [otlpRoutes, nativeRoutes, evalgateRoutes, projectRoutes];
+// One module per line, so that branches adding surfaces merge without conflicts.
+export const ROUTE_MODULES: RouteModule[] = [
+  otlpRoutes,
+  nativeRoutes,
+  projectRoutes,
+  avidoRoutes,
+  evalgateRoutes,
+  honeyhiveRoutes,
+];
