@@ -23,6 +23,8 @@ export interface SqliteOptions {
 export const sqliteDialect: Dialect = {
   contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
   jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
+  // json_extract yields an INTEGER/REAL for JSON numbers and TEXT otherwise; only numbers pass
+  jsonNumber: (col) => `(SELECT CASE WHEN typeof(v) IN ('integer', 'real') THEN v END FROM (SELECT json_extract(${col}, ?) AS v))`,
   jsonKey: (key) => `$."${key}"`,
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
