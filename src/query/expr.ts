@@ -128,6 +128,7 @@ export function parseExpr(src: string): FilterExpr {
   const literal = (): { value: Literal; pos: number } => {
     const t = next();
     if (t.kind === 'string' || t.kind === 'number' || (t.kind === 'word' && 'value' in t)) return { value: t.value as Literal, pos: t.pos };
+    if (t.kind === 'ident') throw exprError(`expected a value; put text in quotes ("${t.text}")`, t.pos, t.text, 'value');
     throw exprError('expected a value (a "string", a number, true, false or null)', t.pos, t.text, 'value');
   };
 

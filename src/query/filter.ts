@@ -1,7 +1,7 @@
 // The one filter shape every list, metrics and export endpoint takes, validated once at the edge
 // and compiled per backend (src/query/sql.ts). The query-string form is parsed here.
 import { z } from 'zod';
-import { SpanKind, TraceStatus, SpanStatus } from '../model/enums.js';
+import { SpanKind, TraceStatus, SpanStatus, ScoreSource } from '../model/enums.js';
 import { microsFromIso, type Micros } from '../model/time.js';
 import { LoupeError } from '../errors.js';
 import type { FilterExpr } from './expr.js';
@@ -224,4 +224,81 @@ export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageR
     expr,
   });
   return { filter, page };
+}
+
+// ---- sessions, users and scores: the same parameters, each list taking the ones that apply ----
+
+/** Sessions active in [from, to) (lastTime >= from, firstTime < to), with this user, matching expr (session fields). */
+export type SessionFilter = Pick<TraceFilter, 'from' | 'to' | 'userId' | 'expr'>;
+/** Users seen in [from, to), in this session, matching expr (user fields). */
+export type UserFilter = Pick<TraceFilter, 'from' | 'to' | 'sessionId' | 'expr'>;
+/** Scores given in [from, to); `name` is the exact score name here; expr uses score fields. */
+export interface ScoreFilter extends Pick<TraceFilter, 'from' | 'to' | 'userId' | 'sessionId' | 'name' | 'expr'> {
+  traceId?: string;
+  spanId?: string;
+  source?: ScoreSource[];
+  valueType?: Array<'number' | 'string' | 'boolean'>;
+}
+
+const PAGING = ['limit', 'cursor', 'order', 'filter'];
+
+/** Refuses (400 unsupported_filter) the list parameters that do not apply to this list. */
+function refuseOthers(raw: RawQuery, allowed: string[], what: string): void {
+  for (const key of Object.keys(raw)) {
+    if (allowed.includes(key) || PAGING.includes(key)) continue;
+    throw new LoupeError('unsupported_filter', `"${key}" does not apply to ${what}; filters here: ${[...allowed, 'filter'].join(', ')}`);
+  }
+}
+
+export function parseSessionQuery(raw: RawQuery): { filter: SessionFilter; page: PageRequest } {
+  refuseOthers(raw, ['from', 'to', 'userId'], 'sessions');
+  const { base, page, expr } = parseCommon(raw, new Set(), 'session');
+  return { filter: withoutUndefined({ from: base.from, to: base.to, userId: base.userId, expr }), page };
+}
+
+export function parseUserQuery(raw: RawQuery): { filter: UserFilter; page: PageRequest } {
+  refuseOthers(raw, ['from', 'to', 'sessionId'], 'users');
+  const { base, page, expr } = parseCommon(raw, new Set(), 'user');
+  return { filter: withoutUndefined({ from: base.from, to: base.to, sessionId: base.sessionId, expr }), page };
+}
+
+export const SCORE_PARAMS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'traceId', description: 'Scores of this trace' },
+  { name: 'spanId', description: 'Scores of this span' },
+  { name: 'name', description: 'Score name (exact)' },
+  { name: 'source', description: 'user, api or eval; several comma-separated' },
+  { name: 'valueType', description: 'number, string (categorical) or boolean; several comma-separated' },
+  { name: 'userId', description: 'User of the scored trace' },
+  { name: 'sessionId', description: 'Session of the scored trace' },
+  { name: 'from', description: 'Given at or after this ISO 8601 time' },
+  { name: 'to', description: 'Given before this ISO 8601 time' },
+];
+
+export function parseScoreQuery(raw: RawQuery): { filter: ScoreFilter; page: PageRequest } {
+  refuseOthers(raw, SCORE_PARAMS.map((p) => p.name), 'scores');
+  const extra = new Set(['spanId', 'source', 'valueType']);
+  const { base, page, expr } = parseCommon(raw, extra, 'score');
+  const flat = single(raw);
+  const source = z.array(ScoreSource).safeParse(all(raw.source).flatMap(csv));
+  if (!source.success) fail(source.error.issues.map((i) => ({ ...i, path: ['source'] })));
+  const valueType = z.array(z.enum(['number', 'string', 'boolean'])).safeParse(all(raw.valueType).flatMap(csv));
+  if (!valueType.success) fail(valueType.error.issues.map((i) => ({ ...i, path: ['valueType'] })));
+  const filter: ScoreFilter = withoutUndefined({
+    from: base.from, to: base.to, userId: base.userId, sessionId: base.sessionId, name: base.name, traceId: base.traceId,
+    spanId: flat.spanId || undefined,
+    source: source.data.length ? source.data : undefined,
+    valueType: valueType.data.length ? valueType.data : undefined,
+    expr,
+  });
+  return { filter, page };
+}
+
+/** Page parameters alone (for a detail view that pages its children), with its own default order. */
+export function parsePage(raw: RawQuery, order: Order): PageRequest {
+  for (const key of Object.keys(raw)) {
+    if (!['limit', 'cursor', 'order'].includes(key)) throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
+  }
+  const page = PageQuery.safeParse({ order, ...single(raw) });
+  if (!page.success) fail(page.error.issues);
+  return page.data;
 }

@@ -1,7 +1,7 @@
 // Filters compiled to parameterised SQL. What differs between SQLite and PostgreSQL lives in a
 // Dialect (a few small helpers); the clauses themselves are written once. User input only ever
 // travels as bound parameters.
-import type { SpanFilter, TraceFilter, Order, ScoreCondition } from './filter.js';
+import type { SpanFilter, TraceFilter, Order, ScoreCondition, SessionFilter, UserFilter, ScoreFilter } from './filter.js';
 import { decodeCursor } from './cursor.js';
 import type { CmpOp, FilterExpr, Literal } from './expr.js';
 import { FIELDS, KEYED, SCORE_VALUE_FIELD, type FilterTarget } from './fields.js';
@@ -185,4 +185,54 @@ export function compileExpr(d: Dialect, target: FilterTarget, e: FilterExpr): Sq
   const def = FIELDS[target][e.field];
   const cond = compare(d, { sql: def.column, params: [] }, e.cmp, e.value);
   return def.via ? { sql: def.via.replace('{}', cond.sql), params: cond.params } : cond;
+}
+
+// ---- sessions (alias se), users (u) and scores (sc joined to their trace t) -----------------
+
+function collector(first: string, projectId: number) {
+  const where = [first];
+  const params: unknown[] = [projectId];
+  const add = (clause: string, ...p: unknown[]) => {
+    where.push(clause);
+    params.push(...p);
+  };
+  const addPart = (part: SqlPart) => add(part.sql, ...part.params);
+  return { where, params, add, addPart };
+}
+
+/** Sessions with at least one trace, active in [from, to). */
+export function compileSessionFilter(d: Dialect, projectId: number, f: SessionFilter): Compiled {
+  const c = collector('se.project_id = ?', projectId);
+  c.add('se.trace_count > 0');
+  if (f.from !== undefined) c.add('se.last_time >= ?', f.from);
+  if (f.to !== undefined) c.add('se.first_time < ?', f.to);
+  if (f.userId !== undefined) c.add('EXISTS (SELECT 1 FROM session_users su WHERE su.project_id = se.project_id AND su.session_id = se.id AND su.user_id = ?)', f.userId);
+  if (f.expr) c.addPart(compileExpr(d, 'session', f.expr));
+  return { where: c.where, params: c.params };
+}
+
+/** Users with at least one trace, seen in [from, to). */
+export function compileUserFilter(d: Dialect, projectId: number, f: UserFilter): Compiled {
+  const c = collector('u.project_id = ?', projectId);
+  c.add('u.trace_count > 0');
+  if (f.from !== undefined) c.add('u.last_seen >= ?', f.from);
+  if (f.to !== undefined) c.add('u.first_seen < ?', f.to);
+  if (f.sessionId !== undefined) c.add('EXISTS (SELECT 1 FROM session_users su WHERE su.project_id = u.project_id AND su.user_id = u.id AND su.session_id = ?)', f.sessionId);
+  if (f.expr) c.addPart(compileExpr(d, 'user', f.expr));
+  return { where: c.where, params: c.params };
+}
+
+export function compileScoreFilter(d: Dialect, projectId: number, f: ScoreFilter): Compiled {
+  const c = collector('sc.project_id = ?', projectId);
+  if (f.from !== undefined) c.add('sc.created_at >= ?', f.from);
+  if (f.to !== undefined) c.add('sc.created_at < ?', f.to);
+  if (f.traceId !== undefined) c.add('t.id = ?', f.traceId);
+  if (f.spanId !== undefined) c.add('sc.span_id = ?', f.spanId);
+  if (f.name !== undefined) c.add('sc.name = ?', f.name);
+  if (f.source?.length) c.add(`sc.source IN (${f.source.map(() => '?').join(', ')})`, ...f.source);
+  if (f.valueType?.length) c.add(`sc.value_type IN (${f.valueType.map(() => '?').join(', ')})`, ...f.valueType);
+  if (f.userId !== undefined) c.add('t.user_id = ?', f.userId);
+  if (f.sessionId !== undefined) c.add('t.session_id = ?', f.sessionId);
+  if (f.expr) c.addPart(compileExpr(d, 'score', f.expr));
+  return { where: c.where, params: c.params };
 }
