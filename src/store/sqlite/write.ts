@@ -1,6 +1,7 @@
 // The SQLite write path: one group of batches in one transaction. Trace rows are found or made
 // first (a span may come before its trace), then upserts merge part by part, then the rollups
-// of every touched trace are recomputed from its spans, so they hold in any arrival order.
+// of every touched trace are recomputed from its spans, so they hold in any arrival order; last,
+// the session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
