@@ -4,3 +4,4 @@ export * from './schemas.js';
 export * from './batch.js';
 export * from './time.js';
 export * from './messages.js';
+export * from './rollups.js';

@@ -1,9 +1,11 @@
 // The one filter shape every list, metrics and export endpoint takes, validated once at the edge
 // and compiled per backend (src/query/sql.ts). The query-string form is parsed here.
 import { z } from 'zod';
-import { SpanKind, TraceStatus, SpanStatus } from '../model/enums.js';
+import { SpanKind, TraceStatus, SpanStatus, ScoreSource } from '../model/enums.js';
 import { microsFromIso, type Micros } from '../model/time.js';
 import { LoupeError } from '../errors.js';
+import type { FilterExpr } from './expr.js';
+import { parseFilterExpression, type FilterTarget } from './fields.js';
 
 export interface TraceFilter {
   from?: Micros;
@@ -22,6 +24,17 @@ export interface TraceFilter {
   q?: string;
   /** metadata.KEY=VALUE pairs, all of which must hold (values compared as text). */
   metadata?: Record<string, string>;
+  /** score.NAME conditions from the query string; each must hold for some score on the trace (spans: on the span). */
+  scores?: ScoreCondition[];
+  /** The `filter=` expression, already validated against the target's fields (src/query/fields.ts). */
+  expr?: FilterExpr;
+}
+
+/** `score.NAME=VALUE` (VALUE as text: categorical, or a number/boolean it spells) or `score.NAME>=N` (numeric). */
+export interface ScoreCondition {
+  name: string;
+  op: '=' | '!=' | '>' | '>=' | '<' | '<=';
+  value: string;
 }
 
 /** Span lists take the trace filters (about the span's trace where the field is a trace's) plus span status. */
@@ -99,6 +112,8 @@ export const LIST_PARAMS: ReadonlyArray<{ name: string; description: string; typ
   { name: 'q', description: 'Full text over trace name, input and output (traces only)' },
   { name: 'traceId', description: 'Spans of this trace (spans only)' },
   { name: 'metadata.KEY', description: 'Metadata key KEY equals the value (as text)' },
+  { name: 'score.NAME', description: 'Some score NAME equals the value (score.NAME=VALUE); for numbers also score.NAME>=N, >N, <=N, <N, and != (docs/filters.md)' },
+  { name: 'filter', description: 'A filter expression: kind = "llm" and durationMs > 1000 and score.thumbs = "down" (docs/filters.md)' },
   { name: 'limit', description: 'Page size, 1-1000 (default 50)', type: 'integer' },
   { name: 'cursor', description: 'nextCursor of the previous page' },
   { name: 'order', description: 'desc (newest first, default) or asc' },
@@ -125,10 +140,36 @@ function fail(issues: z.core.$ZodIssue[]): never {
   throw new LoupeError('invalid_query', `${first.path.join('.') || 'query'}: ${first.message}`, issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
 }
 
-function parseCommon(raw: RawQuery, extraKnown: Set<string>): { base: z.infer<typeof QueryFilter>; page: PageRequest; tags: string[]; metadata: Record<string, string>; status: string[] } {
+const SCORE_KEY = /^score\.([\w.\-:]+?)(>=|<=|!=|>|<|!)?$/;
+const SCORE_INLINE = /^score\.([\w.\-:]+?)(>=|<=|>|<)(-?\d+(?:\.\d+)?)$/;
+
+/**
+ * `score.NAME=V` arrives as key `score.NAME`; `score.NAME>=N` as key `score.NAME>` with value N;
+ * `score.NAME>N` (no "=") as key `score.NAME>N` with an empty value. All land here.
+ */
+export function parseScoreParam(key: string, value: string): ScoreCondition | undefined {
+  const inline = value === '' ? SCORE_INLINE.exec(key) : null;
+  if (inline) return { name: inline[1], op: inline[2] as ScoreCondition['op'], value: inline[3] };
+  const m = SCORE_KEY.exec(key);
+  if (!m) return undefined;
+  const op = (m[2] === undefined ? '=' : m[2] === '!' ? '!=' : m[2] === '>' ? '>=' : m[2] === '<' ? '<=' : m[2]) as ScoreCondition['op'];
+  if (op !== '=' && op !== '!=' && !Number.isFinite(Number(value))) {
+    throw new LoupeError('invalid_query', `score.${m[1]}: ${op} compares numeric scores; "${value}" is not a number`);
+  }
+  return { name: m[1], op, value };
+}
+
+function parseCommon(raw: RawQuery, extraKnown: Set<string>, target: FilterTarget = 'trace'): { base: z.infer<typeof QueryFilter>; page: PageRequest; tags: string[]; metadata: Record<string, string>; status: string[]; scores: ScoreCondition[]; expr?: FilterExpr } {
   const metadata: Record<string, string> = {};
+  const scores: ScoreCondition[] = [];
   for (const key of Object.keys(raw)) {
-    if (key.startsWith('metadata.')) {
+    if (key.startsWith('score.')) {
+      for (const v of all(raw[key])) {
+        const c = parseScoreParam(key, v);
+        if (!c) throw new LoupeError('invalid_query', `"${key}" is not a score filter; use score.NAME=VALUE or score.NAME>=N`);
+        scores.push(c);
+      }
+    } else if (key.startsWith('metadata.')) {
       const field = key.slice('metadata.'.length);
       if (!/^[\w.\-]+$/.test(field)) throw new LoupeError('invalid_query', `metadata key "${field}" may only hold letters, digits, _ . -`);
       metadata[field] = single({ [key]: raw[key] })[key];
@@ -141,7 +182,9 @@ function parseCommon(raw: RawQuery, extraKnown: Set<string>): { base: z.infer<ty
   if (!base.success) fail(base.error.issues);
   const page = PageQuery.safeParse(flat);
   if (!page.success) fail(page.error.issues);
-  return { base: base.data, page: page.data, tags: all(raw.tag), metadata, status: all(raw.status).flatMap(csv) };
+  const filterText = flat.filter;
+  const expr = filterText !== undefined ? parseFilterExpression(filterText, target) : undefined;
+  return { base: base.data, page: page.data, tags: all(raw.tag), metadata, status: all(raw.status).flatMap(csv), scores, expr };
 }
 
 function withoutUndefined<T extends object>(o: T): T {
@@ -150,7 +193,7 @@ function withoutUndefined<T extends object>(o: T): T {
 }
 
 export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: PageRequest } {
-  const { base, page, tags, metadata, status } = parseCommon(raw, new Set());
+  const { base, page, tags, metadata, status, scores, expr } = parseCommon(raw, new Set(), 'trace');
   if (base.traceId) throw new LoupeError('invalid_query', 'traceId is a span filter; use GET /api/v1/traces/:id');
   const st = z.array(TraceStatus).safeParse(status);
   if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
@@ -160,12 +203,14 @@ export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: Pag
     status: st.data.length ? st.data : undefined,
     tags: tags.length ? tags : undefined,
     metadata: Object.keys(metadata).length ? metadata : undefined,
+    scores: scores.length ? scores : undefined,
+    expr,
   });
   return { filter, page };
 }
 
 export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageRequest } {
-  const { base, page, tags, metadata, status } = parseCommon(raw, new Set());
+  const { base, page, tags, metadata, status, scores, expr } = parseCommon(raw, new Set(), 'span');
   if (base.q) throw new LoupeError('unsupported_filter', 'q (full text) is served on traces; filter spans by traceId, kind, model, name or status');
   const st = z.array(SpanStatus).safeParse(status);
   if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
@@ -175,6 +220,85 @@ export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageR
     status: st.data.length ? st.data : undefined,
     tags: tags.length ? tags : undefined,
     metadata: Object.keys(metadata).length ? metadata : undefined,
+    scores: scores.length ? scores : undefined,
+    expr,
   });
   return { filter, page };
+}
+
+// ---- sessions, users and scores: the same parameters, each list taking the ones that apply ----
+
+/** Sessions active in [from, to) (lastTime >= from, firstTime < to), with this user, matching expr (session fields). */
+export type SessionFilter = Pick<TraceFilter, 'from' | 'to' | 'userId' | 'expr'>;
+/** Users seen in [from, to), in this session, matching expr (user fields). */
+export type UserFilter = Pick<TraceFilter, 'from' | 'to' | 'sessionId' | 'expr'>;
+/** Scores given in [from, to); `name` is the exact score name here; expr uses score fields. */
+export interface ScoreFilter extends Pick<TraceFilter, 'from' | 'to' | 'userId' | 'sessionId' | 'name' | 'expr'> {
+  traceId?: string;
+  spanId?: string;
+  source?: ScoreSource[];
+  valueType?: Array<'number' | 'string' | 'boolean'>;
+}
+
+const PAGING = ['limit', 'cursor', 'order', 'filter'];
+
+/** Refuses (400 unsupported_filter) the list parameters that do not apply to this list. */
+function refuseOthers(raw: RawQuery, allowed: string[], what: string): void {
+  for (const key of Object.keys(raw)) {
+    if (allowed.includes(key) || PAGING.includes(key)) continue;
+    throw new LoupeError('unsupported_filter', `"${key}" does not apply to ${what}; filters here: ${[...allowed, 'filter'].join(', ')}`);
+  }
+}
+
+export function parseSessionQuery(raw: RawQuery): { filter: SessionFilter; page: PageRequest } {
+  refuseOthers(raw, ['from', 'to', 'userId'], 'sessions');
+  const { base, page, expr } = parseCommon(raw, new Set(), 'session');
+  return { filter: withoutUndefined({ from: base.from, to: base.to, userId: base.userId, expr }), page };
+}
+
+export function parseUserQuery(raw: RawQuery): { filter: UserFilter; page: PageRequest } {
+  refuseOthers(raw, ['from', 'to', 'sessionId'], 'users');
+  const { base, page, expr } = parseCommon(raw, new Set(), 'user');
+  return { filter: withoutUndefined({ from: base.from, to: base.to, sessionId: base.sessionId, expr }), page };
+}
+
+export const SCORE_PARAMS: ReadonlyArray<{ name: string; description: string }> = [
+  { name: 'traceId', description: 'Scores of this trace' },
+  { name: 'spanId', description: 'Scores of this span' },
+  { name: 'name', description: 'Score name (exact)' },
+  { name: 'source', description: 'user, api or eval; several comma-separated' },
+  { name: 'valueType', description: 'number, string (categorical) or boolean; several comma-separated' },
+  { name: 'userId', description: 'User of the scored trace' },
+  { name: 'sessionId', description: 'Session of the scored trace' },
+  { name: 'from', description: 'Given at or after this ISO 8601 time' },
+  { name: 'to', description: 'Given before this ISO 8601 time' },
+];
+
+export function parseScoreQuery(raw: RawQuery): { filter: ScoreFilter; page: PageRequest } {
+  refuseOthers(raw, SCORE_PARAMS.map((p) => p.name), 'scores');
+  const extra = new Set(['spanId', 'source', 'valueType']);
+  const { base, page, expr } = parseCommon(raw, extra, 'score');
+  const flat = single(raw);
+  const source = z.array(ScoreSource).safeParse(all(raw.source).flatMap(csv));
+  if (!source.success) fail(source.error.issues.map((i) => ({ ...i, path: ['source'] })));
+  const valueType = z.array(z.enum(['number', 'string', 'boolean'])).safeParse(all(raw.valueType).flatMap(csv));
+  if (!valueType.success) fail(valueType.error.issues.map((i) => ({ ...i, path: ['valueType'] })));
+  const filter: ScoreFilter = withoutUndefined({
+    from: base.from, to: base.to, userId: base.userId, sessionId: base.sessionId, name: base.name, traceId: base.traceId,
+    spanId: flat.spanId || undefined,
+    source: source.data.length ? source.data : undefined,
+    valueType: valueType.data.length ? valueType.data : undefined,
+    expr,
+  });
+  return { filter, page };
+}
+
+/** Page parameters alone (for a detail view that pages its children), with its own default order. */
+export function parsePage(raw: RawQuery, order: Order): PageRequest {
+  for (const key of Object.keys(raw)) {
+    if (!['limit', 'cursor', 'order'].includes(key)) throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
+  }
+  const page = PageQuery.safeParse({ order, ...single(raw) });
+  if (!page.success) fail(page.error.issues);
+  return page.data;
 }

@@ -1,14 +1,18 @@
 // Filters compiled to parameterised SQL. What differs between SQLite and PostgreSQL lives in a
 // Dialect (a few small helpers); the clauses themselves are written once. User input only ever
 // travels as bound parameters.
-import type { SpanFilter, TraceFilter, Order } from './filter.js';
+import type { SpanFilter, TraceFilter, Order, ScoreCondition, SessionFilter, UserFilter, ScoreFilter } from './filter.js';
 import { decodeCursor } from './cursor.js';
+import type { CmpOp, FilterExpr, Literal } from './expr.js';
+import { FIELDS, KEYED, SCORE_VALUE_FIELD, type FilterTarget } from './fields.js';
 
 export interface Dialect {
   /** Case-insensitive substring match of column against a bound pattern. */
   contains(column: string): string;
   /** The text of metadata key `key` (bound as a JSON path or key) in a JSON column. */
   jsonText(column: string): string;
+  /** The number at key `key` of a JSON column, NULL when absent or not a number (one placeholder, bound to jsonKey). */
+  jsonNumber(column: string): string;
   /** Parameter to bind for jsonText's key. */
   jsonKey(key: string): string;
   /** Clause matching trace nums (alias t) against a full-text query bound as one parameter. */
@@ -49,7 +53,20 @@ export function compileTraceFilter(d: Dialect, projectId: number, f: TraceFilter
   if (f.maxDurationMs !== undefined) add('t.duration_ms <= ?', f.maxDurationMs);
   if (f.q !== undefined) add(d.fullText('t.num'), d.fullTextQuery(f.q));
   for (const [k, v] of Object.entries(f.metadata ?? {})) add(`${d.jsonText('t.metadata')} = ?`, d.jsonKey(k), v);
+  addExtras(d, 'trace', f, add);
   return { where, params };
+}
+
+/** score.NAME conditions and the filter= expression, which every target compiles the same way. */
+function addExtras(d: Dialect, target: 'trace' | 'span', f: TraceFilter | SpanFilter, add: (clause: string, ...p: unknown[]) => void): void {
+  for (const c of f.scores ?? []) {
+    const part = compileScoreCondition(d, KEYED[target].score as string, c);
+    add(part.sql, ...part.params);
+  }
+  if (f.expr) {
+    const part = compileExpr(d, target, f.expr);
+    add(part.sql, ...part.params);
+  }
 }
 
 /** Clauses over spans aliased `s` joined to their trace `t`. */
@@ -80,6 +97,7 @@ export function compileSpanFilter(d: Dialect, projectId: number, f: SpanFilter):
   if (f.minDurationMs !== undefined) add('s.duration_ms >= ?', f.minDurationMs);
   if (f.maxDurationMs !== undefined) add('s.duration_ms <= ?', f.maxDurationMs);
   for (const [k, v] of Object.entries(f.metadata ?? {})) add(`${d.jsonText('s.metadata')} = ?`, d.jsonKey(k), v);
+  addExtras(d, 'span', f, add);
   return { where, params };
 }
 
@@ -91,4 +109,130 @@ export function keyset(timeCol: string, keyCol: string, order: Order, cursor: st
   const c = decodeCursor(cursor);
   const op = order === 'asc' ? '>' : '<';
   return { clause: `(${timeCol}, ${keyCol}) ${op} (?, ?)`, params: [c.t, c.k], orderBy };
+}
+
+// ---- filter expressions and score conditions ------------------------------------------------
+
+export interface SqlPart {
+  sql: string;
+  params: unknown[];
+}
+
+const SQL_OPS: Record<Exclude<CmpOp, 'contains' | 'in'>, string> = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
+
+/** `column op value` for one literal or an `in` list; != counts an absent value as different. */
+function compare(d: Dialect, col: SqlPart, cmp: CmpOp, value: Literal | Literal[]): SqlPart {
+  if (cmp === 'in') {
+    const vals = value as Literal[];
+    return { sql: `${col.sql} IN (${vals.map(() => '?').join(', ')})`, params: [...col.params, ...vals] };
+  }
+  if (cmp === 'contains') return { sql: d.contains(col.sql), params: [...col.params, escapeLike(value as string)] };
+  if (value === null) return { sql: `${col.sql} ${cmp === '=' ? 'IS NULL' : 'IS NOT NULL'}`, params: col.params };
+  if (cmp === '!=') return { sql: `(${col.sql} IS NULL OR ${col.sql} <> ?)`, params: [...col.params, ...col.params, value] };
+  return { sql: `${col.sql} ${SQL_OPS[cmp]} ?`, params: [...col.params, value] };
+}
+
+/** A comparison on a score's value (alias sc), typed by the literal: strings, numbers or booleans. */
+function scoreValue(d: Dialect, cmp: CmpOp, value: Literal | Literal[]): SqlPart {
+  const first = Array.isArray(value) ? value[0] : value;
+  if (typeof first === 'string') return and([{ sql: "sc.value_type = 'string'", params: [] }, compare(d, { sql: 'sc.str_value', params: [] }, cmp, value)]);
+  const asNum = (v: Literal) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
+  const type = typeof first === 'boolean' ? 'boolean' : 'number';
+  return and([{ sql: `sc.value_type = '${type}'`, params: [] }, compare(d, { sql: 'sc.num_value', params: [] }, cmp, Array.isArray(value) ? value.map(asNum) : asNum(value))]);
+}
+
+function and(parts: SqlPart[]): SqlPart {
+  return { sql: parts.map((p) => p.sql).join(' AND '), params: parts.flatMap((p) => p.params) };
+}
+
+/** Some score named `name` tied to the row by `link` satisfies the comparison. */
+function scoreExists(link: string, name: string, cond: SqlPart): SqlPart {
+  return { sql: `EXISTS (SELECT 1 FROM scores sc WHERE ${link} AND sc.name = ? AND ${cond.sql})`, params: [name, ...cond.params] };
+}
+
+/**
+ * A query-string score condition (`score.NAME=VALUE`, `score.NAME>=N`). The value arrives as
+ * text: = and != match a categorical value equal to it, or a number or boolean it spells.
+ */
+export function compileScoreCondition(d: Dialect, link: string, c: ScoreCondition): SqlPart {
+  if (c.op !== '=' && c.op !== '!=') return scoreExists(link, c.name, scoreValue(d, c.op, Number(c.value)));
+  const alts: SqlPart[] = [scoreValue(d, c.op, c.value)];
+  const n = Number(c.value);
+  if (c.value.trim() !== '' && Number.isFinite(n)) alts.push(scoreValue(d, c.op, n));
+  if (c.value === 'true' || c.value === 'false') alts.push(scoreValue(d, c.op, c.value === 'true'));
+  return scoreExists(link, c.name, { sql: `(${alts.map((a) => `(${a.sql})`).join(' OR ')})`, params: alts.flatMap((a) => a.params) });
+}
+
+/** Compiles a validated expression (fields.ts) for a target into one parameterised clause. */
+export function compileExpr(d: Dialect, target: FilterTarget, e: FilterExpr): SqlPart {
+  if (e.op === 'and' || e.op === 'or') {
+    const parts = e.items.map((x) => compileExpr(d, target, x));
+    return { sql: `(${parts.map((p) => p.sql).join(e.op === 'and' ? ' AND ' : ' OR ')})`, params: parts.flatMap((p) => p.params) };
+  }
+  if (e.op === 'not') {
+    // IS NOT TRUE: a row where the inner test is unknown (an absent value) counts as not matching it
+    const inner = compileExpr(d, target, e.item);
+    return { sql: `((${inner.sql}) IS NOT TRUE)`, params: inner.params };
+  }
+  const keyed = KEYED[target];
+  if (e.key !== undefined && e.field === 'metadata' && keyed.metadata) {
+    const numeric = (Array.isArray(e.value) ? e.value : [e.value]).some((v) => typeof v === 'number');
+    const col = { sql: numeric ? d.jsonNumber(keyed.metadata) : d.jsonText(keyed.metadata), params: [d.jsonKey(e.key)] };
+    return compare(d, col, e.cmp, e.value);
+  }
+  if (e.key !== undefined && e.field === 'score' && keyed.score) return scoreExists(keyed.score, e.key, scoreValue(d, e.cmp, e.value));
+  if (target === 'score' && e.field === SCORE_VALUE_FIELD) return scoreValue(d, e.cmp, e.value);
+  const def = FIELDS[target][e.field];
+  const cond = compare(d, { sql: def.column, params: [] }, e.cmp, e.value);
+  return def.via ? { sql: def.via.replace('{}', cond.sql), params: cond.params } : cond;
+}
+
+// ---- sessions (alias se), users (u) and scores (sc joined to their trace t) -----------------
+
+function collector(first: string, projectId: number) {
+  const where = [first];
+  const params: unknown[] = [projectId];
+  const add = (clause: string, ...p: unknown[]) => {
+    where.push(clause);
+    params.push(...p);
+  };
+  const addPart = (part: SqlPart) => add(part.sql, ...part.params);
+  return { where, params, add, addPart };
+}
+
+/** Sessions with at least one trace, active in [from, to). */
+export function compileSessionFilter(d: Dialect, projectId: number, f: SessionFilter): Compiled {
+  const c = collector('se.project_id = ?', projectId);
+  c.add('se.trace_count > 0');
+  if (f.from !== undefined) c.add('se.last_time >= ?', f.from);
+  if (f.to !== undefined) c.add('se.first_time < ?', f.to);
+  if (f.userId !== undefined) c.add('EXISTS (SELECT 1 FROM session_users su WHERE su.project_id = se.project_id AND su.session_id = se.id AND su.user_id = ?)', f.userId);
+  if (f.expr) c.addPart(compileExpr(d, 'session', f.expr));
+  return { where: c.where, params: c.params };
+}
+
+/** Users with at least one trace, seen in [from, to). */
+export function compileUserFilter(d: Dialect, projectId: number, f: UserFilter): Compiled {
+  const c = collector('u.project_id = ?', projectId);
+  c.add('u.trace_count > 0');
+  if (f.from !== undefined) c.add('u.last_seen >= ?', f.from);
+  if (f.to !== undefined) c.add('u.first_seen < ?', f.to);
+  if (f.sessionId !== undefined) c.add('EXISTS (SELECT 1 FROM session_users su WHERE su.project_id = u.project_id AND su.user_id = u.id AND su.session_id = ?)', f.sessionId);
+  if (f.expr) c.addPart(compileExpr(d, 'user', f.expr));
+  return { where: c.where, params: c.params };
+}
+
+export function compileScoreFilter(d: Dialect, projectId: number, f: ScoreFilter): Compiled {
+  const c = collector('sc.project_id = ?', projectId);
+  if (f.from !== undefined) c.add('sc.created_at >= ?', f.from);
+  if (f.to !== undefined) c.add('sc.created_at < ?', f.to);
+  if (f.traceId !== undefined) c.add('t.id = ?', f.traceId);
+  if (f.spanId !== undefined) c.add('sc.span_id = ?', f.spanId);
+  if (f.name !== undefined) c.add('sc.name = ?', f.name);
+  if (f.source?.length) c.add(`sc.source IN (${f.source.map(() => '?').join(', ')})`, ...f.source);
+  if (f.valueType?.length) c.add(`sc.value_type IN (${f.valueType.map(() => '?').join(', ')})`, ...f.valueType);
+  if (f.userId !== undefined) c.add('t.user_id = ?', f.userId);
+  if (f.sessionId !== undefined) c.add('t.session_id = ?', f.sessionId);
+  if (f.expr) c.addPart(compileExpr(d, 'score', f.expr));
+  return { where: c.where, params: c.params };
 }

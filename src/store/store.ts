@@ -7,12 +7,15 @@
 //   keeps its stored value; a span may arrive before its trace, and in several parts.
 // - Trace rollups (span/error counts, tokens, cost, times, status) are right after every write,
 //   whatever the arrival order; only llm and embedding spans count towards tokens and cost.
+// - Session and user rollups are right after every write too, and reading one costs the same
+//   whatever the number of its traces (they are kept at write time, not computed on read).
 // - Reads never cross projects. "Not found" is null, never an empty object.
 // - A filter a backend cannot serve is refused with a LoupeError, never approximated.
 import type { Batch } from '../model/batch.js';
 import type { Scope } from '../model/enums.js';
 import type { Score, Span, Trace } from '../model/schemas.js';
-import type { Page, PageRequest, SpanFilter, TraceFilter } from '../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../query/filter.js';
+import type { Session, SessionDetail, User } from '../model/rollups.js';
 
 export interface WriteItem {
   projectId: number;
@@ -63,6 +66,16 @@ export interface Store {
    */
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
+
+  /** Sessions by latest activity (lastTime), keyset-paged. */
+  listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Promise<Page<Session>>;
+  /** A session with one page of its traces in time order; null when it has no trace. */
+  getSession(projectId: number, sessionId: string, page: PageRequest): Promise<SessionDetail | null>;
+  /** Users by latest activity (lastSeen), keyset-paged. */
+  listUsers(projectId: number, filter: UserFilter, page: PageRequest): Promise<Page<User>>;
+  getUser(projectId: number, userId: string): Promise<User | null>;
+  /** Scores by createdAt, keyset-paged. */
+  listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Promise<Page<Score>>;
 
   /** Returns the project with this name, creating it first if it does not exist. */
   ensureProject(name: string): Promise<Project>;

@@ -4,6 +4,7 @@
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
 import { CONVENTIONS } from './conventions/index.js';
 import { newDraft, str, type ConventionMapper, type SpanDraft } from './draft.js';
+import { feedbackScores } from './feedback.js';
 import type { Attributes, OtlpExport, OtlpSpan } from './types.js';
 
 export interface OtlpMapOptions {
@@ -119,5 +120,6 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
     });
   });
   batch.traces = [...traces.values()];
+  batch.scores.push(...feedbackScores(exp));
   return { batch, rejected };
 }

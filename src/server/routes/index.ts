@@ -7,6 +7,8 @@ import { honeyhiveRoutes } from './honeyhive.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
 import { projectRoutes } from './project.js';
+import { scoreRoutes } from './scores.js';
+import { sessionUserRoutes } from './sessions-users.js';
 
 export type RouteModule = (deps: AppDeps) => RouteSpec[];
 
@@ -15,6 +17,8 @@ export const ROUTE_MODULES: RouteModule[] = [
   otlpRoutes,
   nativeRoutes,
   projectRoutes,
+  scoreRoutes,
+  sessionUserRoutes,
   avidoRoutes,
   evalgateRoutes,
   honeyhiveRoutes,

@@ -6,10 +6,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
-import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { Session, SessionDetail, User } from '../../model/rollups.js';
+import { SqliteRollupReads } from './rollup-reads.js';
 import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
-import type { Span, Trace } from '../../model/schemas.js';
+import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWritePath } from './write.js';
@@ -23,6 +25,8 @@ export interface SqliteOptions {
 export const sqliteDialect: Dialect = {
   contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
   jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
+  // json_extract yields an INTEGER/REAL for JSON numbers and TEXT otherwise; only numbers pass
+  jsonNumber: (col) => `(SELECT CASE WHEN typeof(v) IN ('integer', 'real') THEN v END FROM (SELECT json_extract(${col}, ?) AS v))`,
   jsonKey: (key) => `$."${key}"`,
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
@@ -35,6 +39,7 @@ export class SqliteStore implements Store {
   private writePath?: SqliteWritePath;
   /** projectId → settings; this process is the only writer of SQLite, so updates invalidate here. */
   private readonly settings = new Map<number, Record<string, unknown>>();
+  private readonly rollupReads: SqliteRollupReads;
 
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -44,6 +49,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
+    this.rollupReads = new SqliteRollupReads(this.db, sqliteDialect);
   }
 
   async init(): Promise<void> {
@@ -116,6 +122,26 @@ export class SqliteStore implements Store {
     if (more) rows.pop();
     const last = rows[rows.length - 1];
     return { data: rows.map(spanFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
+  }
+
+  async listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Promise<Page<Session>> {
+    return this.rollupReads.listSessions(projectId, filter, page);
+  }
+
+  async getSession(projectId: number, sessionId: string, page: PageRequest): Promise<SessionDetail | null> {
+    return this.rollupReads.getSession(projectId, sessionId, page);
+  }
+
+  async listUsers(projectId: number, filter: UserFilter, page: PageRequest): Promise<Page<User>> {
+    return this.rollupReads.listUsers(projectId, filter, page);
+  }
+
+  async getUser(projectId: number, userId: string): Promise<User | null> {
+    return this.rollupReads.getUser(projectId, userId);
+  }
+
+  async listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Promise<Page<Score>> {
+    return this.rollupReads.listScores(projectId, filter, page);
   }
 
   async ensureProject(name: string): Promise<Project> {

@@ -3,6 +3,8 @@
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
 
+import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -138,5 +140,10 @@ CREATE INDEX scores_by_name ON scores(project_id, name, created_at);
 -- full text over a trace's name, input and output (the q filter); rowid = traces.num
 CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', contentless_delete=1);
 `,
+  },
+  {
+    version: 4,
+    name: 'sessions-users-rollups',
+    sql: SESSIONS_USERS_SQL,
   },
 ];

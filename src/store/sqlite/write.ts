@@ -1,11 +1,13 @@
 // The SQLite write path: one group of batches in one transaction. Trace rows are found or made
 // first (a span may come before its trace), then upserts merge part by part, then the rollups
-// of every touched trace are recomputed from its spans, so they hold in any arrival order.
+// of every touched trace are recomputed from its spans, so they hold in any arrival order; last,
+// the session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
 import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
+import { SqliteRollups } from './rollups.js';
 
 type Stmt = Database.Statement;
 
@@ -23,6 +25,7 @@ export class SqliteWritePath {
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: (items: WriteItem[]) => Map<string, number>;
+  private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>(200_000);
 
@@ -106,6 +109,7 @@ export class SqliteWritePath {
     this.readSearchable = db.prepare('SELECT name, input, output FROM traces WHERE num = ?');
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
+    this.rollups = new SqliteRollups(db);
     this.run = db.transaction((items: WriteItem[]) => this.apply(items));
   }
 
@@ -120,6 +124,7 @@ export class SqliteWritePath {
     const touched = new Set<number>();
     const searchable = new Set<number>();
     const tagged = new Set<number>();
+    const scored: Array<[number, string]> = [];
 
     const numFor = (projectId: number, traceId: string, startTime: number | undefined, receivedAt: number): number => {
       const key = `${projectId}:${traceId}`;
@@ -151,6 +156,7 @@ export class SqliteWritePath {
       for (const sc of batch.scores) {
         const num = numFor(projectId, sc.traceId, sc.createdAt, receivedAt);
         this.upsertScore.run(scoreParams(num, projectId, sc));
+        scored.push([projectId, sc.id]);
       }
     }
     for (const num of tagged) this.refreshTags.run({ num });
@@ -158,6 +164,8 @@ export class SqliteWritePath {
       this.rollupSpans.run({ num });
       this.rollupTrace.run(num);
     }
+    // sessions and users follow their traces (and scores their trace's user), in the same transaction
+    this.rollups.applyScores(scored, this.rollups.applyTraces(touched));
     for (const num of searchable) {
       const row = this.readSearchable.get(num) as { name: string | null; input: string | null; output: string | null };
       this.ftsDelete.run(num);

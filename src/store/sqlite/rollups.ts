@@ -1,0 +1,197 @@
+// Session and user rollups, kept current inside the write transaction. Each trace's contribution
+// (session, user, tokens, cost, error) is remembered in trace_contrib; a write applies the
+// difference between the old and the new contribution, so its cost does not depend on how many
+// traces the session or the user already has. First/last times are re-read with two index seeks.
+// Scores roll up to users the same way, through score_contrib.
+import type Database from 'better-sqlite3';
+
+type Stmt = Database.Statement;
+
+interface Contribution {
+  project_id: number;
+  session_id: string | null;
+  user_id: string | null;
+  start_time: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_usd: number | null;
+  is_error: number;
+}
+
+interface TraceNow extends Contribution {
+  old_session_id: string | null | undefined;
+  old_user_id: string | null | undefined;
+  old_start_time: number | null;
+  old_input_tokens: number | null;
+  old_output_tokens: number | null;
+  old_total_tokens: number | null;
+  old_cost_usd: number | null;
+  old_is_error: number | null;
+  has_old: number;
+}
+
+interface ScoreContribution {
+  user_id: string;
+  name: string;
+  label: string;
+  num_value: number | null;
+}
+
+const FIELDS = ['session_id', 'user_id', 'start_time', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'is_error'] as const;
+
+export class SqliteRollups {
+  private readonly readTrace: Stmt;
+  private readonly putContrib: Stmt;
+  private readonly dropContrib: Stmt;
+  private readonly sessionDelta: Stmt;
+  private readonly userDelta: Stmt;
+  private readonly sessionUserDelta: Stmt;
+  private readonly sessionUserCount: Stmt;
+  private readonly dropSessionUser: Stmt;
+  private readonly sessionTimes: Stmt;
+  private readonly userTimes: Stmt;
+  private readonly scoresOfTrace: Stmt;
+  private readonly readScore: Stmt;
+  private readonly readScoreContrib: Stmt;
+  private readonly putScoreContrib: Stmt;
+  private readonly dropScoreContrib: Stmt;
+  private readonly userScoreDelta: Stmt;
+
+  constructor(db: Database.Database) {
+    this.readTrace = db.prepare(`SELECT t.project_id, t.session_id, t.user_id, t.start_time, t.input_tokens, t.output_tokens,
+        t.total_tokens, t.cost_usd, t.status = 'error' AS is_error, c.trace_num IS NOT NULL AS has_old,
+        c.session_id AS old_session_id, c.user_id AS old_user_id, c.start_time AS old_start_time, c.input_tokens AS old_input_tokens,
+        c.output_tokens AS old_output_tokens, c.total_tokens AS old_total_tokens, c.cost_usd AS old_cost_usd, c.is_error AS old_is_error
+      FROM traces t LEFT JOIN trace_contrib c ON c.trace_num = t.num WHERE t.num = ?`);
+    this.putContrib = db.prepare(`INSERT OR REPLACE INTO trace_contrib (trace_num, project_id, session_id, user_id, start_time, input_tokens,
+        output_tokens, total_tokens, cost_usd, is_error)
+      VALUES (@num, @project_id, @session_id, @user_id, @start_time, @input_tokens, @output_tokens, @total_tokens, @cost_usd, @is_error)`);
+    this.dropContrib = db.prepare('DELETE FROM trace_contrib WHERE trace_num = ?');
+    const sums = `trace_count = trace_count + excluded.trace_count,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        total_tokens = total_tokens + excluded.total_tokens, cost_usd = cost_usd + excluded.cost_usd,
+        cost_count = cost_count + excluded.cost_count, error_count = error_count + excluded.error_count`;
+    this.sessionDelta = db.prepare(`INSERT INTO sessions (project_id, id, trace_count, input_tokens, output_tokens, total_tokens, cost_usd, cost_count, error_count)
+      VALUES (@p, @id, @n, @in, @out, @tot, @cost, @costN, @err)
+      ON CONFLICT (project_id, id) DO UPDATE SET ${sums}`);
+    this.userDelta = db.prepare(`INSERT INTO users (project_id, id, trace_count, input_tokens, output_tokens, total_tokens, cost_usd, cost_count,
+        error_count, score_count, session_count)
+      VALUES (@p, @id, @n, @in, @out, @tot, @cost, @costN, @err, @scores, @sessions)
+      ON CONFLICT (project_id, id) DO UPDATE SET ${sums},
+        score_count = score_count + excluded.score_count, session_count = session_count + excluded.session_count`);
+    this.sessionUserDelta = db.prepare(`INSERT INTO session_users (project_id, session_id, user_id, trace_count) VALUES (?, ?, ?, ?)
+      ON CONFLICT (project_id, session_id, user_id) DO UPDATE SET trace_count = trace_count + excluded.trace_count`);
+    this.sessionUserCount = db.prepare('SELECT trace_count FROM session_users WHERE project_id = ? AND session_id = ? AND user_id = ?').pluck();
+    this.dropSessionUser = db.prepare('DELETE FROM session_users WHERE project_id = ? AND session_id = ? AND user_id = ?');
+    this.sessionTimes = db.prepare(`UPDATE sessions SET
+        first_time = (SELECT min(start_time) FROM traces WHERE project_id = @p AND session_id = @id),
+        last_time = (SELECT max(start_time) FROM traces WHERE project_id = @p AND session_id = @id)
+      WHERE project_id = @p AND id = @id`);
+    this.userTimes = db.prepare(`UPDATE users SET
+        first_seen = (SELECT min(start_time) FROM traces WHERE project_id = @p AND user_id = @id),
+        last_seen = (SELECT max(start_time) FROM traces WHERE project_id = @p AND user_id = @id)
+      WHERE project_id = @p AND id = @id`);
+    this.scoresOfTrace = db.prepare('SELECT project_id, id FROM scores WHERE trace_num = ?');
+    this.readScore = db.prepare(`SELECT t.user_id, sc.name, CASE WHEN sc.value_type = 'string' THEN sc.str_value ELSE '' END AS label,
+        CASE WHEN sc.value_type = 'string' THEN NULL ELSE sc.num_value END AS num_value
+      FROM scores sc JOIN traces t ON t.num = sc.trace_num WHERE sc.project_id = ? AND sc.id = ?`);
+    this.readScoreContrib = db.prepare('SELECT user_id, name, label, num_value FROM score_contrib WHERE project_id = ? AND score_id = ?');
+    this.putScoreContrib = db.prepare('INSERT OR REPLACE INTO score_contrib (project_id, score_id, user_id, name, label, num_value) VALUES (?, ?, ?, ?, ?, ?)');
+    this.dropScoreContrib = db.prepare('DELETE FROM score_contrib WHERE project_id = ? AND score_id = ?');
+    this.userScoreDelta = db.prepare(`INSERT INTO user_scores (project_id, user_id, name, label, count, num_sum) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (project_id, user_id, name, label) DO UPDATE SET count = count + excluded.count,
+        num_sum = CASE WHEN excluded.num_sum IS NULL THEN num_sum ELSE coalesce(num_sum, 0) + excluded.num_sum END`);
+  }
+
+  /**
+   * Brings sessions, session_users and users in line with the given traces (their trace rollups
+   * must already be current). Returns the traces whose user changed: their scores move with them.
+   */
+  applyTraces(nums: Iterable<number>): Set<number> {
+    const userMoved = new Set<number>();
+    const sessions = new Map<string, { p: number; id: string }>();
+    const users = new Map<string, { p: number; id: string }>();
+    for (const num of nums) {
+      const r = this.readTrace.get(num) as TraceNow | undefined;
+      if (!r) continue;
+      const hasOld = r.has_old === 1;
+      if (!hasOld && r.session_id === null && r.user_id === null) continue;
+      const old: Contribution | undefined = hasOld ? {
+        project_id: r.project_id, session_id: r.old_session_id ?? null, user_id: r.old_user_id ?? null, start_time: r.old_start_time as number,
+        input_tokens: r.old_input_tokens as number, output_tokens: r.old_output_tokens as number, total_tokens: r.old_total_tokens as number,
+        cost_usd: r.old_cost_usd, is_error: r.old_is_error as number,
+      } : undefined;
+      if (old && FIELDS.every((f) => old[f] === r[f])) continue;
+      if (old) this.contribute(old, -1);
+      this.contribute(r, 1);
+      if ((old?.user_id ?? null) !== r.user_id) userMoved.add(num);
+      for (const c of old ? [old, r] : [r]) {
+        if (c.session_id !== null) sessions.set(`${c.project_id}\0${c.session_id}`, { p: c.project_id, id: c.session_id });
+        if (c.user_id !== null) users.set(`${c.project_id}\0${c.user_id}`, { p: c.project_id, id: c.user_id });
+      }
+      if (r.session_id === null && r.user_id === null) this.dropContrib.run(num);
+      else this.putContrib.run({ num, ...pick(r) });
+    }
+    for (const s of sessions.values()) this.sessionTimes.run(s);
+    for (const u of users.values()) this.userTimes.run(u);
+    return userMoved;
+  }
+
+  /** Re-attributes scores to users: the scores written in this group and those of traces whose user changed. */
+  applyScores(written: Iterable<[number, string]>, userMoved: Set<number>): void {
+    const keys = new Map<string, [number, string]>();
+    for (const [p, id] of written) keys.set(`${p}\0${id}`, [p, id]);
+    for (const num of userMoved) {
+      for (const r of this.scoresOfTrace.all(num) as { project_id: number; id: string }[]) keys.set(`${r.project_id}\0${r.id}`, [r.project_id, r.id]);
+    }
+    for (const [p, id] of keys.values()) {
+      const now = this.readScore.get(p, id) as (Omit<ScoreContribution, 'user_id'> & { user_id: string | null }) | undefined;
+      const next = now && now.user_id !== null ? (now as ScoreContribution) : undefined;
+      const old = this.readScoreContrib.get(p, id) as ScoreContribution | undefined;
+      if (old && next && old.user_id === next.user_id && old.name === next.name && old.label === next.label && old.num_value === next.num_value) continue;
+      if (!old && !next) continue;
+      if (old) this.scoreDelta(p, old, -1);
+      if (next) {
+        this.scoreDelta(p, next, 1);
+        this.putScoreContrib.run(p, id, next.user_id, next.name, next.label, next.num_value);
+      } else {
+        this.dropScoreContrib.run(p, id);
+      }
+    }
+  }
+
+  private scoreDelta(p: number, c: ScoreContribution, sign: 1 | -1): void {
+    this.userScoreDelta.run(p, c.user_id, c.name, c.label, sign, c.num_value === null ? null : sign * c.num_value);
+    this.userDelta.run({ p, id: c.user_id, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0, scores: sign, sessions: 0 });
+  }
+
+  private contribute(c: Contribution, sign: 1 | -1): void {
+    const v = {
+      p: c.project_id, n: sign, in: sign * c.input_tokens, out: sign * c.output_tokens, tot: sign * c.total_tokens,
+      cost: sign * (c.cost_usd ?? 0), costN: c.cost_usd === null ? 0 : sign, err: sign * c.is_error,
+    };
+    if (c.user_id !== null) this.userDelta.run({ ...v, id: c.user_id, scores: 0, sessions: 0 });
+    if (c.session_id !== null) {
+      this.sessionDelta.run({ ...v, id: c.session_id });
+      if (c.user_id !== null) this.sessionUser(c.project_id, c.session_id, c.user_id, sign);
+    }
+  }
+
+  /** Counts the trace under (session, user); the user's session count moves when the pair appears or goes. */
+  private sessionUser(p: number, session: string, user: string, sign: 1 | -1): void {
+    this.sessionUserDelta.run(p, session, user, sign);
+    const count = this.sessionUserCount.get(p, session, user) as number;
+    if (count === 0) this.dropSessionUser.run(p, session, user);
+    if ((sign === 1 && count === 1) || (sign === -1 && count === 0)) {
+      this.userDelta.run({ p, id: user, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0, scores: 0, sessions: sign });
+    }
+  }
+}
+
+function pick(c: Contribution): Contribution {
+  return {
+    project_id: c.project_id, session_id: c.session_id, user_id: c.user_id, start_time: c.start_time, input_tokens: c.input_tokens,
+    output_tokens: c.output_tokens, total_tokens: c.total_tokens, cost_usd: c.cost_usd, is_error: c.is_error,
+  };
+}
