@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/index.js';
+import { PostgresStore } from './postgres/index.js';
 
 export interface StoreConfig {
   dataDir: string;
@@ -13,7 +14,7 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
   const url = cfg.dbUrl?.trim();
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PostgreSQL is not available in this build; use SQLite (omit --db) or a sqlite:// path');
+    store = new PostgresStore(url);
   } else {
     const file = url ? url.replace(/^sqlite:\/\//, '') : join(cfg.dataDir, 'loupe.db');
     store = new SqliteStore(file, { synchronous: process.env.LOUPE_SQLITE_SYNC === 'NORMAL' ? 'NORMAL' : 'FULL' });
