@@ -15,8 +15,8 @@ export interface PrivatePostgres {
   /** Connection URL of the cluster's `postgres` database (superuser `loupe`, trust auth). */
   url: string;
   port: number;
-  /** Creates an empty database and returns its URL. */
-  createDatabase(name?: string): Promise<string>;
+  /** Creates a database (empty, or a copy of `template`) and returns its URL. */
+  createDatabase(name?: string, template?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -101,12 +101,13 @@ export async function startPostgres(): Promise<PrivatePostgres> {
   return {
     url,
     port,
-    async createDatabase(name?: string) {
+    async createDatabase(name?: string, template?: string) {
       const db = name ?? `t${process.pid}_${++counter}`;
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        await client.query(`CREATE DATABASE "${db.replace(/"/g, '')}"`);
+        const quote = (n: string) => `"${n.replace(/"/g, '')}"`;
+        await client.query(`CREATE DATABASE ${quote(db)}${template ? ` TEMPLATE ${quote(template)}` : ''}`);
       } finally {
         await client.end();
       }

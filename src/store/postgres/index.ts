@@ -33,6 +33,7 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private writePath?: PostgresWritePath;
+  private closed = false;
 
   constructor(readonly url: string, opts: PostgresOptions = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: pgTypes });
@@ -66,6 +67,8 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 
