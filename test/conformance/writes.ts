@@ -103,6 +103,17 @@ export function writeContracts({ it }: Suite): void {
       links: [{ traceId: 'other', spanId: 'o1', attributes: {} }] });
   });
 
+  it('text the database may not hold as such (NUL, lone surrogates) does not fail the write', async ({ store, projectId, write }) => {
+    await write({
+      traces: [{ id: 'tr', name: 'nul\0name', input: 'in\0put', metadata: { k: 'v\0', s: 'x\uD800' } }],
+      spans: [{ id: 's', traceId: 'tr', name: 'sp\0an', startTime: sec(0), attributes: { a: '\0' }, output: { o: '\uDC00' } }],
+    });
+    const d = await store.getTrace(projectId, 'tr');
+    expect(d?.trace.input).toBe('in\0put');
+    expect(d?.spans).toHaveLength(1);
+    expect(d?.trace.name?.startsWith('nul')).toBe(true);
+  });
+
   it('trace status: pending while a span is open, error once any span errs, success when all ended', async ({ store, projectId, write }) => {
     const status = async () => (await store.getTrace(projectId, 'tr'))?.trace.status;
     await write(trace({ id: 'tr', name: 'x' }));

@@ -98,6 +98,18 @@ export async function startPostgres(): Promise<PrivatePostgres> {
   const url = `postgres://loupe@127.0.0.1:${port}/postgres`;
   let counter = 0;
   let stopped = false;
+  // If the test process ends without stop() (a crash, a timeout), do not leave a server behind.
+  const onExit = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run('pg_ctl', ['stop', '-m', 'immediate', '-D', data], as, dir);
+    } catch {
+      // best effort at exit
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   return {
     url,
     port,
@@ -116,6 +128,7 @@ export async function startPostgres(): Promise<PrivatePostgres> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off('exit', onExit);
       try {
         run('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', data], as, dir);
       } finally {
