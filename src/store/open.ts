@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/index.js';
-import { PostgresStore } from './postgres/index.js';
 
 export interface StoreConfig {
   dataDir: string;
@@ -14,6 +13,8 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
   const url = cfg.dbUrl?.trim();
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
+    // Loaded on demand: SQLite users never load the pg driver.
+    const { PostgresStore } = await import('./postgres/index.js');
     store = new PostgresStore(url);
   } else {
     const file = url ? url.replace(/^sqlite:\/\//, '') : join(cfg.dataDir, 'loupe.db');
