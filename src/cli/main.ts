@@ -9,7 +9,7 @@ Commands:
     --port N            HTTP port (default 4318, the OTLP/HTTP port)
     --grpc-port N       OTLP/gRPC port (default 4317)
     --data-dir DIR      Data directory (default ./data)
-    --db URL            Database: a SQLite file path or sqlite:// URL (or DATABASE_URL)
+    --db URL            Database: postgres://… for PostgreSQL, or a SQLite file path or sqlite:// URL (or DATABASE_URL)
   keys create           Create an API key and print it (only the key, on stdout)
     --project NAME      Project (created if it does not exist)
     --scopes LIST       Comma-separated: ingest,read,admin (default ingest,read)

@@ -13,7 +13,9 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
   const url = cfg.dbUrl?.trim();
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PostgreSQL is not available in this build; use SQLite (omit --db) or a sqlite:// path');
+    // Loaded on demand: SQLite users never load the pg driver.
+    const { PostgresStore } = await import('./postgres/index.js');
+    store = new PostgresStore(url);
   } else {
     const file = url ? url.replace(/^sqlite:\/\//, '') : join(cfg.dataDir, 'loupe.db');
     store = new SqliteStore(file, { synchronous: process.env.LOUPE_SQLITE_SYNC === 'NORMAL' ? 'NORMAL' : 'FULL' });

@@ -1,0 +1,125 @@
+// The PostgreSQL backend (pg Pool): for scale-out, many stateless Loupe servers on one database.
+// Migrations run under an advisory lock; writes go through write.ts (one transaction per group,
+// durable on COMMIT), reads through read.ts; projects and keys live here.
+import pg from 'pg';
+import type { Scope } from '../../model/enums.js';
+import { isoFromMicros } from '../../model/time.js';
+import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
+import type { Span, Trace } from '../../model/schemas.js';
+import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
+import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { PostgresWritePath } from './write.js';
+import { pgTypes, storable } from './dialect.js';
+import * as read from './read.js';
+
+export { postgresDialect } from './dialect.js';
+
+export interface PostgresOptions {
+  /** Most pooled connections (default 10). */
+  maxConnections?: number;
+}
+
+/** Any fixed number: the advisory lock that serialises migrations across servers. */
+const MIGRATION_LOCK = 0x4c6f757065;
+
+interface ProjectRow {
+  id: number;
+  name: string;
+  created_at: number;
+  settings: Record<string, unknown>;
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private writePath?: PostgresWritePath;
+  private closed = false;
+
+  constructor(readonly url: string, opts: PostgresOptions = {}) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: pgTypes });
+    // An idle client losing its connection must not crash the server; the next query reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  async init(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)');
+      const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      for (const m of POSTGRES_MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now() * 1000]);
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK');
+          throw e;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      client.release();
+    }
+    this.writePath = new PostgresWritePath(this.pool);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async writeGroup(items: WriteItem[]): Promise<void> {
+    if (!this.writePath) throw new Error('store not initialised');
+    await this.writePath.writeGroup(items);
+  }
+
+  listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>> {
+    return read.listTraces(this.pool, projectId, filter, page);
+  }
+
+  getTrace(projectId: number, traceId: string): Promise<TraceDetail | null> {
+    return read.getTrace(this.pool, projectId, traceId);
+  }
+
+  listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {
+    return read.listSpans(this.pool, projectId, filter, page);
+  }
+
+  async ensureProject(name: string): Promise<Project> {
+    await this.pool.query('INSERT INTO projects (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [storable(name), Date.now() * 1000]);
+    return (await this.findProject(name)) as Project;
+  }
+
+  async findProject(idOrName: string): Promise<Project | null> {
+    const name = storable(idOrName);
+    const rows = /^\d+$/.test(idOrName) && Number.isSafeInteger(Number(idOrName))
+      ? (await this.pool.query<ProjectRow>('SELECT * FROM projects WHERE id = $1 OR name = $2 ORDER BY (id = $1) DESC LIMIT 1', [Number(idOrName), name])).rows
+      : (await this.pool.query<ProjectRow>('SELECT * FROM projects WHERE name = $1', [name])).rows;
+    const row = rows[0];
+    return row ? { id: row.id, name: row.name, createdAt: isoFromMicros(row.created_at) as string, settings: row.settings } : null;
+  }
+
+  async countProjects(): Promise<number> {
+    return (await this.pool.query<{ n: number }>('SELECT count(*) AS n FROM projects')).rows[0].n;
+  }
+
+  async createApiKey(k: { id: string; projectId: number; hash: string; prefix: string; scopes: Scope[]; name: string | null }): Promise<void> {
+    await this.pool.query('INSERT INTO api_keys (id, project_id, hash, prefix, scopes, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [k.id, k.projectId, k.hash, k.prefix, k.scopes.join(','), k.name === null ? null : storable(k.name), Date.now() * 1000]);
+  }
+
+  async findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await this.pool.query<{ id: string; project_id: number; scopes: string; name: string | null; prefix: string }>(
+      'SELECT id, project_id, scopes, name, prefix FROM api_keys WHERE hash = $1 AND revoked_at IS NULL', [storable(hash)]);
+    const row = rows[0];
+    return row ? { id: row.id, projectId: row.project_id, scopes: row.scopes.split(',') as Scope[], name: row.name, prefix: row.prefix } : null;
+  }
+}

@@ -1,0 +1,102 @@
+// The write path's statements. Each takes one json parameter: the rows of a round, read with
+// json_to_recordset. The merge rules are SQLite's (sqlite/write.ts): COALESCE keeps what a part
+// leaves out, maps merge with loupe_merge_patch (= json_patch), a span once `error` stays so.
+
+const TRACE_FIELDS = `num bigint, external_id text, name text, status text, start_time bigint, end_time bigint,
+  input text, output text, user_id text, session_id text, environment text, release text, metadata jsonb, test_id text`;
+
+export const TRACE_UPDATE_SQL = `UPDATE traces t SET
+  external_id = coalesce(r.external_id, t.external_id),
+  name = coalesce(r.name, t.name),
+  given_status = coalesce(r.status, t.given_status),
+  given_start = coalesce(r.start_time, t.given_start),
+  given_end = coalesce(r.end_time, t.given_end),
+  input = coalesce(r.input, t.input),
+  output = coalesce(r.output, t.output),
+  user_id = coalesce(r.user_id, t.user_id),
+  session_id = coalesce(r.session_id, t.session_id),
+  environment = coalesce(r.environment, t.environment),
+  release = coalesce(r.release, t.release),
+  metadata = CASE WHEN r.metadata IS NULL THEN t.metadata ELSE loupe_merge_patch(coalesce(t.metadata, '{}'), r.metadata) END,
+  test_id = coalesce(r.test_id, t.test_id)
+FROM json_to_recordset($1::json) AS r(${TRACE_FIELDS})
+WHERE t.num = r.num`;
+
+const SPAN_FIELDS = `trace_num bigint, id text, project_id bigint, received_at bigint, parent_id text, kind text,
+  name text, status text, error text, start_time bigint, end_time bigint, input text, output text, model text,
+  provider text, params jsonb, input_tokens bigint, output_tokens bigint, total_tokens bigint, cache_read_tokens bigint,
+  cache_write_tokens bigint, reasoning_tokens bigint, cost_usd double precision, metadata jsonb, attributes jsonb,
+  events text, links text`;
+
+const merge = (col: string) => `${col} = CASE WHEN r.${col} IS NULL THEN s.${col} ELSE loupe_merge_patch(coalesce(s.${col}, '{}'), r.${col}) END`;
+const keep = (col: string) => `${col} = coalesce(r.${col}, s.${col})`;
+
+/**
+ * Later parts of spans already stored. Safe as a plain UPDATE then INSERT (no ON CONFLICT):
+ * every writer holds the lock on a span's trace row before it writes the span.
+ */
+export const SPAN_UPDATE_SQL = `UPDATE spans s SET
+  ${['parent_id', 'kind', 'name'].map(keep).join(', ')},
+  status = CASE WHEN s.status = 'error' THEN s.status ELSE coalesce(r.status, s.status) END,
+  ${['error', 'start_time', 'end_time', 'input', 'output', 'model', 'provider'].map(keep).join(', ')},
+  ${merge('params')},
+  ${['input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd'].map(keep).join(', ')},
+  ${merge('metadata')}, ${merge('attributes')},
+  ${['events', 'links'].map(keep).join(', ')}
+FROM json_to_recordset($1::json) AS r(${SPAN_FIELDS})
+WHERE s.trace_num = r.trace_num AND s.id = r.id`;
+
+/** First parts of new spans: a span that names no start starts when its request arrived. */
+export const SPAN_INSERT_SQL = `INSERT INTO spans (trace_num, id, project_id, parent_id, kind, name, status, error,
+    start_time, end_time, input, output, model, provider, params, input_tokens, output_tokens, total_tokens,
+    cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links)
+  SELECT r.trace_num, r.id, r.project_id, r.parent_id, r.kind, r.name, r.status, r.error,
+    coalesce(r.start_time, r.received_at), r.end_time, r.input, r.output, r.model, r.provider, r.params,
+    r.input_tokens, r.output_tokens, r.total_tokens, r.cache_read_tokens, r.cache_write_tokens, r.reasoning_tokens,
+    r.cost_usd, r.metadata, r.attributes, r.events, r.links
+  FROM json_to_recordset($1::json) AS r(${SPAN_FIELDS})
+  WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_num = r.trace_num AND s.id = r.id)`;
+
+export const SCORE_UPSERT_SQL = `INSERT INTO scores (project_id, id, trace_num, span_id, name, value_type, num_value, str_value, comment, source, created_at)
+  SELECT r.project_id, r.id, r.trace_num, r.span_id, r.name, r.value_type, r.num_value, r.str_value, r.comment, r.source, r.created_at
+  FROM json_to_recordset($1::json) AS r(project_id bigint, id text, trace_num bigint, span_id text, name text, value_type text,
+    num_value double precision, str_value text, comment text, source text, created_at bigint)
+  ON CONFLICT (project_id, id) DO UPDATE SET trace_num = excluded.trace_num, span_id = excluded.span_id, name = excluded.name,
+    value_type = excluded.value_type, num_value = excluded.num_value, str_value = excluded.str_value,
+    comment = coalesce(excluded.comment, scores.comment), source = excluded.source`;
+
+const LLM = `s.kind IN ('llm', 'embedding')`;
+
+/**
+ * Rollups of the touched traces ($1: their nums), recomputed from all their spans: counts,
+ * tokens and cost (llm and embedding spans only), times, then status. Same rules as SQLite.
+ */
+export const ROLLUP_SQL = `UPDATE traces t SET
+  span_count = r.span_count, error_count = r.error_count, open_count = r.open_count,
+  input_tokens = r.input_tokens, output_tokens = r.output_tokens, total_tokens = r.total_tokens,
+  cost_usd = r.cost_usd, span_start = r.span_start, span_end = r.span_end,
+  -- until the root span names it, a trace takes the name of its earliest span
+  name = coalesce(t.name, (SELECT s.name FROM spans s WHERE s.trace_num = t.num ORDER BY s.start_time, s.seq LIMIT 1)),
+  start_time = coalesce(least(t.given_start, r.span_start), t.created_at),
+  end_time = greatest(t.given_end, r.span_end),
+  status = CASE
+    WHEN t.given_status = 'error' OR r.error_count > 0 THEN 'error'
+    WHEN t.given_status IS NOT NULL THEN t.given_status
+    WHEN r.open_count > 0 THEN 'pending'
+    WHEN r.span_count = 0 AND t.given_end IS NULL THEN 'pending'
+    ELSE 'success' END
+FROM (
+  SELECT n.num,
+    count(s.id) AS span_count,
+    count(*) FILTER (WHERE s.status = 'error') AS error_count,
+    count(*) FILTER (WHERE s.id IS NOT NULL AND s.end_time IS NULL) AS open_count,
+    coalesce(sum(s.input_tokens) FILTER (WHERE ${LLM}), 0)::bigint AS input_tokens,
+    coalesce(sum(s.output_tokens) FILTER (WHERE ${LLM}), 0)::bigint AS output_tokens,
+    coalesce(sum(coalesce(s.total_tokens, coalesce(s.input_tokens, 0) + coalesce(s.output_tokens, 0))) FILTER (WHERE ${LLM}), 0)::bigint AS total_tokens,
+    sum(s.cost_usd) FILTER (WHERE ${LLM}) AS cost_usd,
+    min(s.start_time) AS span_start,
+    max(coalesce(s.end_time, s.start_time)) AS span_end
+  FROM unnest($1::bigint[]) AS n(num) LEFT JOIN spans s ON s.trace_num = n.num
+  GROUP BY n.num
+) r
+WHERE t.num = r.num`;

@@ -1,0 +1,226 @@
+// The PostgreSQL write path: one group of batches in one transaction on one client, with the
+// SQLite backend's merge semantics (sqlite/write.ts). Many servers may write to one database, so
+// trace rows are created race-free (INSERT … ON CONFLICT DO NOTHING, in key order) and then
+// locked FOR UPDATE in num order before anything of theirs is written: writers touching the same
+// trace take turns, the rollups they recompute inside the transaction see every committed span,
+// and the consistent lock order keeps deadlocks away (one that happens anyway is retried).
+import type pg from 'pg';
+import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
+import type { WriteItem } from '../store.js';
+import { searchText } from '../sqlite/json.js';
+import { SEARCH_TEXT_MAX, TS_CONFIG, isRetryable, jsonMap, jsonText, pgJson, storable } from './dialect.js';
+import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
+
+const MAX_ATTEMPTS = 5;
+
+export class PostgresWritePath {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Writes the group in one transaction, durable at COMMIT; throws (all rolled back) on failure. */
+  async writeGroup(items: WriteItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        // Durable on return, whatever the server's default says.
+        await client.query('SET LOCAL synchronous_commit TO on');
+        await apply(client, items);
+        await client.query('COMMIT');
+        return;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+}
+
+interface TraceKey {
+  projectId: number;
+  id: string;
+  startTime: number;
+  createdAt: number;
+}
+
+const keyOf = (projectId: number, traceId: string) => `${projectId}:${traceId}`;
+
+async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
+  const nums = await lockTraces(client, items);
+  const numOf = (projectId: number, traceId: string) => nums.get(keyOf(projectId, traceId)) as number;
+  const touched = new Set<number>();
+  const searchable = new Set<number>();
+  const tagged = new Set<number>();
+  const traceRows: Array<Record<string, unknown>> = [];
+  const tagRows: Array<Record<string, unknown>> = [];
+  const spanRows: Array<Record<string, unknown>> = [];
+  const scoreRows: Array<Record<string, unknown>> = [];
+
+  for (const { projectId, batch, receivedAt } of items) {
+    for (const t of batch.traces) {
+      const num = numOf(projectId, t.id);
+      traceRows.push(traceRow(num, t));
+      touched.add(num);
+      if (t.name !== undefined || t.input !== undefined || t.output !== undefined) searchable.add(num);
+      for (const tag of t.tags ?? []) tagRows.push({ trace_num: num, project_id: projectId, tag });
+      if (t.tags?.length) tagged.add(num);
+    }
+    for (const s of batch.spans) {
+      const num = numOf(projectId, s.traceId);
+      spanRows.push(spanRow(num, projectId, receivedAt, s));
+      touched.add(num);
+    }
+    for (const sc of batch.scores) scoreRows.push(scoreRow(numOf(projectId, sc.traceId), projectId, sc));
+  }
+
+  // A key may appear several times in a group (a span's start and end parts): each round holds
+  // at most one part per key, and rounds apply in arrival order.
+  for (const round of rounds(traceRows, (r) => String(r.num))) await client.query(TRACE_UPDATE_SQL, [pgJson(round)]);
+  if (tagRows.length) {
+    await client.query(`INSERT INTO trace_tags (trace_num, project_id, tag)
+      SELECT r.trace_num, r.project_id, r.tag FROM json_to_recordset($1::json) AS r(trace_num bigint, project_id bigint, tag text)
+      ON CONFLICT DO NOTHING`, [pgJson(tagRows)]);
+  }
+  for (const round of rounds(spanRows, (r) => `${r.trace_num}:${r.id}`)) {
+    const json = pgJson(round);
+    await client.query(SPAN_UPDATE_SQL, [json]);
+    await client.query(SPAN_INSERT_SQL, [json]);
+  }
+  for (const round of rounds(scoreRows, (r) => `${r.project_id}:${r.id}`)) await client.query(SCORE_UPSERT_SQL, [pgJson(round)]);
+
+  if (tagged.size) {
+    await client.query(`UPDATE traces t SET tags = ARRAY(SELECT g.tag FROM trace_tags g WHERE g.trace_num = t.num ORDER BY g.tag COLLATE "C")
+      WHERE t.num = ANY($1::bigint[])`, [[...tagged]]);
+  }
+  if (touched.size) await client.query(ROLLUP_SQL, [[...touched]]);
+  if (searchable.size) await refreshSearch(client, [...searchable]);
+}
+
+/** Finds or creates the row of every trace the group names, and locks them all in num order. */
+async function lockTraces(client: pg.PoolClient, items: WriteItem[]): Promise<Map<string, number>> {
+  const keys = new Map<string, TraceKey>();
+  const note = (projectId: number, id: string, startTime: number | undefined, receivedAt: number) => {
+    const k = keyOf(projectId, id);
+    if (!keys.has(k)) keys.set(k, { projectId, id: storable(id), startTime: startTime ?? receivedAt, createdAt: receivedAt });
+  };
+  for (const { projectId, batch, receivedAt } of items) {
+    for (const t of batch.traces) note(projectId, t.id, t.startTime, receivedAt);
+    for (const s of batch.spans) note(projectId, s.traceId, s.startTime, receivedAt);
+    for (const sc of batch.scores) note(projectId, sc.traceId, sc.createdAt, receivedAt);
+  }
+  const rows = pgJson([...keys.values()].map((k) => ({ project_id: k.projectId, id: k.id, start_time: k.startTime, created_at: k.createdAt })));
+  // Key order for inserts and num order for locks: every writer takes locks in the same order.
+  await client.query(`INSERT INTO traces (project_id, id, start_time, created_at)
+    SELECT r.project_id, r.id, r.start_time, r.created_at
+    FROM json_to_recordset($1::json) AS r(project_id bigint, id text, start_time bigint, created_at bigint)
+    ORDER BY r.project_id, r.id COLLATE "C"
+    ON CONFLICT (project_id, id) DO NOTHING`, [rows]);
+  const locked = await client.query<{ num: number; project_id: number; id: string }>(`SELECT t.num, t.project_id, t.id
+    FROM traces t JOIN json_to_recordset($1::json) AS r(project_id bigint, id text) ON t.project_id = r.project_id AND t.id = r.id
+    ORDER BY t.num FOR UPDATE OF t`, [rows]);
+  const nums = new Map<string, number>();
+  const byStored = new Map(locked.rows.map((r) => [keyOf(r.project_id, r.id), r.num]));
+  for (const [k, key] of keys) {
+    const num = byStored.get(keyOf(key.projectId, key.id));
+    if (num === undefined) throw new Error(`trace ${key.id} vanished while its batch was written`);
+    nums.set(k, num);
+  }
+  return nums;
+}
+
+async function refreshSearch(client: pg.PoolClient, nums: number[]): Promise<void> {
+  const res = await client.query<{ num: number; name: string | null; input: string | null; output: string | null }>(
+    'SELECT num, name, input, output FROM traces WHERE num = ANY($1::bigint[])', [nums]);
+  const cap = (s: string) => (s.length > SEARCH_TEXT_MAX ? s.slice(0, SEARCH_TEXT_MAX) : s);
+  const docs = res.rows.map((r) => ({ num: r.num, doc: [r.name ?? '', searchText(r.input), searchText(r.output)].map(cap).join('\n') }));
+  await client.query(`UPDATE traces t SET search = to_tsvector('${TS_CONFIG}', r.doc)
+    FROM json_to_recordset($1::json) AS r(num bigint, doc text) WHERE t.num = r.num`, [pgJson(docs)]);
+}
+
+/** Splits rows into rounds with at most one row per key, keeping each key's parts in order. */
+export function rounds<T>(rows: T[], key: (r: T) => string): T[][] {
+  const out: T[][] = [];
+  const seen = new Map<string, number>();
+  for (const r of rows) {
+    const k = key(r);
+    const n = seen.get(k) ?? 0;
+    seen.set(k, n + 1);
+    (out[n] ??= []).push(r);
+  }
+  return out;
+}
+
+// Rows for json_to_recordset: undefined fields are left out (NULL: "not said").
+
+function traceRow(num: number, t: TraceUpsert): Record<string, unknown> {
+  return {
+    num,
+    external_id: t.externalId,
+    name: t.name,
+    status: t.status,
+    start_time: t.startTime,
+    end_time: t.endTime,
+    input: jsonText(t.input) ?? undefined,
+    output: jsonText(t.output) ?? undefined,
+    user_id: t.userId,
+    session_id: t.sessionId,
+    environment: t.environment,
+    release: t.release,
+    metadata: jsonMap(t.metadata) ?? undefined,
+    test_id: t.testId,
+  };
+}
+
+function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert): Record<string, unknown> {
+  const u = s.usage;
+  return {
+    trace_num: traceNum,
+    id: s.id,
+    project_id: projectId,
+    received_at: receivedAt,
+    parent_id: s.parentId ?? undefined,
+    kind: s.kind,
+    name: s.name,
+    status: s.status === 'unset' ? undefined : s.status,
+    error: s.error,
+    start_time: s.startTime,
+    end_time: s.endTime,
+    input: jsonText(s.input) ?? undefined,
+    output: jsonText(s.output) ?? undefined,
+    model: s.model,
+    provider: s.provider,
+    params: jsonMap(s.params) ?? undefined,
+    input_tokens: u?.inputTokens,
+    output_tokens: u?.outputTokens,
+    total_tokens: u?.totalTokens,
+    cache_read_tokens: u?.cacheReadTokens,
+    cache_write_tokens: u?.cacheWriteTokens,
+    reasoning_tokens: u?.reasoningTokens,
+    cost_usd: s.costUsd,
+    metadata: jsonMap(s.metadata) ?? undefined,
+    attributes: jsonMap(s.attributes) ?? undefined,
+    events: s.events?.length ? JSON.stringify(s.events) : undefined,
+    links: s.links?.length ? JSON.stringify(s.links) : undefined,
+  };
+}
+
+function scoreRow(traceNum: number, projectId: number, s: ScoreUpsert): Record<string, unknown> {
+  const v = s.value;
+  return {
+    project_id: projectId,
+    id: s.id,
+    trace_num: traceNum,
+    span_id: s.spanId,
+    name: s.name,
+    value_type: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string',
+    num_value: typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : undefined,
+    str_value: typeof v === 'string' ? v : undefined,
+    comment: s.comment,
+    source: s.source,
+    created_at: s.createdAt,
+  };
+}
