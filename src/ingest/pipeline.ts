@@ -1,8 +1,9 @@
-// The one pipeline every transport feeds: limits on what an item may carry, then the writer.
-// The caller's promise settles only after the write is durable.
+// The one pipeline every transport feeds: limits on what an item may carry, cost from the price
+// table, then the writer. The caller's promise settles only after the write is durable.
 import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
 import type { Writer } from '../store/writer.js';
 import { LoupeError } from '../errors.js';
+import { applyCost, type PriceBook } from '../cost/book.js';
 
 export interface PipelineLimits {
   /** Longest string kept in input/output/attribute values; longer ones are cut with a marker. */
@@ -12,6 +13,11 @@ export interface PipelineLimits {
 }
 
 export const DEFAULT_LIMITS: PipelineLimits = { maxStringLength: 1_000_000, maxItemsPerRequest: 100_000 };
+
+export interface IngestOptions {
+  /** false keeps costs exactly as sent (imports restore what an export held). Default true. */
+  computeCost?: boolean;
+}
 
 export interface IngestOutcome {
   accepted: number;
@@ -47,10 +53,10 @@ function limitSpan(s: SpanUpsert, max: number): SpanUpsert {
 }
 
 export class Pipeline {
-  constructor(private readonly writer: Writer, private readonly limits: PipelineLimits = DEFAULT_LIMITS) {}
+  constructor(private readonly writer: Writer, private readonly limits: PipelineLimits = DEFAULT_LIMITS, private readonly prices?: PriceBook) {}
 
   /** Applies limits and writes; resolves once durable. Throws LoupeError for retryable refusals. */
-  async ingest(projectId: number, result: AdapterResult, receivedAt: number): Promise<IngestOutcome> {
+  async ingest(projectId: number, result: AdapterResult, receivedAt: number, opts: IngestOptions = {}): Promise<IngestOutcome> {
     const batch: Batch = result.batch;
     const rejected = [...result.rejected];
     const total = batch.traces.length + batch.spans.length + batch.scores.length;
@@ -58,6 +64,7 @@ export class Pipeline {
       throw new LoupeError('payload_too_large', `a request may carry at most ${this.limits.maxItemsPerRequest} items; this one has ${total}`);
     }
     batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
+    if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
     await this.writer.submit({ projectId, batch, receivedAt });
     return { accepted: total, rejected };
   }

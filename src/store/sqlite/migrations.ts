@@ -2,6 +2,7 @@
 // add the next). Times are integer microseconds since the epoch. Spans are keyed by the trace's
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
+import { MIGRATION_6 } from './migration-6-analytics.js';
 
 export interface Migration {
   version: number;
@@ -139,4 +140,5 @@ CREATE INDEX scores_by_name ON scores(project_id, name, created_at);
 CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', contentless_delete=1);
 `,
   },
+  MIGRATION_6,
 ];
