@@ -3,7 +3,9 @@ import type { AppDeps } from '../deps.js';
 import type { RouteSpec } from '../route.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
+import { analyticsRoutes } from './analytics.js';
+import { exportRoutes } from './export.js';
 
 export type RouteModule = (deps: AppDeps) => RouteSpec[];
 
-export const ROUTE_MODULES: RouteModule[] = [otlpRoutes, nativeRoutes];
+export const ROUTE_MODULES: RouteModule[] = [otlpRoutes, nativeRoutes, analyticsRoutes, exportRoutes];
