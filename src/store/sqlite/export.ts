@@ -38,6 +38,11 @@ function put<T extends object, K extends keyof T>(o: T, key: K, v: T[K] | null |
 
 const json = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
 
+/** A JSON column: present iff the column is not NULL, so a stored JSON `null` stays an explicit null. */
+function putJson<T extends object, K extends keyof T>(o: T, key: K, text: string | null): void {
+  if (text !== null) o[key] = JSON.parse(text) as T[K];
+}
+
 function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   const t: TraceInput = { id: r.id };
   put(t, 'externalId', r.external_id);
@@ -46,8 +51,8 @@ function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   // A trace with no spans and no given start took its start from when it arrived: keep that too.
   put(t, 'startTime', isoFromMicros(r.given_start ?? (r.span_count === 0 ? r.start_time : null)));
   put(t, 'endTime', isoFromMicros(r.given_end));
-  put(t, 'input', json(r.input));
-  put(t, 'output', json(r.output));
+  putJson(t, 'input', r.input);
+  putJson(t, 'output', r.output);
   put(t, 'userId', r.user_id);
   put(t, 'sessionId', r.session_id);
   put(t, 'environment', r.environment);
@@ -67,8 +72,8 @@ function spanOut(r: SpanRow): SpanInput {
   put(s, 'error', r.error);
   s.startTime = isoFromMicros(r.start_time);
   put(s, 'endTime', isoFromMicros(r.end_time));
-  put(s, 'input', json(r.input));
-  put(s, 'output', json(r.output));
+  putJson(s, 'input', r.input);
+  putJson(s, 'output', r.output);
   put(s, 'model', r.model);
   put(s, 'provider', r.provider);
   put(s, 'params', json(r.params) as Record<string, unknown> | undefined);
