@@ -163,3 +163,9 @@ describe('metrics', () => {
     }
   });
 });
+
+test('the analytics routes are described in /openapi.json', async () => {
+  const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/metrics', '/api/v1/prices', '/api/v1/export', '/api/v1/import']));
+  expect(Object.keys(doc.paths['/api/v1/prices']).sort()).toEqual(['delete', 'get', 'put']);
+});
