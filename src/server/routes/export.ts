@@ -57,7 +57,8 @@ export function exportRoutes(deps: AppDeps): RouteSpec[] {
       async handler({ req, principal }) {
         const receivedAt = microsFromMillis(Date.now());
         const text = (await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit)).toString('utf8');
-        const summary = await importLines(text.split('\n'), async (result) => {
+        const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
+        const summary = await importLines(lines, async (result) => {
           await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { computeCost: false });
         }, { receivedAt });
         if (summary.items === 0 && summary.rejected.length > 0) {
