@@ -152,6 +152,25 @@ describe('metrics', () => {
     expect(body.data).toEqual([expect.objectContaining({ bucket: '2025-06-01T10:00:00.000000Z', count: 1, errorCount: 1, errorRate: 1, latencyP50Ms: 30 })]);
   });
 
+  test('trace level grouped by kind: one group per distinct span kind', async () => {
+    const { body } = await get(`/api/v1/metrics?${RANGE}&interval=1d&groupBy=kind`);
+    // llm: a1..a10, b1, b2 = 12 traces; tool: b3; null: b4 (no spans).
+    expect(body.data.map((r) => [r.group, r.count])).toEqual([['llm', 12], ['tool', 1], [null, 1]]);
+  });
+
+  test('nearest rank over 200 values, inserted out of order', async () => {
+    // One trace on 2025-06-02 with 200 spans lasting 1..200 ms, sent in the order (7i mod 200) + 1.
+    const spans = Array.from({ length: 200 }, (_, i) => {
+      const ms = ((i * 7) % 200) + 1;
+      return { id: `big-${i}`, traceId: 'big', kind: 'tool', startTime: '2025-06-02T00:00:00Z', endTime: `2025-06-02T00:00:00.${String(ms * 1000).padStart(6, '0')}Z` };
+    });
+    const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ spans }) });
+    expect(res.status).toBe(200);
+    const { body } = await get('/api/v1/metrics?from=2025-06-02T00:00:00Z&to=2025-06-03T00:00:00Z&interval=1d&level=span');
+    // n = 200: p50 -> rank ceil(100) = 100 -> 100 ms; p95 -> ceil(190) = 190 -> 190 ms; p99 -> ceil(198) = 198 -> 198 ms.
+    expect(body.data).toEqual([expect.objectContaining({ count: 200, errorCount: 0, latencyP50Ms: 100, latencyP95Ms: 190, latencyP99Ms: 198, costUsd: null })]);
+  });
+
   test('bad parameters are 400 with a clear message', async () => {
     for (const [q, text] of [
       ['interval=7x', 'interval'], ['groupBy=colour', 'groupBy'], ['level=session', 'level'], ['limit=5', 'limit'],
