@@ -1,4 +1,4 @@
-// `loupe serve | keys create | demo`: the command line. Each command lives in its own module.
+// `loupe serve | keys create | demo | export | import | prices`: the command line. Each command lives in its own module.
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: loupe <command> [options]
@@ -20,6 +20,16 @@ Commands:
     --url URL           Server (default http://127.0.0.1:4318)
     --key KEY           API key (default: the admin key in --data-dir)
     --data-dir DIR
+  export [FILTER=VALUE…]  Write matching traces as JSONL to stdout (filters as in GET /api/v1/traces,
+                        e.g. status=error environment=production tag=a from=2025-01-01T00:00:00Z)
+    --project NAME      Project (default "default"); with --data-dir DIR | --db URL
+    --url URL --key KEY Read from a running server instead of the database
+  import FILE.jsonl|-   Import an export file, line by line, through the native ingest path
+    --project NAME | --data-dir DIR | --db URL | --url URL --key KEY
+  prices list           The project's model prices (--model NAME: the price that applies to NAME)
+  prices set            Override or add a price: --model PATTERN --input P --output P
+                        [--cache-read P] [--from ISO]; P is USD per token, or per million as 2.5/1M
+    --project NAME | --data-dir DIR | --db URL | --url URL --key KEY
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +50,11 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       key: { type: 'string' },
       seed: { type: 'string' },
+      model: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      'cache-read': { type: 'string' },
+      from: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +82,21 @@ async function main(argv: string[]): Promise<number> {
     case 'demo': {
       const { demo } = await import('./demo.js');
       return demo({ traces: Number(values.traces ?? 50), url: values.url ?? 'http://127.0.0.1:4318', key: values.key, dataDir, seed: values.seed ? Number(values.seed) : undefined });
+    }
+    case 'export': {
+      const { exportCommand } = await import('./export.js');
+      return exportCommand(positionals, { dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key });
+    }
+    case 'import': {
+      const { importCommand } = await import('./import.js');
+      return importCommand(positionals, { dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key });
+    }
+    case 'prices': {
+      const { pricesCommand } = await import('./prices.js');
+      return pricesCommand(positionals, {
+        dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key,
+        model: values.model, input: values.input, output: values.output, cacheRead: values['cache-read'], from: values.from,
+      });
     }
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

@@ -1,8 +1,10 @@
 // The one pipeline every transport feeds: limits on what an item may carry, the project's
-// sampling rules, then the writer. The caller's promise settles only after the write is durable.
+// sampling rules, cost from the price table, then the writer. The caller's promise settles only
+// after the write is durable.
 import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
 import type { Writer } from '../store/writer.js';
 import { LoupeError } from '../errors.js';
+import { applyCost, type PriceBook } from '../cost/book.js';
 import { sampleBatch, samplingRulesFrom, type SamplingOutcome, type SamplingRules } from './sampling.js';
 
 /** Reads a project's settings (null when unknown); the Store's getProjectSettings, cached there. */
@@ -14,6 +16,8 @@ export interface IngestOptions {
    * when the project switched them on for every surface; never: store all (explicit creations).
    */
   sampling?: 'always' | 'project' | 'never';
+  /** false keeps costs exactly as sent (imports restore what an export held). Default true. */
+  computeCost?: boolean;
 }
 
 export interface PipelineLimits {
@@ -63,12 +67,15 @@ function limitSpan(s: SpanUpsert, max: number): SpanUpsert {
 export class Pipeline {
   /** Parsed rules per settings object: the store hands out a new object on every update. */
   private readonly rulesCache = new WeakMap<Record<string, unknown>, SamplingRules>();
+  private readonly limits: PipelineLimits;
+  private readonly settings?: SettingsSource;
+  private readonly prices?: PriceBook;
 
-  constructor(
-    private readonly writer: Writer,
-    private readonly limits: PipelineLimits = DEFAULT_LIMITS,
-    private readonly settings?: SettingsSource,
-  ) {}
+  constructor(private readonly writer: Writer, opts: { limits?: PipelineLimits; settings?: SettingsSource; prices?: PriceBook } = {}) {
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.settings = opts.settings;
+    this.prices = opts.prices;
+  }
 
   /** The project's sampling rules, defaults filled in. */
   async samplingRules(projectId: number): Promise<SamplingRules> {
@@ -79,7 +86,7 @@ export class Pipeline {
     return rules;
   }
 
-  /** Applies limits and sampling, then writes; resolves once durable. Throws LoupeError for refusals. */
+  /** Applies limits, sampling and cost, then writes; resolves once durable. Throws LoupeError for refusals. */
   async ingest(projectId: number, result: AdapterResult, receivedAt: number, opts: IngestOptions = {}): Promise<IngestOutcome> {
     let batch: Batch = result.batch;
     const rejected = [...result.rejected];
@@ -94,6 +101,7 @@ export class Pipeline {
       if (mode === 'always' || rules.appliesTo === 'all') ({ batch, outcome: sampling } = sampleBatch(batch, rules));
     }
     batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
+    if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
     await this.writer.submit({ projectId, batch, receivedAt });
     return { accepted: total, rejected, ...(sampling ? { sampling } : {}) };
   }

@@ -3,12 +3,15 @@ import type { Pipeline } from '../ingest/pipeline.js';
 import type { Store } from '../store/store.js';
 import type { Writer } from '../store/writer.js';
 import type { Authenticator } from './auth.js';
+import type { PriceBook } from '../cost/book.js';
 
 export interface AppDeps {
   store: Store;
   writer: Writer;
   pipeline: Pipeline;
   auth: Authenticator;
+  /** Per-project price tables for ingest-time cost; invalidated when a project's prices change. */
+  prices: PriceBook;
   version: string;
   bodyLimit: number;
 }

@@ -11,6 +11,7 @@ import { Authenticator } from './auth.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { createKey } from './keys.js';
 import type { AppDeps } from './deps.js';
+import { PriceBook } from '../cost/book.js';
 
 export const VERSION = '0.1.0';
 
@@ -51,11 +52,13 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const store = await openStore(cfg);
   await bootstrap(store, cfg);
   const writer = new Writer(store, cfg.writer);
+  const prices = new PriceBook(store);
   const deps: AppDeps = {
     store,
     writer,
-    pipeline: new Pipeline(writer, DEFAULT_LIMITS, (id) => store.getProjectSettings(id)),
+    pipeline: new Pipeline(writer, { settings: (id) => store.getProjectSettings(id), prices }),
     auth: new Authenticator(store),
+    prices,
     version: VERSION,
     bodyLimit: DEFAULT_BODY_LIMIT,
   };

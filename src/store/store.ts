@@ -16,6 +16,9 @@ import type { Scope } from '../model/enums.js';
 import type { Score, Span, Trace } from '../model/schemas.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../query/filter.js';
 import type { Session, SessionDetail, User } from '../model/rollups.js';
+import type { MetricsQuery, MetricsRow } from '../query/metrics.js';
+import type { ExportRecord } from '../model/export.js';
+import type { ModelPrice } from '../cost/types.js';
 
 export interface WriteItem {
   projectId: number;
@@ -92,4 +95,16 @@ export interface Store {
   /** Stores a key by its SHA-256 hash; the key itself is never stored. */
   createApiKey(key: { id: string; projectId: number; hash: string; prefix: string; scopes: Scope[]; name: string | null }): Promise<void>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+
+  // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----
+  /** Time-bucketed aggregates computed in the database; rows ordered by bucket, then group (nulls last). */
+  metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]>;
+  /** A page of traces in the export format, keyset-paged like listTraces; spans and scores in a store-independent order. */
+  exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<ExportRecord>>;
+  /** The project's own prices (overrides and additions to the built-in table). */
+  listPrices(projectId: number): Promise<ModelPrice[]>;
+  /** Upserts price entries keyed by (model pattern, effectiveFrom). */
+  putPrices(projectId: number, prices: ModelPrice[]): Promise<void>;
+  /** Removes a pattern's entries (only the one effective from that time, when given); returns how many. */
+  deletePrices(projectId: number, modelPattern: string, effectiveFrom?: number): Promise<number>;
 }

@@ -1,8 +1,10 @@
 // Every route module, in one list: a new surface (a compatibility API, analytics) is added here.
 import type { AppDeps } from '../deps.js';
 import type { RouteSpec } from '../route.js';
+import { analyticsRoutes } from './analytics.js';
 import { avidoRoutes } from './avido.js';
 import { evalgateRoutes } from './evalgate.js';
+import { exportRoutes } from './export.js';
 import { honeyhiveRoutes } from './honeyhive.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
@@ -19,6 +21,8 @@ export const ROUTE_MODULES: RouteModule[] = [
   projectRoutes,
   scoreRoutes,
   sessionUserRoutes,
+  analyticsRoutes,
+  exportRoutes,
   avidoRoutes,
   evalgateRoutes,
   honeyhiveRoutes,

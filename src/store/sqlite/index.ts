@@ -15,6 +15,11 @@ import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWritePath } from './write.js';
+import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
+import type { ExportRecord } from '../../model/export.js';
+import type { ModelPrice } from '../../cost/types.js';
+import { deletePrices, listPrices, putPrices, runMetrics, sqliteAnalyticsDialect } from './analytics.js';
+import { exportPage } from './export.js';
 import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
 
 export interface SqliteOptions {
@@ -32,6 +37,8 @@ export const sqliteDialect: Dialect = {
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
 };
+
+const analyticsDialect = sqliteAnalyticsDialect(sqliteDialect);
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -189,5 +196,27 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT id, project_id, scopes, name, prefix FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash) as
       { id: string; project_id: number; scopes: string; name: string | null; prefix: string } | undefined;
     return row ? { id: row.id, projectId: row.project_id, scopes: row.scopes.split(',') as Scope[], name: row.name, prefix: row.prefix } : null;
+  }
+
+  // ---- analytics (analytics.ts, export.ts) ----
+
+  async metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]> {
+    return runMetrics(this.db, analyticsDialect, projectId, q);
+  }
+
+  async exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<ExportRecord>> {
+    return exportPage(this.db, sqliteDialect, projectId, filter, page);
+  }
+
+  async listPrices(projectId: number): Promise<ModelPrice[]> {
+    return listPrices(this.db, projectId);
+  }
+
+  async putPrices(projectId: number, prices: ModelPrice[]): Promise<void> {
+    putPrices(this.db, projectId, prices);
+  }
+
+  async deletePrices(projectId: number, modelPattern: string, effectiveFrom?: number): Promise<number> {
+    return deletePrices(this.db, projectId, modelPattern, effectiveFrom);
   }
 }

@@ -2,8 +2,8 @@
 // add the next). Times are integer microseconds since the epoch. Spans are keyed by the trace's
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
-
 import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
+import { MIGRATION_6 } from './migration-6-analytics.js';
 
 export interface Migration {
   version: number;
@@ -146,4 +146,5 @@ CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', conte
     name: 'sessions-users-rollups',
     sql: SESSIONS_USERS_SQL,
   },
+  MIGRATION_6,
 ];

@@ -1,0 +1,151 @@
+// Export pages from SQLite: traces in keyset order with their spans, scores and tags fetched for
+// the whole page at once (three queries a page, never one a trace), rendered in the export format.
+import type Database from 'better-sqlite3';
+import type { ExportRecord } from '../../model/export.js';
+import type { ScoreInput, SpanInput, TraceInput } from '../../model/schemas.js';
+import type { StoredEvent, StoredLink } from '../../model/batch.js';
+import { isoFromMicros } from '../../model/time.js';
+import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
+import { compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
+import { encodeCursor } from '../../query/cursor.js';
+import type { ScoreRow, SpanRow } from './rows.js';
+import { scoreFromRow } from './rows.js';
+
+interface ExportTraceRow {
+  num: number;
+  id: string;
+  external_id: string | null;
+  name: string | null;
+  given_status: TraceInput['status'] | null;
+  given_start: number | null;
+  given_end: number | null;
+  start_time: number;
+  span_count: number;
+  input: string | null;
+  output: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  environment: string | null;
+  release: string | null;
+  metadata: string | null;
+  test_id: string | null;
+}
+
+/** Sets key only when the stored value is not NULL, so "not said" stays absent after a round trip. */
+function put<T extends object, K extends keyof T>(o: T, key: K, v: T[K] | null | undefined): void {
+  if (v !== null && v !== undefined) o[key] = v;
+}
+
+const json = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+
+/** A JSON column: present iff the column is not NULL, so a stored JSON `null` stays an explicit null. */
+function putJson<T extends object, K extends keyof T>(o: T, key: K, text: string | null): void {
+  if (text !== null) o[key] = JSON.parse(text) as T[K];
+}
+
+function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
+  const t: TraceInput = { id: r.id };
+  put(t, 'externalId', r.external_id);
+  put(t, 'name', r.name);
+  put(t, 'status', r.given_status);
+  // A trace with no spans and no given start took its start from when it arrived: keep that too.
+  put(t, 'startTime', isoFromMicros(r.given_start ?? (r.span_count === 0 ? r.start_time : null)));
+  put(t, 'endTime', isoFromMicros(r.given_end));
+  putJson(t, 'input', r.input);
+  putJson(t, 'output', r.output);
+  put(t, 'userId', r.user_id);
+  put(t, 'sessionId', r.session_id);
+  put(t, 'environment', r.environment);
+  put(t, 'release', r.release);
+  if (tags.length) t.tags = tags;
+  put(t, 'metadata', json(r.metadata) as Record<string, unknown> | undefined);
+  put(t, 'testId', r.test_id);
+  return t;
+}
+
+function spanOut(r: SpanRow): SpanInput {
+  const s: SpanInput = { id: r.id, traceId: r.trace_id };
+  put(s, 'parentId', r.parent_id);
+  put(s, 'kind', r.kind);
+  put(s, 'name', r.name);
+  put(s, 'status', r.status);
+  put(s, 'error', r.error);
+  s.startTime = isoFromMicros(r.start_time);
+  put(s, 'endTime', isoFromMicros(r.end_time));
+  putJson(s, 'input', r.input);
+  putJson(s, 'output', r.output);
+  put(s, 'model', r.model);
+  put(s, 'provider', r.provider);
+  put(s, 'params', json(r.params) as Record<string, unknown> | undefined);
+  const usage: NonNullable<SpanInput['usage']> = {};
+  put(usage, 'inputTokens', r.input_tokens);
+  put(usage, 'outputTokens', r.output_tokens);
+  put(usage, 'totalTokens', r.total_tokens);
+  put(usage, 'cacheReadTokens', r.cache_read_tokens);
+  put(usage, 'cacheWriteTokens', r.cache_write_tokens);
+  put(usage, 'reasoningTokens', r.reasoning_tokens);
+  if (Object.keys(usage).length) s.usage = usage;
+  put(s, 'costUsd', r.cost_usd);
+  put(s, 'metadata', json(r.metadata) as Record<string, unknown> | undefined);
+  put(s, 'attributes', json(r.attributes) as Record<string, unknown> | undefined);
+  const events = json(r.events) as StoredEvent[] | undefined;
+  if (events) {
+    s.events = events.map((e) => {
+      const out: NonNullable<SpanInput['events']>[number] = { name: e.name };
+      put(out, 'time', isoFromMicros(e.time ?? null));
+      out.attributes = e.attributes ?? {};
+      return out;
+    });
+  }
+  const links = json(r.links) as StoredLink[] | undefined;
+  if (links) s.links = links.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} }));
+  return s;
+}
+
+function scoreOut(r: ScoreRow): ScoreInput {
+  const read = scoreFromRow(r);
+  const sc: ScoreInput = { id: read.id, traceId: read.traceId, name: read.name, value: read.value };
+  put(sc, 'spanId', read.spanId);
+  put(sc, 'comment', read.comment);
+  sc.source = read.source;
+  sc.createdAt = read.createdAt;
+  return sc;
+}
+
+export function exportPage(db: Database.Database, d: Dialect, projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord> {
+  const { where, params } = compileTraceFilter(d, projectId, filter);
+  const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
+  if (ks.clause) where.push(ks.clause);
+  const rows = db.prepare(`SELECT t.num, t.id, t.external_id, t.name, t.given_status, t.given_start, t.given_end, t.start_time,
+      t.span_count, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, t.metadata, t.test_id
+    FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`).all(...params, ...ks.params, page.limit + 1) as ExportTraceRow[];
+  const more = rows.length > page.limit;
+  if (more) rows.pop();
+  if (rows.length === 0) return { data: [], nextCursor: null };
+  const nums = rows.map((r) => r.num);
+  const inList = nums.map(() => '?').join(', ');
+  const byNum = <R>(list: R[], num: (r: R) => number) => {
+    const m = new Map<number, R[]>();
+    for (const r of list) {
+      const k = num(r);
+      const arr = m.get(k);
+      if (arr) arr.push(r);
+      else m.set(k, [r]);
+    }
+    return m;
+  };
+  const tags = byNum(db.prepare(`SELECT trace_num, tag FROM trace_tags WHERE trace_num IN (${inList}) ORDER BY trace_num, tag`).all(...nums) as { trace_num: number; tag: string }[], (r) => r.trace_num);
+  // Spans and scores in an order that does not depend on arrival (rowid), so two stores holding
+  // the same data export the same bytes.
+  const spans = byNum(db.prepare(`SELECT s.trace_num, t.id AS trace_id, s.* FROM spans s JOIN traces t ON t.num = s.trace_num
+    WHERE s.trace_num IN (${inList}) ORDER BY s.trace_num, s.start_time, s.id`).all(...nums) as (SpanRow & { trace_num: number })[], (r) => r.trace_num);
+  const scores = byNum(db.prepare(`SELECT sc.*, t.id AS trace_id FROM scores sc JOIN traces t ON t.num = sc.trace_num
+    WHERE sc.trace_num IN (${inList}) ORDER BY sc.trace_num, sc.created_at, sc.id`).all(...nums) as (ScoreRow & { trace_num: number })[], (r) => r.trace_num);
+  const data = rows.map((r): ExportRecord => ({
+    trace: traceOut(r, (tags.get(r.num) ?? []).map((x) => x.tag)),
+    spans: (spans.get(r.num) ?? []).map(spanOut),
+    scores: (scores.get(r.num) ?? []).map(scoreOut),
+  }));
+  const last = rows[rows.length - 1];
+  return { data, nextCursor: more ? encodeCursor({ t: last.start_time, k: last.num }) : null };
+}
