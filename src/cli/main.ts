@@ -22,6 +22,7 @@ Commands:
     --data-dir DIR
   export [FILTER=VALUE…]  Write matching traces as JSONL to stdout (filters as in GET /api/v1/traces,
                         e.g. status=error environment=production tag=a from=2025-01-01T00:00:00Z)
+    --filter EXPR       A filter expression (docs/filters.md), e.g. 'kind = "llm" and durationMs > 1000'
     --project NAME      Project (default "default"); with --data-dir DIR | --db URL
     --url URL --key KEY Read from a running server instead of the database
   import FILE.jsonl|-   Import an export file, line by line, through the native ingest path
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       key: { type: 'string' },
       seed: { type: 'string' },
+      filter: { type: 'string' },
       model: { type: 'string' },
       input: { type: 'string' },
       output: { type: 'string' },
@@ -85,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'export': {
       const { exportCommand } = await import('./export.js');
-      return exportCommand(positionals, { dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key });
+      return exportCommand(values.filter ? [...positionals, `filter=${values.filter}`] : positionals, { dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key });
     }
     case 'import': {
       const { importCommand } = await import('./import.js');
