@@ -56,6 +56,11 @@ export interface Store {
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>>;
   getTrace(projectId: number, traceId: string): Promise<TraceDetail | null>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
+  /**
+   * The trace id of a span found by its id alone, or null. Only spans written in a batch with
+   * `indexSpanIds` are findable this way (never a scan over all spans).
+   */
+  findSpanTraceId(projectId: number, spanId: string): Promise<string | null>;
 
   /** Returns the project with this name, creating it first if it does not exist. */
   ensureProject(name: string): Promise<Project>;

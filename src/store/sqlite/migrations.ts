@@ -139,4 +139,18 @@ CREATE INDEX scores_by_name ON scores(project_id, name, created_at);
 CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', contentless_delete=1);
 `,
   },
+  {
+    version: 5,
+    name: 'span id lookup',
+    // Written only for batches that ask for it (Langfuse ingestion, whose updates may name a span
+    // without its trace), so the random-key index costs nothing on the other ingest paths.
+    sql: `
+CREATE TABLE span_ids (
+  project_id INTEGER NOT NULL,
+  span_id TEXT NOT NULL,
+  trace_num INTEGER NOT NULL,
+  PRIMARY KEY (project_id, span_id)
+) WITHOUT ROWID;
+`,
+  },
 ];
