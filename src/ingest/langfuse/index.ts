@@ -91,8 +91,9 @@ export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseRe
     }
     out.observations.set(id, span.traceId);
     batch.spans.push(span);
-    if (b.environment || (isCreate && !b.traceId)) {
-      batch.traces.push({ id: span.traceId, ...(b.environment ? { environment: b.environment } : {}), ...(span.traceId === id && b.name ? { name: b.name } : {}) });
+    const ownTrace = isCreate && span.traceId === id && !b.traceId;
+    if (b.environment || (ownTrace && b.name)) {
+      batch.traces.push({ id: span.traceId, ...(b.environment ? { environment: b.environment } : {}), ...(ownTrace && b.name ? { name: b.name } : {}) });
     }
   };
 

@@ -45,7 +45,8 @@ export const langfuseConvention: ConventionMapper = {
     if (level && level !== 'DEFAULT') d.metadata.level = level;
     Object.assign(d.metadata, metadata(attrs, 'langfuse.observation.metadata'));
     const completionStart = str(attrs['langfuse.observation.completion_start_time']);
-    if (completionStart) d.metadata.completionStartTime = maybeJson(completionStart) as string;
+    // The SDK JSON-serialises a Date, so the ISO text may arrive in quotes.
+    if (completionStart) d.metadata.completionStartTime = completionStart.replace(/^"(.*)"$/, '$1');
     const promptName = str(attrs['langfuse.observation.prompt.name']);
     if (promptName) d.metadata.prompt = { name: promptName, ...(toNum(attrs['langfuse.observation.prompt.version']) !== undefined ? { version: toNum(attrs['langfuse.observation.prompt.version']) } : {}) };
     const version = str(attrs['langfuse.version']);
