@@ -11,6 +11,7 @@ export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<numb
     },
   });
   process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
+  if (server.grpcPort !== undefined) process.stdout.write(`OTLP/gRPC on ${cfg.host}:${server.grpcPort}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`${signal}: draining writes…\n`);

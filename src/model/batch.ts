@@ -83,6 +83,12 @@ export interface Batch {
   traces: TraceUpsert[];
   spans: SpanUpsert[];
   scores: ScoreUpsert[];
+  /**
+   * The surface will later address these spans by span id alone (Langfuse updates without a
+   * traceId): the store also records span id -> trace, for Store.findSpanTraceId. Off by default,
+   * because that random-key index would slow every other ingest path.
+   */
+  indexSpanIds?: boolean;
 }
 
 export function emptyBatch(): Batch {

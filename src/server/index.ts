@@ -9,6 +9,7 @@ import { Writer, type WriterOptions } from '../store/writer.js';
 import { buildApp } from './app.js';
 import { Authenticator } from './auth.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
+import { startGrpc, type GrpcReceiver } from './grpc.js';
 import { createKey } from './keys.js';
 import type { AppDeps } from './deps.js';
 import { PriceBook } from '../cost/book.js';
@@ -28,6 +29,8 @@ export interface ServerConfig extends StoreConfig {
 export interface RunningServer {
   url: string;
   port: number;
+  /** The bound OTLP/gRPC port, when a grpcPort was configured (0 binds an ephemeral one). */
+  grpcPort?: number;
   app: FastifyInstance;
   deps: AppDeps;
   store: Store;
@@ -66,16 +69,28 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   await app.listen({ host: cfg.host, port: cfg.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+  let grpc: GrpcReceiver | undefined;
+  if (cfg.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpc(deps, cfg.host, cfg.grpcPort);
+    } catch (e) {
+      await app.close();
+      await writer.close();
+      await store.close();
+      throw new Error(`cannot listen for OTLP/gRPC on ${cfg.host}:${cfg.grpcPort}: ${(e as Error).message}`);
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
     port,
+    grpcPort: grpc?.port,
     app,
     deps,
     store,
     close() {
       closing ??= (async () => {
-        await app.close();
+        await Promise.all([app.close(), grpc?.close()]);
         await writer.close();
         await store.close();
       })();

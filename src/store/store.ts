@@ -69,6 +69,11 @@ export interface Store {
    */
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
+  /**
+   * The trace id of a span found by its id alone, or null. Only spans written in a batch with
+   * `indexSpanIds` are findable this way (never a scan over all spans).
+   */
+  findSpanTraceId(projectId: number, spanId: string): Promise<string | null>;
 
   /** Sessions by latest activity (lastTime), keyset-paged. */
   listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Promise<Page<Session>>;

@@ -25,6 +25,8 @@ export interface SpanDraft {
   traceInput?: unknown;
   traceOutput?: unknown;
   traceMetadata: Record<string, unknown>;
+  /** Set when a convention marks the span failed without an OTLP error status (e.g. a level attribute). */
+  error?: string;
 }
 
 export interface MapperInput {

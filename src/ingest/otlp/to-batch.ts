@@ -40,8 +40,8 @@ function traceFor(traces: Map<string, TraceUpsert>, id: string): TraceUpsert {
 
 function toSpan(s: OtlpSpan, d: SpanDraft, resource: Attributes, scope: { name: string; version: string }): SpanUpsert {
   const exc = exception(s);
-  const isError = s.statusCode === 2 || exc !== undefined;
-  const error = isError ? [s.statusMessage, exc].filter(Boolean).join('\n') || 'error' : undefined;
+  const isError = s.statusCode === 2 || exc !== undefined || d.error !== undefined;
+  const error = isError ? [...new Set([s.statusMessage, d.error, exc])].filter(Boolean).join('\n') || 'error' : undefined;
   const attributes: Record<string, unknown> = { ...s.attributes };
   if (scope.name) attributes['otel.scope.name'] = scope.name;
   if (scope.version) attributes['otel.scope.version'] = scope.version;

@@ -6,6 +6,7 @@ import { avidoRoutes } from './avido.js';
 import { evalgateRoutes } from './evalgate.js';
 import { exportRoutes } from './export.js';
 import { honeyhiveRoutes } from './honeyhive.js';
+import { langfuseRoutes } from './langfuse.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
 import { projectRoutes } from './project.js';
@@ -26,4 +27,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   avidoRoutes,
   evalgateRoutes,
   honeyhiveRoutes,
+  langfuseRoutes,
 ];

@@ -151,6 +151,12 @@ export class SqliteStore implements Store {
     return this.rollupReads.listScores(projectId, filter, page);
   }
 
+  async findSpanTraceId(projectId: number, spanId: string): Promise<string | null> {
+    const id = this.db.prepare('SELECT t.id FROM span_ids x JOIN traces t ON t.num = x.trace_num WHERE x.project_id = ? AND x.span_id = ?')
+      .pluck().get(projectId, spanId) as string | undefined;
+    return id ?? null;
+  }
+
   async ensureProject(name: string): Promise<Project> {
     this.db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(name, Date.now() * 1000);
     return (await this.findProject(name)) as Project;

@@ -146,5 +146,19 @@ CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', conte
     name: 'sessions-users-rollups',
     sql: SESSIONS_USERS_SQL,
   },
+  {
+    version: 5,
+    name: 'span id lookup',
+    // Written only for batches that ask for it (Langfuse ingestion, whose updates may name a span
+    // without its trace), so the random-key index costs nothing on the other ingest paths.
+    sql: `
+CREATE TABLE span_ids (
+  project_id INTEGER NOT NULL,
+  span_id TEXT NOT NULL,
+  trace_num INTEGER NOT NULL,
+  PRIMARY KEY (project_id, span_id)
+) WITHOUT ROWID;
+`,
+  },
   MIGRATION_6,
 ];

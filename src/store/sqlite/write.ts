@@ -18,6 +18,7 @@ export class SqliteWritePath {
   private readonly insertTag: Stmt;
   private readonly upsertSpan: Stmt;
   private readonly upsertScore: Stmt;
+  private readonly insertSpanId: Stmt;
   private readonly rollupSpans: Stmt;
   private readonly rollupTrace: Stmt;
   private readonly refreshTags: Stmt;
@@ -84,6 +85,7 @@ export class SqliteWritePath {
       ON CONFLICT (project_id, id) DO UPDATE SET trace_num = excluded.trace_num, span_id = excluded.span_id, name = excluded.name,
         value_type = excluded.value_type, num_value = excluded.num_value, str_value = excluded.str_value,
         comment = coalesce(excluded.comment, comment), source = excluded.source`);
+    this.insertSpanId = db.prepare('INSERT OR IGNORE INTO span_ids (project_id, span_id, trace_num) VALUES (?, ?, ?)');
     this.rollupSpans = db.prepare(`UPDATE traces SET (span_count, error_count, open_count, input_tokens, output_tokens,
         total_tokens, cost_usd, span_start, span_end) = (
       SELECT count(*), coalesce(sum(status = 'error'), 0), coalesce(sum(end_time IS NULL), 0),
@@ -151,6 +153,7 @@ export class SqliteWritePath {
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
         this.upsertSpan.run(spanParams(num, projectId, receivedAt, s));
+        if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
         touched.add(num);
       }
       for (const sc of batch.scores) {
