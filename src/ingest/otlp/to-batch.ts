@@ -18,6 +18,8 @@ function exception(span: OtlpSpan): string | undefined {
     const message = str(e.attributes['exception.message']);
     const stack = str(e.attributes['exception.stacktrace']);
     const head = [type, message].filter(Boolean).join(': ');
+    // Stack traces usually open with "Type: message" already; do not say it twice.
+    if (stack && head && stack.startsWith(head)) return stack;
     return [head, stack].filter(Boolean).join('\n') || 'exception';
   }
   return undefined;
