@@ -133,3 +133,15 @@ export function ids(): { traceId: string; spanId: () => string } {
 export function nanos(ms: number, extraNanos = 0): string {
   return (BigInt(ms) * 1_000_000n + BigInt(extraNanos)).toString();
 }
+
+/** A small seeded PRNG (mulberry32), so fuzz failures reproduce. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -6,18 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { OtlpDecodeError, otlpAdapter, type OtlpEncoding } from '../../src/ingest/otlp/index.js';
-import { otlpProto, type ResourceSpec } from '../helpers/otlp.js';
-
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { otlpProto, prng, type ResourceSpec } from '../helpers/otlp.js';
 
 const OTLP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'otlp');
 const jsonFixtures = readdirSync(OTLP_DIR).filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json')).map((f) => readFileSync(join(OTLP_DIR, f), 'utf8'));

@@ -2,6 +2,7 @@
 // the same for every convention (status and exceptions, resource attributes, raw attributes,
 // events, links). Each trace seen gets a trace upsert carrying what its spans said about it.
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
+import { isStorableMicros } from '../../model/time.js';
 import { CONVENTIONS } from './conventions/index.js';
 import { newDraft, str, type ConventionMapper, type SpanDraft } from './draft.js';
 import type { Attributes, OtlpExport, OtlpSpan } from './types.js';
@@ -90,6 +91,11 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
         const where = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
         if (!s.traceId || !s.spanId) {
           rejected.push({ item: where, message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
+          return;
+        }
+        // Absurd times (past 2^53 µs, from JSON) could not be shown later: refuse the span now.
+        if ([s.startTime, s.endTime, ...s.events.map((e) => e.time)].some((t) => t !== undefined && !isStorableMicros(t))) {
+          rejected.push({ item: where, message: 'times must be nanoseconds since the epoch, before the year 2255' });
           return;
         }
         const d = newDraft();
