@@ -110,17 +110,17 @@ describe('durability of loupe serve', () => {
     const half = Math.floor(slow.body.length / 2);
     const u = new URL(`${srv.url}${slow.path}`);
     let slowStatus = 0;
+    const slowReq = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false,
+      headers: { 'x-api-key': key, 'content-type': slow.contentType, 'content-length': slow.body.length } });
     const slowDone = new Promise<void>((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent: false,
-        headers: { 'x-api-key': key, 'content-type': slow.contentType, 'content-length': slow.body.length } }, (res) => {
+      slowReq.on('response', (res) => {
         slowStatus = res.statusCode ?? 0;
         res.resume();
         res.on('end', () => resolve());
       });
-      req.on('error', reject);
-      req.write(slow.body.subarray(0, half));
-      (globalThis as { slowReq?: typeof req }).slowReq = req;
+      slowReq.on('error', reject);
     });
+    slowReq.write(slow.body.subarray(0, half));
     // Let the server read the first half: an answer on another connection means it has looped.
     for (let i = 0; i < 3; i++) expect((await call(srv.url, '/healthz')).status).toBe(200);
 
@@ -131,8 +131,7 @@ describe('durability of loupe serve', () => {
       if (acks === 20 && !stopping) {
         stopping = true;
         srv.child.kill('SIGTERM');
-        const req = (globalThis as { slowReq?: { end(b: Buffer): void } }).slowReq!;
-        req.end(slow.body.subarray(half));
+        slowReq.end(slow.body.subarray(half));
       }
     });
     const acked = await sending;
