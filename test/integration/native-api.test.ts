@@ -14,7 +14,7 @@ const DATA = {
   traces: [
     { id: 't1', name: 'checkout flow', externalId: 'ext-1', userId: 'alice', sessionId: 's1', environment: 'production', tags: ['a', 'b'],
       metadata: { team: 'pay', tier: 1 }, input: 'please refund my order', output: 'refund issued' },
-    { id: 't2', name: 'search', userId: 'bob', sessionId: 's1', environment: 'staging', tags: ['b'], metadata: { team: 'search' } },
+    { id: 't2', name: 'search', userId: 'bob', sessionId: 's1', environment: 'staging', tags: ['b'], metadata: { team: 'search', beta: true, nested: { deep: 'x' } } },
     { id: 't3', name: 'Checkout retry', userId: 'alice', sessionId: 's2', environment: 'production', tags: ['a'], metadata: { team: 'pay' } },
     { id: 't4', name: 'embedding job', userId: 'carol', environment: 'dev' },
     { id: 't5', name: 'Agent Run', externalId: 'ext-5', userId: 'alice', tags: ['c'], input: { question: 'weather in oslo' } },
@@ -107,6 +107,8 @@ describe('GET /api/v1/traces filters', () => {
     ['q over the name', [['q', 'embedding']], ['t4']],
     ['metadata.KEY', [['metadata.team', 'pay']], ['t3', 't1']],
     ['metadata number as text', [['metadata.tier', '1']], ['t1']],
+    ['metadata boolean as text', [['metadata.beta', 'true']], ['t2']],
+    ['metadata key with a dot is one top-level key', [['metadata.nested.deep', 'x']], []],
     ['combined', [['userId', 'alice'], ['status', 'success']], ['t5', 't1']],
     ['order=asc', [['userId', 'alice'], ['order', 'asc']], ['t1', 't3', 't5']],
   ];

@@ -22,8 +22,9 @@ export interface SqliteOptions {
 
 export const sqliteDialect: Dialect = {
   contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
-  jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
-  jsonKey: (key) => `$."${key}"`,
+  // A top-level key's value as text; JSON true/false read as 'true'/'false' (json_extract gives 1/0).
+  jsonText: (col) => `(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(j.atom AS TEXT) END FROM json_each(${col}) j WHERE j.key = ?)`,
+  jsonKey: (key) => key,
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
