@@ -132,6 +132,16 @@ describe('GET /api/v1/traces filters', () => {
     expect(await traceIds([['q', 'zebra']])).toEqual(['fts-derived']);
   });
 
+  test('LIKE and full-text syntax in user text is inert', async () => {
+    expect(await traceIds([['name', '%']])).toEqual([]);
+    expect(await traceIds([['name', '_']])).toEqual([]);
+    for (const q of ['"', '*', 'AND', 'refund OR', 'NEAR(refund', 'refund*', '-refund', "'; DROP TABLE traces; --", 'name:refund']) {
+      const r = await call(ts.url, `/api/v1/traces${qs([['q', q]])}`, { key: ts.key });
+      expect(r.status, q).toBe(200);
+    }
+    expect(await traceIds([['q', 'REFUND issued']])).toEqual(['t1']);
+  });
+
   test('unknown or malformed parameters: 400 JSON', async () => {
     for (const q of ['?foo=1', '?status=weird', '?from=yesterday', '?limit=0', '?limit=1001', '?order=sideways', '?cursor=garbage', '?minDurationMs=-1', '?kind=banana', '?traceId=t1', '?metadata.a%20b=1']) {
       const r = await call(ts.url, `/api/v1/traces${q}`, { key: ts.key });
