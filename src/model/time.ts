@@ -39,6 +39,11 @@ export function microsFromInput(v: string | number | undefined | null): Micros |
   return microsFromIso(v);
 }
 
+/** Whether a time can be stored and shown: a whole number of µs from 1970 up to 2^53 (year 2255). */
+export function isStorableMicros(us: number): boolean {
+  return Number.isSafeInteger(us) && us >= 0;
+}
+
 /** Microseconds to ISO 8601 with microsecond precision (`2026-01-02T03:04:05.123456Z`). */
 export function isoFromMicros(us: Micros): string;
 export function isoFromMicros(us: Micros | null | undefined): string | null;

@@ -24,6 +24,18 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
     forceCloseConnections: 'idle',
   });
 
+  // Responses finished while the server closes end their connection: a keep-alive socket left
+  // idle after close() began would otherwise hold shutdown until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 

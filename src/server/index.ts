@@ -22,6 +22,8 @@ export interface ServerConfig extends StoreConfig {
   grpcPort?: number;
   logger?: boolean;
   writer?: WriterOptions;
+  /** Largest request body in bytes, after decompression (default 64 MiB). */
+  bodyLimit?: number;
   /** Called with the admin key when the first start creates it. */
   onAdminKey?: (key: string, file: string) => void;
 }
@@ -63,7 +65,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     auth: new Authenticator(store),
     prices,
     version: VERSION,
-    bodyLimit: DEFAULT_BODY_LIMIT,
+    bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
   };
   const app = buildApp(deps, { logger: cfg.logger });
   await app.listen({ host: cfg.host, port: cfg.port });

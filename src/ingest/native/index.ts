@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { emptyBatch, type AdapterResult, type Rejection } from '../../model/batch.js';
 import { IngestBody, ScoreInput, SpanInput, TraceInput } from '../../model/schemas.js';
-import { microsFromInput } from '../../model/time.js';
+import { isStorableMicros, microsFromInput } from '../../model/time.js';
 import { derivedId, type AdapterContext } from '../context.js';
 import { LoupeError } from '../../errors.js';
 
@@ -14,7 +14,7 @@ function issueText(e: z.ZodError): string {
 function time(v: string | number | undefined, field: string): number | undefined {
   if (v === undefined) return undefined;
   const us = microsFromInput(v);
-  if (us === undefined) throw new Error(`${field}: not an ISO 8601 time or epoch milliseconds`);
+  if (us === undefined || !isStorableMicros(us)) throw new Error(`${field}: not an ISO 8601 time or epoch milliseconds between 1970 and 2255`);
   return us;
 }
 

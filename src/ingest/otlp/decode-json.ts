@@ -30,7 +30,9 @@ export function anyValue(v: unknown): AttrValue {
   if ('intValue' in v || 'int_value' in v) {
     const raw = field(v, 'intValue');
     const n = typeof raw === 'string' ? Number(raw) : (raw as number);
-    return Number.isSafeInteger(n) ? n : String(raw);
+    if (Number.isSafeInteger(n)) return n;
+    // A JSON number past 2^53 is already a double: give its exact integer value, as protobuf does.
+    return typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw).toString() : String(raw);
   }
   if ('doubleValue' in v || 'double_value' in v) {
     const d = field(v, 'doubleValue');

@@ -2,6 +2,7 @@
 // the same for every convention (status and exceptions, resource attributes, raw attributes,
 // events, links). Each trace seen gets a trace upsert carrying what its spans said about it.
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
+import { isStorableMicros } from '../../model/time.js';
 import { CONVENTIONS } from './conventions/index.js';
 import { newDraft, str, type ConventionMapper, type SpanDraft } from './draft.js';
 import { feedbackScores } from './feedback.js';
@@ -19,6 +20,8 @@ function exception(span: OtlpSpan): string | undefined {
     const message = str(e.attributes['exception.message']);
     const stack = str(e.attributes['exception.stacktrace']);
     const head = [type, message].filter(Boolean).join(': ');
+    // Stack traces usually open with "Type: message" already; do not say it twice.
+    if (stack && head && stack.startsWith(head)) return stack;
     return [head, stack].filter(Boolean).join('\n') || 'exception';
   }
   return undefined;
@@ -89,6 +92,11 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
         const where = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
         if (!s.traceId || !s.spanId) {
           rejected.push({ item: where, message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
+          return;
+        }
+        // Absurd times (past 2^53 µs, from JSON) could not be shown later: refuse the span now.
+        if ([s.startTime, s.endTime, ...s.events.map((e) => e.time)].some((t) => t !== undefined && !isStorableMicros(t))) {
+          rejected.push({ item: where, message: 'times must be nanoseconds since the epoch, before the year 2255' });
           return;
         }
         const d = newDraft();

@@ -29,10 +29,11 @@ export interface SqliteOptions {
 
 export const sqliteDialect: Dialect = {
   contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
-  jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
-  // json_extract yields an INTEGER/REAL for JSON numbers and TEXT otherwise; only numbers pass
-  jsonNumber: (col) => `(SELECT CASE WHEN typeof(v) IN ('integer', 'real') THEN v END FROM (SELECT json_extract(${col}, ?) AS v))`,
-  jsonKey: (key) => `$."${key}"`,
+  // A top-level key's value as text; JSON true/false read as 'true'/'false' (json_extract gives 1/0).
+  jsonText: (col) => `(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(j.atom AS TEXT) END FROM json_each(${col}) j WHERE j.key = ?)`,
+  // Only JSON numbers pass; anything else is NULL.
+  jsonNumber: (col) => `(SELECT CASE WHEN j.type IN ('integer', 'real') THEN j.atom END FROM json_each(${col}) j WHERE j.key = ?)`,
+  jsonKey: (key) => key,
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),

@@ -23,6 +23,7 @@ export class SqliteWritePath {
   private readonly rollupTrace: Stmt;
   private readonly refreshTags: Stmt;
   private readonly readSearchable: Stmt;
+  private readonly isNameless: Stmt;
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: (items: WriteItem[]) => Map<string, number>;
@@ -109,6 +110,7 @@ export class SqliteWritePath {
           ELSE 'success' END
       WHERE num = ?`);
     this.readSearchable = db.prepare('SELECT name, input, output FROM traces WHERE num = ?');
+    this.isNameless = db.prepare('SELECT name IS NULL FROM traces WHERE num = ?').pluck();
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
@@ -164,6 +166,8 @@ export class SqliteWritePath {
     }
     for (const num of tagged) this.refreshTags.run({ num });
     for (const num of touched) {
+      // A nameless trace may take its name from a span in the rollup: index that name for q.
+      if (!searchable.has(num) && this.isNameless.get(num) === 1) searchable.add(num);
       this.rollupSpans.run({ num });
       this.rollupTrace.run(num);
     }

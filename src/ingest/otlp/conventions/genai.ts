@@ -45,6 +45,8 @@ export const genAi: ConventionMapper = {
   map({ attrs, span }, d) {
     const op = str(attrs['gen_ai.operation.name']);
     if (op) fill(d, 'kind', OPERATIONS[op]);
+    // wire-formats.md §5C: a GenAI tool span is named by its tool.
+    if (op === 'execute_tool') fill(d, 'name', str(attrs['gen_ai.tool.name']));
 
     const messages = genAiMessages(attrs['gen_ai.input.messages']);
     const system = systemInstructions(attrs['gen_ai.system_instructions']);
