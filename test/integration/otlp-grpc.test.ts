@@ -86,7 +86,7 @@ describe('OTLP/gRPC TraceService/Export', () => {
     expect(d.trace).toMatchObject({ name: 'agent-run', environment: 'test', inputTokens: 25, outputTokens: 5, status: 'error', spanCount: 3 });
     const byName = Object.fromEntries(d.spans.map((s) => [s.name, s]));
     expect(byName['chat gpt-4o']).toMatchObject({ kind: 'llm', model: 'gpt-4o', parentId: rootCtx.spanId });
-    expect(byName['execute_tool lookup']).toMatchObject({ kind: 'tool', status: 'error', error: 'lookup failed' });
+    expect(byName['lookup']).toMatchObject({ kind: 'tool', status: 'error', error: 'lookup failed' });
   });
 
   test('a raw call with Bearer authorization is answered with an empty ExportTraceServiceResponse', async () => {
