@@ -122,7 +122,8 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
         const rel = d.release ?? release;
         if (rel) t.release ??= rel;
         if (d.tags?.length) t.tags = [...new Set([...(t.tags ?? []), ...d.tags])];
-        const meta = { ...(service ? { 'service.name': service } : {}), ...d.traceMetadata };
+        // The resource's attributes are kept once per trace (not on every span) under `resource`.
+        const meta = { ...(service ? { 'service.name': service } : {}), ...(Object.keys(resource).length ? { resource } : {}), ...d.traceMetadata };
         if (Object.keys(meta).length) t.metadata = { ...(t.metadata ?? {}), ...meta };
       });
     });
