@@ -28,6 +28,8 @@ export const sqliteDialect: Dialect = {
   // json_extract yields an INTEGER/REAL for JSON numbers and TEXT otherwise; only numbers pass
   jsonNumber: (col) => `(SELECT CASE WHEN typeof(v) IN ('integer', 'real') THEN v END FROM (SELECT json_extract(${col}, ?) AS v))`,
   jsonKey: (key) => `$."${key}"`,
+  // SQLite compares a bound number with any column as it is
+  numberParam: () => '?',
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
