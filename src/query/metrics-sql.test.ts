@@ -12,6 +12,7 @@ const marked: AnalyticsDialect = {
   contains: (c) => `<contains ${c}>`,
   jsonText: (c) => `<jsonText ${c}>`,
   jsonNumber: (c) => `<jsonNumber ${c}>`,
+  numberParam: () => '?',
   jsonKey: sqliteDialect.jsonKey,
   fullText: (n) => `<fullText ${n}>`,
   fullTextQuery: sqliteDialect.fullTextQuery,

@@ -15,6 +15,11 @@ export interface Dialect {
   jsonNumber(column: string): string;
   /** Parameter to bind for jsonText's key. */
   jsonKey(key: string): string;
+  /**
+   * The placeholder for a number compared with a column: engines that type a parameter by its
+   * column (PostgreSQL) must be told that 1.5 compared with an integer column is not an integer.
+   */
+  numberParam(value: number): string;
   /** Clause matching trace nums (alias t) against a full-text query bound as one parameter. */
   fullText(traceNumExpr: string): string;
   /** Turns free text into the engine's full-text query syntax. */
@@ -122,14 +127,15 @@ const SQL_OPS: Record<Exclude<CmpOp, 'contains' | 'in'>, string> = { '=': '=', '
 
 /** `column op value` for one literal or an `in` list; != counts an absent value as different. */
 function compare(d: Dialect, col: SqlPart, cmp: CmpOp, value: Literal | Literal[]): SqlPart {
+  const ph = (v: Literal) => (typeof v === 'number' ? d.numberParam(v) : '?');
   if (cmp === 'in') {
     const vals = value as Literal[];
-    return { sql: `${col.sql} IN (${vals.map(() => '?').join(', ')})`, params: [...col.params, ...vals] };
+    return { sql: `${col.sql} IN (${vals.map(ph).join(', ')})`, params: [...col.params, ...vals] };
   }
   if (cmp === 'contains') return { sql: d.contains(col.sql), params: [...col.params, escapeLike(value as string)] };
   if (value === null) return { sql: `${col.sql} ${cmp === '=' ? 'IS NULL' : 'IS NOT NULL'}`, params: col.params };
-  if (cmp === '!=') return { sql: `(${col.sql} IS NULL OR ${col.sql} <> ?)`, params: [...col.params, ...col.params, value] };
-  return { sql: `${col.sql} ${SQL_OPS[cmp]} ?`, params: [...col.params, value] };
+  if (cmp === '!=') return { sql: `(${col.sql} IS NULL OR ${col.sql} <> ${ph(value as Literal)})`, params: [...col.params, ...col.params, value] };
+  return { sql: `${col.sql} ${SQL_OPS[cmp]} ${ph(value as Literal)}`, params: [...col.params, value] };
 }
 
 /** A comparison on a score's value (alias sc), typed by the literal: strings, numbers or booleans. */

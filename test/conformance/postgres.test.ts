@@ -2,7 +2,7 @@
 // a fresh database per test. The first database is migrated from empty by init(); the others
 // are copies of it (CREATE DATABASE … TEMPLATE), which is much faster than migrating each.
 // Skipped only when the server binaries are absent outside CI.
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { postgresAvailable, startPostgres, type PrivatePostgres } from '../support/postgres.js';
 import { storeConformance } from './store-suite.js';
@@ -35,5 +35,30 @@ describe.skipIf(!available)('postgres', () => {
         },
       };
     },
+  });
+
+  // PostgreSQL only: several servers share one database, so a settings copy in memory lives for
+  // a TTL; another server's change is seen once it has passed (here: at once, TTL 0), not before.
+  test('project settings changed by another server are seen after the cache TTL', async () => {
+    if (!cluster) throw new Error('PostgreSQL cluster did not start');
+    const url = await cluster.createDatabase(undefined, TEMPLATE);
+    const stores = [new PostgresStore(url, { settingsTtlMs: 0 }), new PostgresStore(url, { settingsTtlMs: 3_600_000 }), new PostgresStore(url)];
+    const [fresh, cached, writer] = stores;
+    try {
+      for (const s of stores) await s.init();
+      const p = (await writer.ensureProject('settings')).id;
+      expect(await fresh.getProjectSettings(p)).toEqual({});
+      const before = await cached.getProjectSettings(p);
+      expect(before).toEqual({});
+      await writer.updateProjectSettings(p, { sampling: { rate: 0.1 } });
+      expect(await fresh.getProjectSettings(p)).toEqual({ sampling: { rate: 0.1 } });
+      // within its TTL a server keeps its copy (the same object: derived caches stay valid)
+      expect(await cached.getProjectSettings(p)).toBe(before);
+      // an unchanged reload keeps the object too
+      const a = await fresh.getProjectSettings(p);
+      expect(await fresh.getProjectSettings(p)).toBe(a);
+    } finally {
+      for (const s of stores) await s.close();
+    }
   });
 });

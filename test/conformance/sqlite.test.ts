@@ -21,7 +21,5 @@ storeConformance({
       },
     };
   },
-  optOut: {
-    'metadata filters compare JSON booleans as true/false': 'json_extract() yields 1/0 for JSON true/false, so metadata.KEY=true does not match',
-  },
+  optOut: {},
 });

@@ -3,6 +3,7 @@ import { expect, test } from 'vitest';
 import { compileSpanFilter, compileTraceFilter } from '../../query/sql.js';
 import { pgJson, positional, postgresDialect, storable } from './dialect.js';
 import { rounds } from './write.js';
+import { parseFilterExpression } from '../../query/fields.js';
 
 test('filters compile to ILIKE, ->> and tsvector @@ with $n placeholders', () => {
   const { where, params } = compileTraceFilter(postgresDialect, 7, { name: 'a%b', q: 'hello world', metadata: { tier: 'gold' }, tags: ['x'] });
@@ -35,4 +36,12 @@ test('rounds() holds one part per key each, in arrival order', () => {
     [{ k: 'a', n: 2 }],
     [{ k: 'a', n: 3 }],
   ]);
+});
+
+test('expressions: numeric metadata reads JSON numbers only; a fractional number is typed as a float', () => {
+  const expr = parseFilterExpression('metadata.seats > 2.5 and spanCount > 1.5 and errorCount = 0', 'trace');
+  const { where, params } = compileTraceFilter(postgresDialect, 1, { expr });
+  expect(positional(where.join(' AND '))).toBe('t.project_id = $1 AND ((SELECT CASE WHEN jsonb_typeof(j.v) = \'number\' THEN j.v::double precision END'
+    + ' FROM (SELECT t.metadata -> $2::text AS v) j) > $3::double precision AND t.span_count > $4::double precision AND t.error_count = $5)');
+  expect(params).toEqual([1, 'seats', 2.5, 1.5, 0]);
 });

@@ -10,7 +10,11 @@ export const TS_CONFIG = 'simple';
 export const postgresDialect: Dialect = {
   contains: (col) => `${col} ILIKE ? ESCAPE '\\'`,
   jsonText: (col) => `(${col} ->> ?::text)`,
+  // only JSON numbers pass (jsonb_typeof), as SQLite's typeof() check does; one placeholder
+  jsonNumber: (col) => `(SELECT CASE WHEN jsonb_typeof(j.v) = 'number' THEN j.v::double precision END FROM (SELECT ${col} -> ?::text AS v) j)`,
   jsonKey: (key) => key,
+  // A parameter takes its column's type: 1.5 against a bigint column must be said to be a float.
+  numberParam: (v) => (Number.isInteger(v) ? '?' : '?::double precision'),
   // The tsvector lives on the traces row itself: use the alias the caller gave for its num.
   fullText: (numExpr) => `${numExpr.replace(/\bnum$/, 'search')} @@ plainto_tsquery('${TS_CONFIG}', ?)`,
   // plainto_tsquery ANDs the words and ignores operators, so user text is inert as it is.

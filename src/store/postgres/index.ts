@@ -4,19 +4,27 @@
 import pg from 'pg';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
-import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
-import type { Span, Trace } from '../../model/schemas.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { Score, Span, Trace } from '../../model/schemas.js';
+import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWritePath } from './write.js';
 import { pgTypes, storable } from './dialect.js';
 import * as read from './read.js';
+import * as rollupReads from './rollup-reads.js';
+import { SettingsCache } from './settings.js';
 
 export { postgresDialect } from './dialect.js';
 
 export interface PostgresOptions {
   /** Most pooled connections (default 10). */
   maxConnections?: number;
+  /**
+   * How long project settings are served from memory (default 2000 ms). Other servers on the
+   * same database may change them; this bounds how long this one keeps an older copy.
+   */
+  settingsTtlMs?: number;
 }
 
 /** Any fixed number: the advisory lock that serialises migrations across servers. */
@@ -34,9 +42,11 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private writePath?: PostgresWritePath;
   private closed = false;
+  private readonly settings: SettingsCache;
 
   constructor(readonly url: string, opts: PostgresOptions = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types: pgTypes });
+    this.settings = new SettingsCache(this.pool, opts.settingsTtlMs ?? 2000);
     // An idle client losing its connection must not crash the server; the next query reconnects.
     this.pool.on('error', () => {});
   }
@@ -89,8 +99,44 @@ export class PostgresStore implements Store {
     return read.getTrace(this.pool, projectId, traceId);
   }
 
+  getTraceByNumericId(projectId: number, numericId: number): Promise<TraceDetail | null> {
+    return read.getTraceByNumericId(this.pool, projectId, numericId);
+  }
+
+  listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]> {
+    return read.listTracesByOffset(this.pool, projectId, filter, limit, offset);
+  }
+
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {
     return read.listSpans(this.pool, projectId, filter, page);
+  }
+
+  listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Promise<Page<Session>> {
+    return rollupReads.listSessions(this.pool, projectId, filter, page);
+  }
+
+  getSession(projectId: number, sessionId: string, page: PageRequest): Promise<SessionDetail | null> {
+    return rollupReads.getSession(this.pool, projectId, sessionId, page);
+  }
+
+  listUsers(projectId: number, filter: UserFilter, page: PageRequest): Promise<Page<User>> {
+    return rollupReads.listUsers(this.pool, projectId, filter, page);
+  }
+
+  getUser(projectId: number, userId: string): Promise<User | null> {
+    return rollupReads.getUser(this.pool, projectId, userId);
+  }
+
+  listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Promise<Page<Score>> {
+    return rollupReads.listScores(this.pool, projectId, filter, page);
+  }
+
+  getProjectSettings(projectId: number): Promise<Record<string, unknown> | null> {
+    return this.settings.get(projectId);
+  }
+
+  updateProjectSettings(projectId: number, patch: Record<string, unknown>): Promise<Record<string, unknown> | null> {
+    return this.settings.update(projectId, patch);
   }
 
   async ensureProject(name: string): Promise<Project> {

@@ -5,6 +5,7 @@
 // `seq` identity on spans as their stable keyset tie-breaker (SQLite uses its rowid).
 // Never edit a migration that shipped; add the next.
 import type { Migration } from '../sqlite/migrations.js';
+import { PG_SESSIONS_USERS_SQL } from './migration-2-sessions-users.js';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   {
@@ -168,5 +169,10 @@ BEGIN
 END
 $do$;
 `,
+  },
+  {
+    version: 2,
+    name: 'sessions-users-rollups',
+    sql: PG_SESSIONS_USERS_SQL,
   },
 ];

@@ -41,7 +41,24 @@ export async function listSpans(db: pg.Pool, projectId: number, filter: SpanFilt
 
 export async function getTrace(db: pg.Pool, projectId: number, traceId: string): Promise<TraceDetail | null> {
   const [row] = await select<TraceRow>(db, `SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`, [projectId, traceId]);
-  if (!row) return null;
+  return row ? detail(db, row) : null;
+}
+
+export async function getTraceByNumericId(db: pg.Pool, projectId: number, numericId: number): Promise<TraceDetail | null> {
+  // a number beyond bigint names no trace (and must not reach the server as one)
+  if (!Number.isSafeInteger(numericId)) return null;
+  const [row] = await select<TraceRow>(db, `SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.num = ?`, [projectId, numericId]);
+  return row ? detail(db, row) : null;
+}
+
+/** Offset paging (Evalgate): newest start first, ties by num, as SQLite orders them. */
+export async function listTracesByOffset(db: pg.Pool, projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]> {
+  const { where, params } = compileTraceFilter(postgresDialect, projectId, filter);
+  const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_time DESC, t.num DESC LIMIT ? OFFSET ?`;
+  return (await select<TraceRow>(db, sql, [...params, limit, offset])).map(traceFromRow);
+}
+
+async function detail(db: pg.Pool, row: TraceRow): Promise<TraceDetail> {
   const [spans, scores] = await Promise.all([
     select<SpanRow>(db, `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ? ORDER BY s.start_time, s.seq`, [row.num]),
     select<ScoreRow>(db, `SELECT ${SCORE_COLUMNS}, ?::text AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id COLLATE "C"`, [row.id, row.num]),

@@ -2,7 +2,7 @@
 // json_to_recordset. The merge rules are SQLite's (sqlite/write.ts): COALESCE keeps what a part
 // leaves out, maps merge with loupe_merge_patch (= json_patch), a span once `error` stays so.
 
-const TRACE_FIELDS = `num bigint, external_id text, name text, status text, start_time bigint, end_time bigint,
+const TRACE_FIELDS = `num bigint, external_id text, name text, status text, start_time bigint, end_time bigint, duration_us bigint,
   input text, output text, user_id text, session_id text, environment text, release text, metadata jsonb, test_id text`;
 
 export const TRACE_UPDATE_SQL = `UPDATE traces t SET
@@ -10,7 +10,8 @@ export const TRACE_UPDATE_SQL = `UPDATE traces t SET
   name = coalesce(r.name, t.name),
   given_status = coalesce(r.status, t.given_status),
   given_start = coalesce(r.start_time, t.given_start),
-  given_end = coalesce(r.end_time, t.given_end),
+  -- a duration without an end ends the trace that long after its (given or stored) start
+  given_end = coalesce(r.end_time, r.duration_us + coalesce(r.start_time, t.given_start, t.start_time), t.given_end),
   input = coalesce(r.input, t.input),
   output = coalesce(r.output, t.output),
   user_id = coalesce(r.user_id, t.user_id),

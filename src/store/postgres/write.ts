@@ -3,12 +3,14 @@
 // trace rows are created race-free (INSERT … ON CONFLICT DO NOTHING, in key order) and then
 // locked FOR UPDATE in num order before anything of theirs is written: writers touching the same
 // trace take turns, the rollups they recompute inside the transaction see every committed span,
-// and the consistent lock order keeps deadlocks away (one that happens anyway is retried).
+// and the consistent lock order keeps deadlocks away (one that happens anyway is retried). Last,
+// session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type pg from 'pg';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
 import { searchText } from '../sqlite/json.js';
 import { SEARCH_TEXT_MAX, TS_CONFIG, isRetryable, jsonMap, jsonText, pgJson, storable } from './dialect.js';
+import { applyRollups } from './rollups.js';
 import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
 
 const MAX_ATTEMPTS = 5;
@@ -97,6 +99,8 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
       WHERE t.num = ANY($1::bigint[])`, [[...tagged]]);
   }
   if (touched.size) await client.query(ROLLUP_SQL, [[...touched]]);
+  // sessions and users follow their traces (and scores their trace's user), in the same transaction
+  await applyRollups(client, [...touched], scoreRows.map((r) => ({ p: r.project_id as number, id: r.id as string })));
   if (searchable.size) await refreshSearch(client, [...searchable]);
 }
 
@@ -164,6 +168,7 @@ function traceRow(num: number, t: TraceUpsert): Record<string, unknown> {
     status: t.status,
     start_time: t.startTime,
     end_time: t.endTime,
+    duration_us: t.durationMs === undefined ? undefined : Math.round(t.durationMs * 1000),
     input: jsonText(t.input) ?? undefined,
     output: jsonText(t.output) ?? undefined,
     user_id: t.userId,

@@ -34,6 +34,8 @@ export const sqliteDialect: Dialect = {
   // Only JSON numbers pass; anything else is NULL.
   jsonNumber: (col) => `(SELECT CASE WHEN j.type IN ('integer', 'real') THEN j.atom END FROM json_each(${col}) j WHERE j.key = ?)`,
   jsonKey: (key) => key,
+  // SQLite compares a bound number with any column as it is
+  numberParam: () => '?',
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),

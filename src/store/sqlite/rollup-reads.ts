@@ -11,7 +11,7 @@ import { encodeCursor } from '../../query/cursor.js';
 import { TRACE_COLUMNS, scoreFromRow, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
 import type { SessionDetail } from '../../model/rollups.js';
 
-interface Totals {
+export interface Totals {
   num: number;
   id: string;
   trace_count: number;
@@ -22,11 +22,11 @@ interface Totals {
   cost_count: number;
   error_count: number;
 }
-interface SessionRow extends Totals {
+export interface SessionRow extends Totals {
   first_time: number | null;
   last_time: number | null;
 }
-interface UserRow extends Totals {
+export interface UserRow extends Totals {
   session_count: number;
   first_seen: number | null;
   last_seen: number | null;
@@ -36,7 +36,7 @@ interface UserRow extends Totals {
 /** Deltas add and subtract floats; round away the last-bit noise they leave behind. */
 const money = (sum: number, count: number): number | null => (count > 0 ? Math.round(sum * 1e12) / 1e12 : null);
 
-function page<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => { t: number; k: number }): Page<T> {
+export function page<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => { t: number; k: number }): Page<T> {
   const more = rows.length > limit;
   if (more) rows.pop();
   const last = rows[rows.length - 1];
@@ -106,20 +106,33 @@ export class SqliteRollupReads {
     if (!ids.length) return out;
     const rows = this.db.prepare(`SELECT user_id, name, label, count, num_sum FROM user_scores
       WHERE project_id = ? AND user_id IN (${inList(ids.length)}) AND count > 0 ORDER BY user_id, name, label`)
-      .all(projectId, ...ids) as Array<{ user_id: string; name: string; label: string; count: number; num_sum: number | null }>;
-    for (const r of rows) {
-      const list = out.get(r.user_id) ?? out.set(r.user_id, []).get(r.user_id)!;
-      let s = list[list.length - 1];
-      if (!s || s.name !== r.name) list.push((s = { name: r.name, count: 0, mean: null, values: {} }));
-      s.count += r.count;
-      if (r.label === '') s.mean = Math.round(((r.num_sum ?? 0) / r.count) * 1e12) / 1e12;
-      else s.values[r.label] = r.count;
-    }
-    return out;
+      .all(projectId, ...ids) as UserScoreRow[];
+    return summariseUserScores(rows, out);
   }
 }
 
-function sessionOut(r: SessionRow, userIds: string[]): Session {
+export interface UserScoreRow {
+  user_id: string;
+  name: string;
+  label: string;
+  count: number;
+  num_sum: number | null;
+}
+
+/** user_scores rows (ordered by user, name, label) → per-user summaries. */
+export function summariseUserScores(rows: UserScoreRow[], out = new Map<string, UserScoreSummary[]>()): Map<string, UserScoreSummary[]> {
+  for (const r of rows) {
+    const list = out.get(r.user_id) ?? out.set(r.user_id, []).get(r.user_id)!;
+    let s = list[list.length - 1];
+    if (!s || s.name !== r.name) list.push((s = { name: r.name, count: 0, mean: null, values: {} }));
+    s.count += r.count;
+    if (r.label === '') s.mean = Math.round(((r.num_sum ?? 0) / r.count) * 1e12) / 1e12;
+    else s.values[r.label] = r.count;
+  }
+  return out;
+}
+
+export function sessionOut(r: SessionRow, userIds: string[]): Session {
   return {
     id: r.id,
     traceCount: r.trace_count,
@@ -134,7 +147,7 @@ function sessionOut(r: SessionRow, userIds: string[]): Session {
   };
 }
 
-function userOut(r: UserRow, scores: UserScoreSummary[]): User {
+export function userOut(r: UserRow, scores: UserScoreSummary[]): User {
   return {
     id: r.id,
     traceCount: r.trace_count,
