@@ -5,6 +5,7 @@
 // `seq` identity on spans as their stable keyset tie-breaker (SQLite uses its rowid).
 // Never edit a migration that shipped; add the next.
 import type { Migration } from '../sqlite/migrations.js';
+import { MIGRATION_3 } from './migration-3-analytics.js';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   {
@@ -169,4 +170,5 @@ END
 $do$;
 `,
   },
+  MIGRATION_3,
 ];

@@ -9,6 +9,7 @@ import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js'
 import type { WriteItem } from '../store.js';
 import { searchText } from '../sqlite/json.js';
 import { SEARCH_TEXT_MAX, TS_CONFIG, isRetryable, jsonMap, jsonText, pgJson, storable } from './dialect.js';
+import { indexSpanIds, type SpanIdRow } from './span-ids.js';
 import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
 
 const MAX_ATTEMPTS = 5;
@@ -59,6 +60,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
   const tagRows: Array<Record<string, unknown>> = [];
   const spanRows: Array<Record<string, unknown>> = [];
   const scoreRows: Array<Record<string, unknown>> = [];
+  const spanIds: SpanIdRow[] = [];
 
   for (const { projectId, batch, receivedAt } of items) {
     for (const t of batch.traces) {
@@ -72,6 +74,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
     for (const s of batch.spans) {
       const num = numOf(projectId, s.traceId);
       spanRows.push(spanRow(num, projectId, receivedAt, s));
+      if (batch.indexSpanIds) spanIds.push({ project_id: projectId, span_id: s.id, trace_num: num });
       touched.add(num);
     }
     for (const sc of batch.scores) scoreRows.push(scoreRow(numOf(projectId, sc.traceId), projectId, sc));
@@ -90,6 +93,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
     await client.query(SPAN_UPDATE_SQL, [json]);
     await client.query(SPAN_INSERT_SQL, [json]);
   }
+  await indexSpanIds(client, spanIds);
   for (const round of rounds(scoreRows, (r) => `${r.project_id}:${r.id}`)) await client.query(SCORE_UPSERT_SQL, [pgJson(round)]);
 
   if (tagged.size) {
