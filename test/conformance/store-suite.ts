@@ -6,6 +6,8 @@ import { makeSuite, type ConformanceBackend } from './harness.js';
 import { writeContracts } from './writes.js';
 import { readContracts } from './reads.js';
 import { listContracts } from './filters.js';
+import { metricsContracts } from './analytics.js';
+import { exportContracts, priceContracts, spanIdContracts } from './export-prices.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -15,6 +17,10 @@ export function storeConformance(backend: ConformanceBackend): void {
     writeContracts(suite);
     readContracts(suite);
     listContracts(suite);
+    metricsContracts(suite);
+    exportContracts(suite);
+    priceContracts(suite);
+    spanIdContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);
