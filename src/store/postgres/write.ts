@@ -116,12 +116,17 @@ async function lockTraces(client: pg.PoolClient, items: WriteItem[]): Promise<Ma
     for (const s of batch.spans) note(projectId, s.traceId, s.startTime, receivedAt);
     for (const sc of batch.scores) note(projectId, sc.traceId, sc.createdAt, receivedAt);
   }
-  const rows = pgJson([...keys.values()].map((k) => ({ project_id: k.projectId, id: k.id, start_time: k.startTime, created_at: k.createdAt })));
+  const rows = pgJson([...keys.values()].map((k, ord) => ({ project_id: k.projectId, id: k.id, start_time: k.startTime, created_at: k.createdAt, ord })));
   // Key order for inserts and num order for locks: every writer takes locks in the same order.
-  await client.query(`INSERT INTO traces (project_id, id, start_time, created_at)
-    SELECT r.project_id, r.id, r.start_time, r.created_at
-    FROM json_to_recordset($1::json) AS r(project_id bigint, id text, start_time bigint, created_at bigint)
-    ORDER BY r.project_id, r.id COLLATE "C"
+  // New traces are numbered in the order the group first names them, as SQLite numbers them, so
+  // ties in start time list (and export) in the same order on both; only new keys take a number.
+  await client.query(`WITH fresh AS (
+      SELECT r.* FROM json_to_recordset($1::json) AS r(project_id bigint, id text, start_time bigint, created_at bigint, ord integer)
+      WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.project_id = r.project_id AND t.id = r.id)),
+    numbered AS (SELECT f.*, nextval(pg_get_serial_sequence('traces', 'num')) AS num FROM (SELECT * FROM fresh ORDER BY ord) f)
+    INSERT INTO traces (num, project_id, id, start_time, created_at) OVERRIDING SYSTEM VALUE
+    SELECT n.num, n.project_id, n.id, n.start_time, n.created_at FROM numbered n
+    ORDER BY n.project_id, n.id COLLATE "C"
     ON CONFLICT (project_id, id) DO NOTHING`, [rows]);
   const locked = await client.query<{ num: number; project_id: number; id: string }>(`SELECT t.num, t.project_id, t.id
     FROM traces t JOIN json_to_recordset($1::json) AS r(project_id bigint, id text) ON t.project_id = r.project_id AND t.id = r.id
