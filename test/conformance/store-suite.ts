@@ -7,6 +7,8 @@ import { writeContracts } from './writes.js';
 import { readContracts } from './reads.js';
 import { listContracts } from './filters.js';
 import { analyticsContracts } from './analytics.js';
+import { metricsContracts } from './metrics.js';
+import { exportContracts, priceContracts, spanIdContracts } from './export-prices.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -17,6 +19,10 @@ export function storeConformance(backend: ConformanceBackend): void {
     readContracts(suite);
     listContracts(suite);
     analyticsContracts(suite);
+    metricsContracts(suite);
+    exportContracts(suite);
+    priceContracts(suite);
+    spanIdContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

@@ -14,6 +14,13 @@ import { pgTypes, storable } from './dialect.js';
 import * as read from './read.js';
 import * as rollupReads from './rollup-reads.js';
 import { SettingsCache } from './settings.js';
+import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
+import type { ExportRecord } from '../../model/export.js';
+import type { ModelPrice } from '../../cost/types.js';
+import { runMetrics } from './analytics.js';
+import { exportPage } from './export.js';
+import * as prices from './prices.js';
+import { findSpanTraceId } from './span-ids.js';
 
 export { postgresDialect } from './dialect.js';
 
@@ -168,4 +175,13 @@ export class PostgresStore implements Store {
     const row = rows[0];
     return row ? { id: row.id, projectId: row.project_id, scopes: row.scopes.split(',') as Scope[], name: row.name, prefix: row.prefix } : null;
   }
+
+  // ---- analytics and span id lookup (analytics.ts, export.ts, prices.ts, span-ids.ts) ----
+  metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]> { return runMetrics(this.pool, projectId, q); }
+  exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<ExportRecord>> { return exportPage(this.pool, projectId, filter, page); }
+  listPrices(projectId: number): Promise<ModelPrice[]> { return prices.listPrices(this.pool, projectId); }
+  putPrices(projectId: number, list: ModelPrice[]): Promise<void> { return prices.putPrices(this.pool, projectId, list); }
+  deletePrices(projectId: number, modelPattern: string, effectiveFrom?: number): Promise<number> { return prices.deletePrices(this.pool, projectId, modelPattern, effectiveFrom); }
+  findSpanTraceId(projectId: number, spanId: string): Promise<string | null> { return findSpanTraceId(this.pool, projectId, spanId); }
 }
+

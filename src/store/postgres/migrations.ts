@@ -6,6 +6,7 @@
 // Never edit a migration that shipped; add the next.
 import type { Migration } from '../sqlite/migrations.js';
 import { PG_SESSIONS_USERS_SQL } from './migration-2-sessions-users.js';
+import { MIGRATION_3 } from './migration-3-analytics.js';
 
 export const POSTGRES_MIGRATIONS: Migration[] = [
   {
@@ -175,4 +176,5 @@ $do$;
     name: 'sessions-users-rollups',
     sql: PG_SESSIONS_USERS_SQL,
   },
+  MIGRATION_3,
 ];

@@ -11,6 +11,7 @@ import type { WriteItem } from '../store.js';
 import { searchText } from '../sqlite/json.js';
 import { SEARCH_TEXT_MAX, TS_CONFIG, isRetryable, jsonMap, jsonText, pgJson, storable } from './dialect.js';
 import { applyRollups } from './rollups.js';
+import { indexSpanIds, type SpanIdRow } from './span-ids.js';
 import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
 
 const MAX_ATTEMPTS = 5;
@@ -61,6 +62,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
   const tagRows: Array<Record<string, unknown>> = [];
   const spanRows: Array<Record<string, unknown>> = [];
   const scoreRows: Array<Record<string, unknown>> = [];
+  const spanIds: SpanIdRow[] = [];
 
   for (const { projectId, batch, receivedAt } of items) {
     for (const t of batch.traces) {
@@ -74,6 +76,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
     for (const s of batch.spans) {
       const num = numOf(projectId, s.traceId);
       spanRows.push(spanRow(num, projectId, receivedAt, s));
+      if (batch.indexSpanIds) spanIds.push({ project_id: projectId, span_id: s.id, trace_num: num });
       touched.add(num);
     }
     for (const sc of batch.scores) scoreRows.push(scoreRow(numOf(projectId, sc.traceId), projectId, sc));
@@ -92,6 +95,7 @@ async function apply(client: pg.PoolClient, items: WriteItem[]): Promise<void> {
     await client.query(SPAN_UPDATE_SQL, [json]);
     await client.query(SPAN_INSERT_SQL, [json]);
   }
+  await indexSpanIds(client, spanIds);
   for (const round of rounds(scoreRows, (r) => `${r.project_id}:${r.id}`)) await client.query(SCORE_UPSERT_SQL, [pgJson(round)]);
 
   if (tagged.size) {
@@ -116,12 +120,17 @@ async function lockTraces(client: pg.PoolClient, items: WriteItem[]): Promise<Ma
     for (const s of batch.spans) note(projectId, s.traceId, s.startTime, receivedAt);
     for (const sc of batch.scores) note(projectId, sc.traceId, sc.createdAt, receivedAt);
   }
-  const rows = pgJson([...keys.values()].map((k) => ({ project_id: k.projectId, id: k.id, start_time: k.startTime, created_at: k.createdAt })));
+  const rows = pgJson([...keys.values()].map((k, ord) => ({ project_id: k.projectId, id: k.id, start_time: k.startTime, created_at: k.createdAt, ord })));
   // Key order for inserts and num order for locks: every writer takes locks in the same order.
-  await client.query(`INSERT INTO traces (project_id, id, start_time, created_at)
-    SELECT r.project_id, r.id, r.start_time, r.created_at
-    FROM json_to_recordset($1::json) AS r(project_id bigint, id text, start_time bigint, created_at bigint)
-    ORDER BY r.project_id, r.id COLLATE "C"
+  // New traces are numbered in the order the group first names them, as SQLite numbers them, so
+  // ties in start time list (and export) in the same order on both; only new keys take a number.
+  await client.query(`WITH fresh AS (
+      SELECT r.* FROM json_to_recordset($1::json) AS r(project_id bigint, id text, start_time bigint, created_at bigint, ord integer)
+      WHERE NOT EXISTS (SELECT 1 FROM traces t WHERE t.project_id = r.project_id AND t.id = r.id)),
+    numbered AS (SELECT f.*, nextval(pg_get_serial_sequence('traces', 'num')) AS num FROM (SELECT * FROM fresh ORDER BY ord) f)
+    INSERT INTO traces (num, project_id, id, start_time, created_at) OVERRIDING SYSTEM VALUE
+    SELECT n.num, n.project_id, n.id, n.start_time, n.created_at FROM numbered n
+    ORDER BY n.project_id, n.id COLLATE "C"
     ON CONFLICT (project_id, id) DO NOTHING`, [rows]);
   const locked = await client.query<{ num: number; project_id: number; id: string }>(`SELECT t.num, t.project_id, t.id
     FROM traces t JOIN json_to_recordset($1::json) AS r(project_id bigint, id text) ON t.project_id = r.project_id AND t.id = r.id

@@ -11,7 +11,7 @@ import { encodeCursor } from '../../query/cursor.js';
 import type { ScoreRow, SpanRow } from './rows.js';
 import { scoreFromRow } from './rows.js';
 
-interface ExportTraceRow {
+export interface ExportTraceRow {
   num: number;
   id: string;
   external_id: string | null;
@@ -38,12 +38,23 @@ function put<T extends object, K extends keyof T>(o: T, key: K, v: T[K] | null |
 
 const json = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
 
+/** Objects with their keys in code-unit order, at every depth: stores keep map keys in different orders (jsonb sorts them its own way). */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortKeys(o[k])]));
+}
+
+/** A merged map column (metadata, params, attributes), in a store-independent key order. */
+const map = (text: string | null) => (text === null ? undefined : (sortKeys(JSON.parse(text)) as Record<string, unknown>));
+
 /** A JSON column: present iff the column is not NULL, so a stored JSON `null` stays an explicit null. */
 function putJson<T extends object, K extends keyof T>(o: T, key: K, text: string | null): void {
   if (text !== null) o[key] = JSON.parse(text) as T[K];
 }
 
-function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
+export function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   const t: TraceInput = { id: r.id };
   put(t, 'externalId', r.external_id);
   put(t, 'name', r.name);
@@ -58,12 +69,12 @@ function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   put(t, 'environment', r.environment);
   put(t, 'release', r.release);
   if (tags.length) t.tags = tags;
-  put(t, 'metadata', json(r.metadata) as Record<string, unknown> | undefined);
+  put(t, 'metadata', map(r.metadata));
   put(t, 'testId', r.test_id);
   return t;
 }
 
-function spanOut(r: SpanRow): SpanInput {
+export function spanOut(r: SpanRow): SpanInput {
   const s: SpanInput = { id: r.id, traceId: r.trace_id };
   put(s, 'parentId', r.parent_id);
   put(s, 'kind', r.kind);
@@ -76,7 +87,7 @@ function spanOut(r: SpanRow): SpanInput {
   putJson(s, 'output', r.output);
   put(s, 'model', r.model);
   put(s, 'provider', r.provider);
-  put(s, 'params', json(r.params) as Record<string, unknown> | undefined);
+  put(s, 'params', map(r.params));
   const usage: NonNullable<SpanInput['usage']> = {};
   put(usage, 'inputTokens', r.input_tokens);
   put(usage, 'outputTokens', r.output_tokens);
@@ -86,8 +97,8 @@ function spanOut(r: SpanRow): SpanInput {
   put(usage, 'reasoningTokens', r.reasoning_tokens);
   if (Object.keys(usage).length) s.usage = usage;
   put(s, 'costUsd', r.cost_usd);
-  put(s, 'metadata', json(r.metadata) as Record<string, unknown> | undefined);
-  put(s, 'attributes', json(r.attributes) as Record<string, unknown> | undefined);
+  put(s, 'metadata', map(r.metadata));
+  put(s, 'attributes', map(r.attributes));
   const events = json(r.events) as StoredEvent[] | undefined;
   if (events) {
     s.events = events.map((e) => {
@@ -102,7 +113,7 @@ function spanOut(r: SpanRow): SpanInput {
   return s;
 }
 
-function scoreOut(r: ScoreRow): ScoreInput {
+export function scoreOut(r: ScoreRow): ScoreInput {
   const read = scoreFromRow(r);
   const sc: ScoreInput = { id: read.id, traceId: read.traceId, name: read.name, value: read.value };
   put(sc, 'spanId', read.spanId);
