@@ -192,38 +192,33 @@ function withoutUndefined<T extends object>(o: T): T {
   return o;
 }
 
-export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: PageRequest } {
-  const { base, page, tags, metadata, status, scores, expr } = parseCommon(raw, new Set(), 'trace');
-  if (base.traceId) throw new LoupeError('invalid_query', 'traceId is a span filter; use GET /api/v1/traces/:id');
-  const st = z.array(TraceStatus).safeParse(status);
+type Common = ReturnType<typeof parseCommon>;
+
+/** The parts trace and span lists share, with status validated against the list's own statuses. */
+function listFilter<S extends string>(c: Common, statuses: z.ZodType<S[]>) {
+  const st = statuses.safeParse(c.status);
   if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
-  const { traceId: _t, ...rest } = base;
-  const filter: TraceFilter = withoutUndefined({
-    ...rest,
+  return {
     status: st.data.length ? st.data : undefined,
-    tags: tags.length ? tags : undefined,
-    metadata: Object.keys(metadata).length ? metadata : undefined,
-    scores: scores.length ? scores : undefined,
-    expr,
-  });
-  return { filter, page };
+    tags: c.tags.length ? c.tags : undefined,
+    metadata: Object.keys(c.metadata).length ? c.metadata : undefined,
+    scores: c.scores.length ? c.scores : undefined,
+    expr: c.expr,
+  };
+}
+
+export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: PageRequest } {
+  const c = parseCommon(raw, new Set(), 'trace');
+  if (c.base.traceId) throw new LoupeError('invalid_query', 'traceId is a span filter; use GET /api/v1/traces/:id');
+  const { traceId: _t, ...rest } = c.base;
+  return { filter: withoutUndefined({ ...rest, ...listFilter(c, z.array(TraceStatus)) }), page: c.page };
 }
 
 export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageRequest } {
-  const { base, page, tags, metadata, status, scores, expr } = parseCommon(raw, new Set(), 'span');
-  if (base.q) throw new LoupeError('unsupported_filter', 'q (full text) is served on traces; filter spans by traceId, kind, model, name or status');
-  const st = z.array(SpanStatus).safeParse(status);
-  if (!st.success) fail(st.error.issues.map((i) => ({ ...i, path: ['status'] })));
-  const { q: _q, ...rest } = base;
-  const filter: SpanFilter = withoutUndefined({
-    ...rest,
-    status: st.data.length ? st.data : undefined,
-    tags: tags.length ? tags : undefined,
-    metadata: Object.keys(metadata).length ? metadata : undefined,
-    scores: scores.length ? scores : undefined,
-    expr,
-  });
-  return { filter, page };
+  const c = parseCommon(raw, new Set(), 'span');
+  if (c.base.q) throw new LoupeError('unsupported_filter', 'q (full text) is served on traces; filter spans by traceId, kind, model, name or status');
+  const { q: _q, ...rest } = c.base;
+  return { filter: withoutUndefined({ ...rest, ...listFilter(c, z.array(SpanStatus)) }), page: c.page };
 }
 
 // ---- sessions, users and scores: the same parameters, each list taking the ones that apply ----
