@@ -7,32 +7,29 @@ import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
-import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
-import { encodeCursor } from '../../query/cursor.js';
 import type { Span, Trace } from '../../model/schemas.js';
 import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWritePath } from './write.js';
-import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+import { SqliteReads } from './reads.js';
+import { ReadPool } from './read-pool.js';
 
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Serve list and detail reads from a worker thread (default: yes for a file, unless LOUPE_READ_WORKER=0). */
+  readWorker?: boolean;
 }
 
-export const sqliteDialect: Dialect = {
-  contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
-  jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
-  jsonKey: (key) => `$."${key}"`,
-  fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
-  // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
-  fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
-};
+export { sqliteDialect } from './reads.js';
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private writePath?: SqliteWritePath;
+  /** Reads on this connection: for in-memory databases, or when the worker is off. */
+  private reads!: SqliteReads;
+  private readPool?: ReadPool;
 
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -55,9 +52,13 @@ export class SqliteStore implements Store {
       }).immediate();
     }
     this.writePath = new SqliteWritePath(this.db);
+    this.reads = new SqliteReads(this.db);
+    if (this.file !== ':memory:' && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new ReadPool(this.file);
   }
 
   async close(): Promise<void> {
+    await this.readPool?.close();
+    this.readPool = undefined;
     if (this.db.open) this.db.close();
   }
 
@@ -71,35 +72,15 @@ export class SqliteStore implements Store {
   }
 
   async listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>> {
-    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
-    const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
-    if (ks.clause) where.push(ks.clause);
-    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
-    const more = rows.length > page.limit;
-    if (more) rows.pop();
-    const last = rows[rows.length - 1];
-    return { data: rows.map(traceFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.num }) : null };
+    return this.readPool ? this.readPool.call('listTraces', projectId, filter, page) : this.reads.listTraces(projectId, filter, page);
   }
 
   async getTrace(projectId: number, traceId: string): Promise<TraceDetail | null> {
-    const row = this.db.prepare(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
-    if (!row) return null;
-    const spans = this.db.prepare(`SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ? ORDER BY s.start_time, s.rowid`).all(row.num) as SpanRow[];
-    const scores = this.db.prepare(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
-    return { trace: traceFromRow(row), spans: spans.map(spanFromRow), scores: scores.map(scoreFromRow) };
+    return this.readPool ? this.readPool.call('getTrace', projectId, traceId) : this.reads.getTrace(projectId, traceId);
   }
 
   async listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {
-    const { where, params } = compileSpanFilter(sqliteDialect, projectId, filter);
-    const ks = keyset('s.start_time', 's.rowid', page.order, page.cursor);
-    if (ks.clause) where.push(ks.clause);
-    const sql = `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, ...ks.params, page.limit + 1) as SpanRow[];
-    const more = rows.length > page.limit;
-    if (more) rows.pop();
-    const last = rows[rows.length - 1];
-    return { data: rows.map(spanFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
+    return this.readPool ? this.readPool.call('listSpans', projectId, filter, page) : this.reads.listSpans(projectId, filter, page);
   }
 
   async ensureProject(name: string): Promise<Project> {

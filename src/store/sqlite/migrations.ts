@@ -140,3 +140,18 @@ CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', conte
 `,
   },
 ];
+
+// Migration 7 (perf): content-addressed long strings, see blobs.ts. Span rows refer to a blob by
+// its integer id (a 1–4 byte varint in the row); the hash index finds a string already stored.
+SQLITE_MIGRATIONS.push({
+  version: 7,
+  name: 'blobs',
+  sql: `
+CREATE TABLE blobs (
+  id INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX blobs_by_hash ON blobs(hash);
+`,
+});

@@ -4,6 +4,7 @@ import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
 import { isoFromMicros } from '../../model/time.js';
 import { fromJson } from './json.js';
+import type { BlobReader } from './blobs.js';
 
 export interface TraceRow {
   num: number;
@@ -101,7 +102,8 @@ export const SPAN_COLUMNS = `s.rowid, t.id AS trace_id, s.id, s.project_id, s.pa
   s.output_tokens, s.total_tokens, s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens, s.cost_usd,
   s.metadata, s.attributes, s.events, s.links`;
 
-export function spanFromRow(r: SpanRow): Span {
+/** `blobs` resolves the content-addressed strings in input, output, attributes and events. */
+export function spanFromRow(r: SpanRow, blobs: BlobReader): Span {
   const usage: Usage = {};
   if (r.input_tokens !== null) usage.inputTokens = r.input_tokens;
   if (r.output_tokens !== null) usage.outputTokens = r.output_tokens;
@@ -122,16 +124,16 @@ export function spanFromRow(r: SpanRow): Span {
     startTime: isoFromMicros(r.start_time),
     endTime: isoFromMicros(r.end_time),
     durationMs: r.duration_ms,
-    input: fromJson(r.input, null),
-    output: fromJson(r.output, null),
+    input: blobs.json(r.input, null),
+    output: blobs.json(r.output, null),
     model: r.model,
     provider: r.provider,
     params: fromJson(r.params, {}),
     usage,
     costUsd: r.cost_usd,
     metadata: fromJson(r.metadata, {}),
-    attributes: fromJson(r.attributes, {}),
-    events: fromJson<StoredEvent[]>(r.events, []).map(eventOut),
+    attributes: blobs.json(r.attributes, {}),
+    events: blobs.json<StoredEvent[]>(r.events, []).map(eventOut),
     links: fromJson<StoredLink[]>(r.links, []).map((l): SpanLink => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
   };
 }

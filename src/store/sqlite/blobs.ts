@@ -1,0 +1,163 @@
+// Content-addressed strings: every long string inside a span's input, output, attributes or
+// events is stored once in `blobs` (keyed by a 128-bit SHA-256 prefix) and replaced in the row's
+// JSON by a reference; reads put it back. An agent resends its whole conversation on every LLM
+// call, and OpenInference repeats each message in attributes and again in the parsed input: all
+// of those copies become one blob each. A long string that is canonical JSON (JSON.stringify of
+// its own parse, e.g. gen_ai.input.messages) is kept as its parsed, encoded structure, so the
+// messages inside it are shared too; it reads back byte for byte.
+//
+// Markers (a string's first character; JSON.stringify writes them as \u0000…\u0002):
+//   \u0000<base36 id>   the blob with that id
+//   \u0001<json text>   a canonical-JSON string, stored as its encoded structure
+//   \u0002<text>        a literal string that itself began with \u0000, \u0001 or \u0002
+import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { LruMap } from '../lru.js';
+
+/** Strings at least this long are stored once, by content. */
+export const BLOB_MIN_CHARS = 200;
+
+const REF = '\u0000';
+const JSON_REF = '\u0001';
+const ESC = '\u0002';
+
+const isMarked = (s: string) => s.length > 0 && s.charCodeAt(0) <= 2;
+
+function hashOf(s: string): Buffer {
+  return createHash('sha256').update(s).digest().subarray(0, 16);
+}
+
+/** Write side: encodes values for storage, inserting new blobs inside the caller's transaction. */
+export class BlobWriter {
+  private readonly insert: Database.Statement;
+  private readonly find: Database.Statement;
+  /** hash (base64) → id, for committed blobs only. */
+  private readonly known = new LruMap<string, number>(200_000);
+  /** Blobs made in the transaction under way; kept only once it commits. */
+  private pending = new Map<string, number>();
+
+  constructor(db: Database.Database) {
+    this.insert = db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id').pluck();
+    this.find = db.prepare('SELECT id FROM blobs WHERE hash = ?').pluck();
+  }
+
+  /** JSON text for a column: undefined stays NULL ("not said"), long strings become references. */
+  json(v: unknown): string | null {
+    return v === undefined ? null : JSON.stringify(this.value(v));
+  }
+
+  /** JSON text of a record, or NULL when it is absent or empty. */
+  record(v: Record<string, unknown> | undefined): string | null {
+    return v && Object.keys(v).length ? JSON.stringify(this.value(v)) : null;
+  }
+
+  /** The value with long strings replaced; objects are copied only when something changed. */
+  value(v: unknown): unknown {
+    if (typeof v === 'string') return this.string(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = this.value(v[i]);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
+    }
+    let out: Record<string, unknown> | undefined;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = this.value(o[k]);
+      if (x !== o[k]) (out ??= { ...o })[k] = x;
+    }
+    return out ?? v;
+  }
+
+  private string(s: string): string {
+    if (s.length < BLOB_MIN_CHARS) return isMarked(s) ? ESC + s : s;
+    const c = s.charCodeAt(0);
+    if (c === 123 /* { */ || c === 91 /* [ */) {
+      const structured = this.canonicalJson(s);
+      if (structured !== undefined) return JSON_REF + structured;
+    }
+    return REF + this.idFor(s).toString(36);
+  }
+
+  /** Encoded JSON text when `s` is canonical JSON holding something worth sharing. */
+  private canonicalJson(s: string): string | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(s);
+    } catch {
+      return undefined;
+    }
+    if (JSON.stringify(parsed) !== s) return undefined;
+    const encoded = this.value(parsed);
+    return encoded === parsed ? undefined : JSON.stringify(encoded);
+  }
+
+  private idFor(s: string): number {
+    const hash = hashOf(s);
+    const key = hash.toString('base64');
+    let id = this.pending.get(key) ?? this.known.get(key);
+    if (id !== undefined) return id;
+    id = (this.insert.get(hash, s) as number | undefined) ?? (this.find.get(hash) as number);
+    this.pending.set(key, id);
+    return id;
+  }
+
+  /** The transaction committed: its blobs may be reused by later ones. */
+  committed(): void {
+    for (const [k, id] of this.pending) this.known.set(k, id);
+    this.pending.clear();
+  }
+
+  /** The transaction rolled back: forget its blobs. */
+  rolledBack(): void {
+    this.pending.clear();
+  }
+}
+
+/** Read side: turns stored JSON text back into the values that were written. */
+export class BlobReader {
+  private readonly get: Database.Statement;
+  /** Recently read bodies (system prompts and shared documents are read again and again). */
+  private readonly cache = new LruMap<number, string>(4096);
+
+  constructor(db: Database.Database) {
+    this.get = db.prepare('SELECT body FROM blobs WHERE id = ?').pluck();
+  }
+
+  /** Parses a column's JSON text, resolving references; `fallback` when NULL. */
+  json<T>(text: string | null, fallback: T): T {
+    if (text === null || text === undefined) return fallback;
+    const v = JSON.parse(text) as unknown;
+    // JSON.stringify escapes the marker characters, so text without "\u000" has no reference.
+    return (text.includes('\\u000') ? this.value(v) : v) as T;
+  }
+
+  private value(v: unknown): unknown {
+    if (typeof v === 'string') return isMarked(v) ? this.string(v) : v;
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = this.value(v[i]);
+      return v;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k in o) o[k] = this.value(o[k]);
+    return o;
+  }
+
+  private string(s: string): string {
+    const c = s.charCodeAt(0);
+    if (c === 2) return s.slice(1);
+    if (c === 1) return JSON.stringify(this.value(JSON.parse(s.slice(1))));
+    const id = parseInt(s.slice(1), 36);
+    let body = this.cache.get(id);
+    if (body === undefined) {
+      body = this.get.get(id) as string | undefined;
+      if (body === undefined) throw new Error(`blob ${id} is missing`);
+      if (body.length < 64 * 1024) this.cache.set(id, body);
+    }
+    return body;
+  }
+}

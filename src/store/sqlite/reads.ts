@@ -1,0 +1,78 @@
+// The SQLite read queries (trace list, trace detail, span list) over one connection. The store
+// runs them on a worker thread with its own read-only connection (read-worker.ts), so a heavy
+// read never blocks the event loop that acknowledges writes; in-memory databases run them inline.
+import type Database from 'better-sqlite3';
+import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
+import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
+import { encodeCursor } from '../../query/cursor.js';
+import type { Span, Trace } from '../../model/schemas.js';
+import type { TraceDetail } from '../store.js';
+import { BlobReader } from './blobs.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+
+export const sqliteDialect: Dialect = {
+  contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
+  jsonText: (col) => `CAST(json_extract(${col}, ?) AS TEXT)`,
+  jsonKey: (key) => `$."${key}"`,
+  fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
+  // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
+  fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
+};
+
+/** The read operations a worker serves, by name. */
+export interface ReadOps {
+  listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace>;
+  getTrace(projectId: number, traceId: string): TraceDetail | null;
+  listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span>;
+}
+
+export class SqliteReads implements ReadOps {
+  private readonly blobs: BlobReader;
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.blobs = new BlobReader(db);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (this.stmts.size > 500) this.stmts.clear();
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace> {
+    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
+    const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
+    if (ks.clause) where.push(ks.clause);
+    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { data: rows.map(traceFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.num }) : null };
+  }
+
+  getTrace(projectId: number, traceId: string): TraceDetail | null {
+    const row = this.stmt(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
+    if (!row) return null;
+    const spans = this.stmt(`SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ? ORDER BY s.start_time, s.rowid`).all(row.num) as SpanRow[];
+    const scores = this.stmt(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
+    return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, this.blobs)), scores: scores.map(scoreFromRow) };
+  }
+
+  listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span> {
+    const { where, params } = compileSpanFilter(sqliteDialect, projectId, filter);
+    const ks = keyset('s.start_time', 's.rowid', page.order, page.cursor);
+    if (ks.clause) where.push(ks.clause);
+    const sql = `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as SpanRow[];
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { data: rows.map((r) => spanFromRow(r, this.blobs)), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
+  }
+}
