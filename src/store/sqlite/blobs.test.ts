@@ -39,7 +39,11 @@ test('long strings, canonical JSON strings and marker-like strings read back unc
       'marker.0': '\u0000looks like a reference',
       'marker.1': `\u0001${'y'.repeat(300)}`,
       'marker.2': '\u0002',
-      short: 'ok', n: 3, list: [long(7), 'a', { deep: long(8) }],
+      short: 'ok', n: 3, list: [long(7), 'a', { deep: long(8) }, { tiny: 1 }],
+      'llm.input_messages.1.message.role': 'user',
+      'llm.input_messages.1.message.content': long(1),
+      'retrieval.documents.0.document.id': 'd0',
+      '\u0003weird.key': 'v', '\u0002other': { '\u0000k': 1 },
     },
     events: [{ name: 'exception', time: 1_700_000_000_000_100, attributes: { 'exception.stacktrace': long(9) } }],
   }));

@@ -6,22 +6,38 @@
 // its own parse, e.g. gen_ai.input.messages) is kept as its parsed, encoded structure, so the
 // messages inside it are shared too; it reads back byte for byte.
 //
-// Markers (a string's first character; JSON.stringify writes them as \u0000…\u0002):
-//   \u0000<base36 id>   the blob with that id
-//   \u0001<json text>   a canonical-JSON string, stored as its encoded structure
-//   \u0002<text>        a literal string that itself began with \u0000, \u0001 or \u0002
+// Objects inside arrays (chat messages, documents) whose encoded JSON is not tiny are blobs too,
+// and in `attributes` each flattened list entry (`llm.input_messages.3.*`, `retrieval.documents.0.*`)
+// is one blob: call k of an agent then stores only references to the k messages it resends.
+//
+// Markers (a string's or key's first character; JSON.stringify writes them as \u0000…\u0003):
+//   \u0000<base36 id>   value: the string in blob id
+//   \u0001<json text>   value: a canonical-JSON string, stored as its encoded structure
+//   \u0002<text>        value or key: a literal that itself began with \u0000…\u0003
+//   \u0003<base36 id>   value: the JSON value (encoded) in blob id
+//   \u0003<prefix>      key: a group of flattened attributes; its value is that group's object
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
 /** Strings at least this long are stored once, by content. */
 export const BLOB_MIN_CHARS = 200;
+/** Objects in arrays and attribute groups whose encoded JSON is at least this long become blobs. */
+export const VALUE_MIN_CHARS = 64;
+/** Long strings are checked for canonical JSON only from this length (the check parses them). */
+const CANONICAL_MIN_CHARS = 512;
+/** Strings remembered with their blob id, so a repeat costs a Map lookup instead of a hash. */
+const RECENT_STRINGS = 20_000;
 
 const REF = '\u0000';
 const JSON_REF = '\u0001';
 const ESC = '\u0002';
+const VALUE_REF = '\u0003';
+const GROUP = '\u0003';
 
-const isMarked = (s: string) => s.length > 0 && s.charCodeAt(0) <= 2;
+const isMarked = (s: string) => s.length > 0 && s.charCodeAt(0) <= 3;
+/** `llm.input_messages.3.message.content` → `llm.input_messages.3` (the first numeric segment). */
+const GROUP_RE = /^(.*?\.\d+)\./;
 
 function hashOf(s: string): Buffer {
   return createHash('sha256').update(s).digest().subarray(0, 16);
@@ -35,6 +51,9 @@ export class BlobWriter {
   private readonly known = new LruMap<string, number>(200_000);
   /** Blobs made in the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
+  /** The strings themselves → id (committed), and those of the transaction under way. */
+  private recent = new Map<string, number>();
+  private pendingRecent = new Map<string, number>();
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id').pluck();
@@ -51,6 +70,38 @@ export class BlobWriter {
     return v && Object.keys(v).length ? JSON.stringify(this.value(v)) : null;
   }
 
+  /** JSON text of span attributes, flattened list entries grouped into one blob each. */
+  attributes(a: Record<string, unknown> | undefined): string | null {
+    if (!a) return null;
+    const out: Record<string, unknown> = {};
+    let groups: Map<string, Record<string, unknown>> | undefined;
+    let any = false;
+    for (const k in a) {
+      any = true;
+      const m = GROUP_RE.exec(k);
+      if (m) {
+        groups ??= new Map();
+        let g = groups.get(m[1]);
+        if (!g) {
+          g = {};
+          groups.set(m[1], g);
+          out[GROUP + m[1]] = null; // keeps the group's place among the keys
+        }
+        g[k] = a[k];
+      } else out[isMarked(k) ? ESC + k : k] = this.value(a[k]);
+    }
+    if (!any) return null;
+    for (const [prefix, g] of groups ?? []) {
+      const text = JSON.stringify(this.value(g));
+      if (text.length >= VALUE_MIN_CHARS) out[GROUP + prefix] = VALUE_REF + this.idFor(text).toString(36);
+      else {
+        delete out[GROUP + prefix];
+        Object.assign(out, JSON.parse(text) as Record<string, unknown>);
+      }
+    }
+    return JSON.stringify(out);
+  }
+
   /** The value with long strings replaced; objects are copied only when something changed. */
   value(v: unknown): unknown {
     if (typeof v === 'string') return this.string(v);
@@ -58,8 +109,13 @@ export class BlobWriter {
     if (Array.isArray(v)) {
       let out: unknown[] | undefined;
       for (let i = 0; i < v.length; i++) {
-        const x = this.value(v[i]);
-        if (x !== v[i]) (out ??= v.slice())[i] = x;
+        const item = v[i];
+        let x = this.value(item);
+        if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+          const text = JSON.stringify(x);
+          if (text.length >= VALUE_MIN_CHARS) x = VALUE_REF + this.idFor(text).toString(36);
+        }
+        if (x !== item) (out ??= v.slice())[i] = x;
       }
       return out ?? v;
     }
@@ -67,7 +123,11 @@ export class BlobWriter {
     const o = v as Record<string, unknown>;
     for (const k in o) {
       const x = this.value(o[k]);
-      if (x !== o[k]) (out ??= { ...o })[k] = x;
+      if (isMarked(k)) {
+        out ??= { ...o };
+        delete out[k];
+        out[ESC + k] = x;
+      } else if (x !== o[k]) (out ??= { ...o })[k] = x;
     }
     return out ?? v;
   }
@@ -75,7 +135,7 @@ export class BlobWriter {
   private string(s: string): string {
     if (s.length < BLOB_MIN_CHARS) return isMarked(s) ? ESC + s : s;
     const c = s.charCodeAt(0);
-    if (c === 123 /* { */ || c === 91 /* [ */) {
+    if (s.length >= CANONICAL_MIN_CHARS && (c === 123 /* { */ || c === 91 /* [ */)) {
       const structured = this.canonicalJson(s);
       if (structured !== undefined) return JSON_REF + structured;
     }
@@ -96,6 +156,14 @@ export class BlobWriter {
   }
 
   private idFor(s: string): number {
+    const seen = this.recent.get(s) ?? this.pendingRecent.get(s);
+    if (seen !== undefined) return seen;
+    const id = this.idByHash(s);
+    this.pendingRecent.set(s, id);
+    return id;
+  }
+
+  private idByHash(s: string): number {
     const hash = hashOf(s);
     const key = hash.toString('base64');
     let id = this.pending.get(key) ?? this.known.get(key);
@@ -109,11 +177,15 @@ export class BlobWriter {
   committed(): void {
     for (const [k, id] of this.pending) this.known.set(k, id);
     this.pending.clear();
+    if (this.recent.size + this.pendingRecent.size > RECENT_STRINGS) this.recent = new Map();
+    for (const [k, id] of this.pendingRecent) this.recent.set(k, id);
+    this.pendingRecent.clear();
   }
 
   /** The transaction rolled back: forget its blobs. */
   rolledBack(): void {
     this.pending.clear();
+    this.pendingRecent.clear();
   }
 }
 
@@ -143,15 +215,32 @@ export class BlobReader {
       return v;
     }
     const o = v as Record<string, unknown>;
-    for (const k in o) o[k] = this.value(o[k]);
-    return o;
+    let marked = false;
+    for (const k in o) {
+      if (k.length && k.charCodeAt(0) <= 3) marked = true;
+      o[k] = this.value(o[k]);
+    }
+    if (!marked) return o;
+    // Put groups back in place and unescape keys, keeping the key order.
+    const out: Record<string, unknown> = {};
+    for (const k in o) {
+      const c = k.charCodeAt(0);
+      if (c === 3) Object.assign(out, o[k] as Record<string, unknown>);
+      else if (c === 2) out[k.slice(1)] = o[k];
+      else out[k] = o[k];
+    }
+    return out;
   }
 
-  private string(s: string): string {
+  private string(s: string): unknown {
     const c = s.charCodeAt(0);
     if (c === 2) return s.slice(1);
+    if (c === 3) return this.value(JSON.parse(this.body(parseInt(s.slice(1), 36))));
     if (c === 1) return JSON.stringify(this.value(JSON.parse(s.slice(1))));
-    const id = parseInt(s.slice(1), 36);
+    return this.body(parseInt(s.slice(1), 36));
+  }
+
+  private body(id: number): string {
     let body = this.cache.get(id);
     if (body === undefined) {
       body = this.get.get(id) as string | undefined;

@@ -224,7 +224,7 @@ function spanParams(traceNum: number, projectId: number, receivedAt: number, s: 
     reasoningTokens: u?.reasoningTokens ?? null,
     costUsd: s.costUsd ?? null,
     metadata: s.metadata && Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : null,
-    attributes: blobs.record(s.attributes),
+    attributes: blobs.attributes(s.attributes),
     events: s.events?.length ? blobs.json(s.events) : null,
     links: s.links?.length ? JSON.stringify(s.links) : null,
   };
