@@ -111,7 +111,7 @@ interface QueryRow {
   rows: number;
 }
 
-async function queryRuns(): Promise<{ meta: unknown; rows: QueryRow[]; underLoad: { idle: Latency; loaded: Latency; rate: number; reads: number } }> {
+async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<{ meta: unknown; rows: QueryRow[]; underLoad: { idle: Latency; loaded: Latency; rate: number; reads: number } }> {
   const dir = join(ROOT, 'bench/data', quick ? 'query-quick' : 'query-full');
   const meta = await ensureQueryDb(dir, CFG.queryTraces, CFG.spansPerTrace, log);
   log(`  query db: ${int(meta.traces)} traces, ${int(meta.spans)} spans (${dir})`);
@@ -163,7 +163,8 @@ async function queryRuns(): Promise<{ meta: unknown; rows: QueryRow[]; underLoad
 
   // Ingest p99 at a fixed rate, idle and then under dashboard-like reads.
   const pool = buildPool('otlp-proto', quick ? 4000 : 20_000, CFG.spansPerRequest);
-  const rate = quick ? 40 : 100;
+  // Half of the measured OTLP protobuf maximum (the issue's "half of max load"), in 100-span requests.
+  const rate = measuredProtoSpansPerSec ? Math.max(1, measuredProtoSpansPerSec / 2 / CFG.spansPerRequest) : quick ? 10 : 100;
   const base = Math.floor(Date.now() / 1000) % 0x7fffffff;
   const idle = await runLoad({ url: server.url, key: server.key, pool, spans: Infinity, maxSeconds: CFG.underLoadSeconds, concurrency: CFG.concurrency, rate, round: base });
   const paths = [
@@ -203,6 +204,7 @@ function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentD
 
 async function main(): Promise<void> {
   const commit = (() => {
+    if (process.env.LOUPE_BENCH_COMMIT) return process.env.LOUPE_BENCH_COMMIT;
     try {
       const head = execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
       const dirty = execSync('git status --porcelain --untracked-files=no', { cwd: ROOT }).toString().trim() ? '+dirty' : '';
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
     log('agent workload bytes on disk…');
     agent = await agentDiskRun();
   }
-  const q = args['skip-queries'] ? undefined : (log('queries…'), await queryRuns());
+  const q = args['skip-queries'] ? undefined : (log('queries…'), await queryRuns(ingest.find((x) => x.format === 'otlp-proto')?.spansPerSec));
   const date = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const result = { date, mode: quick ? 'quick' : 'full', commit, seconds: Math.round((Date.now() - started) / 1000), cpus: os.cpus().length, loadavg, config: CFG, ingest, agent, queries: q };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

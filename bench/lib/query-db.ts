@@ -59,12 +59,14 @@ export async function ensureQueryDb(dir: string, traces: number, spansPerTrace: 
   const t0 = performance.now();
   const now = Date.now() * 1000;
   const baseCount = Math.min(traces, 3000);
-  const base = otlpToBatch(toOtlpExport(generateTraces({ count: baseCount, seed: 99, tag: '0badf00d', mix: { chat: 2, rag: 3, agent: 5 }, now, from: now - DAY, to: now }))).batch;
+  const replicas = Math.ceil(traces / baseCount);
+  const span30 = 30 * DAY;
+  // Each replica fills its own slot of the 30 days, so every day holds traces.
+  const slot = Math.floor(span30 / replicas);
+  const base = otlpToBatch(toOtlpExport(generateTraces({ count: baseCount, seed: 99, tag: '0badf00d', mix: { chat: 2, rag: 3, agent: 5 }, now, from: now - slot, to: now - Math.floor(slot / 10) }))).batch;
   const spansOf = new Map<string, SpanUpsert[]>();
   for (const s of base.spans) (spansOf.get(s.traceId) ?? spansOf.set(s.traceId, []).get(s.traceId)!).push(s);
   const baseStart = Math.min(...base.spans.map((s) => s.startTime ?? now));
-  const replicas = Math.ceil(traces / baseCount);
-  const span30 = 30 * DAY;
   let written = 0;
   let spanCount = 0;
   let pending: Batch = { traces: [], spans: [], scores: [] };

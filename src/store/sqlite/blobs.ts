@@ -6,38 +6,54 @@
 // its own parse, e.g. gen_ai.input.messages) is kept as its parsed, encoded structure, so the
 // messages inside it are shared too; it reads back byte for byte.
 //
+// The hash → id lookup is an in-memory LRU (warmed from the newest blobs at start), not a SQL
+// index: a unique index on random hashes dirties one random page per new blob, which is what
+// makes inserts slow down as the table grows. A string seen again after it left the LRU (or
+// across a restart, beyond the warm-up) is stored a second time: harmless, reads resolve ids.
+//
 // Objects inside arrays (chat messages, documents) whose encoded JSON is not tiny are blobs too,
 // and in `attributes` each flattened list entry (`llm.input_messages.3.*`, `retrieval.documents.0.*`)
-// is one blob: call k of an agent then stores only references to the k messages it resends.
+// is one blob, the entries of a list one key: call k of an agent then stores only references to
+// the k messages it resends.
 //
-// Markers (a string's or key's first character; JSON.stringify writes them as \u0000…\u0003):
-//   \u0000<base36 id>   value: the string in blob id
-//   \u0001<json text>   value: a canonical-JSON string, stored as its encoded structure
-//   \u0002<text>        value or key: a literal that itself began with \u0000…\u0003
-//   \u0003<base36 id>   value: the JSON value (encoded) in blob id
-//   \u0003<prefix>      key: a group of flattened attributes; its value is that group's object
+// Markers: a string's or key's first character, taken from Unicode's private use area (U+E000…
+// U+E003) because JSON.stringify leaves those as they are (3 bytes) where it would escape control
+// characters (6 bytes), and references are most of what a row holds:
+//   E000<base36 id>   value: the string in blob id
+//   E001<json text>   value: a canonical-JSON string, stored as its encoded structure
+//   E002<text>        value or key: a literal that itself began with U+E000…U+E003
+//   E003<base36 id>   value: the JSON value (encoded) in blob id
+//   E003<list>        key: the flattened attributes `<list>.N.*`, as an array of entry objects
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
 /** Strings at least this long are stored once, by content. */
-export const BLOB_MIN_CHARS = 200;
+export const BLOB_MIN_CHARS = 64;
 /** Objects in arrays and attribute groups whose encoded JSON is at least this long become blobs. */
 export const VALUE_MIN_CHARS = 64;
 /** Long strings are checked for canonical JSON only from this length (the check parses them). */
 const CANONICAL_MIN_CHARS = 512;
 /** Strings remembered with their blob id, so a repeat costs a Map lookup instead of a hash. */
 const RECENT_STRINGS = 20_000;
+/** Hashes remembered with their blob id (about 100 bytes each). */
+const KNOWN_HASHES = 300_000;
 
-const REF = '\u0000';
-const JSON_REF = '\u0001';
-const ESC = '\u0002';
-const VALUE_REF = '\u0003';
-const GROUP = '\u0003';
+const REF = '\ue000';
+const JSON_REF = '\ue001';
+const ESC = '\ue002';
+const VALUE_REF = '\ue003';
+const GROUP = '\ue003';
+const FIRST = 0xe000;
+const LAST = 0xe003;
+const MARKED_TEXT = /[\ue000-\ue003]/;
 
-const isMarked = (s: string) => s.length > 0 && s.charCodeAt(0) <= 3;
-/** `llm.input_messages.3.message.content` → `llm.input_messages.3` (the first numeric segment). */
-const GROUP_RE = /^(.*?\.\d+)\./;
+const isMarked = (s: string) => {
+  const c = s.charCodeAt(0);
+  return c >= FIRST && c <= LAST;
+};
+/** `llm.input_messages.3.message.content` → list `llm.input_messages`, entry 3. */
+const GROUP_RE = /^(.*?)\.(\d+)\./;
 
 function hashOf(s: string): Buffer {
   return createHash('sha256').update(s).digest().subarray(0, 16);
@@ -46,9 +62,8 @@ function hashOf(s: string): Buffer {
 /** Write side: encodes values for storage, inserting new blobs inside the caller's transaction. */
 export class BlobWriter {
   private readonly insert: Database.Statement;
-  private readonly find: Database.Statement;
   /** hash (base64) → id, for committed blobs only. */
-  private readonly known = new LruMap<string, number>(200_000);
+  private readonly known = new LruMap<string, number>(KNOWN_HASHES);
   /** Blobs made in the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
   /** The strings themselves → id (committed), and those of the transaction under way. */
@@ -56,8 +71,9 @@ export class BlobWriter {
   private pendingRecent = new Map<string, number>();
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING RETURNING id').pluck();
-    this.find = db.prepare('SELECT id FROM blobs WHERE hash = ?').pluck();
+    this.insert = db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) RETURNING id').pluck();
+    const newest = db.prepare('SELECT id, hash FROM blobs ORDER BY id DESC LIMIT ?').all(KNOWN_HASHES / 2) as Array<{ id: number; hash: Buffer }>;
+    for (let i = newest.length - 1; i >= 0; i--) this.known.set(newest[i].hash.toString('base64'), newest[i].id);
   }
 
   /** JSON text for a column: undefined stays NULL ("not said"), long strings become references. */
@@ -74,31 +90,26 @@ export class BlobWriter {
   attributes(a: Record<string, unknown> | undefined): string | null {
     if (!a) return null;
     const out: Record<string, unknown> = {};
-    let groups: Map<string, Record<string, unknown>> | undefined;
+    let lists: Map<string, Map<string, Record<string, unknown>>> | undefined;
     let any = false;
     for (const k in a) {
       any = true;
       const m = GROUP_RE.exec(k);
       if (m) {
-        groups ??= new Map();
-        let g = groups.get(m[1]);
-        if (!g) {
-          g = {};
-          groups.set(m[1], g);
-          out[GROUP + m[1]] = null; // keeps the group's place among the keys
+        lists ??= new Map();
+        let list = lists.get(m[1]);
+        if (!list) {
+          list = new Map();
+          lists.set(m[1], list);
+          out[GROUP + m[1]] = null; // keeps the list's place among the keys
         }
-        g[k] = a[k];
+        let entry = list.get(m[2]);
+        if (!entry) list.set(m[2], (entry = {}));
+        entry[k] = a[k];
       } else out[isMarked(k) ? ESC + k : k] = this.value(a[k]);
     }
     if (!any) return null;
-    for (const [prefix, g] of groups ?? []) {
-      const text = JSON.stringify(this.value(g));
-      if (text.length >= VALUE_MIN_CHARS) out[GROUP + prefix] = VALUE_REF + this.idFor(text).toString(36);
-      else {
-        delete out[GROUP + prefix];
-        Object.assign(out, JSON.parse(text) as Record<string, unknown>);
-      }
-    }
+    for (const [name, list] of lists ?? []) out[GROUP + name] = this.value([...list.values()]);
     return JSON.stringify(out);
   }
 
@@ -168,7 +179,7 @@ export class BlobWriter {
     const key = hash.toString('base64');
     let id = this.pending.get(key) ?? this.known.get(key);
     if (id !== undefined) return id;
-    id = (this.insert.get(hash, s) as number | undefined) ?? (this.find.get(hash) as number);
+    id = this.insert.get(hash, s) as number;
     this.pending.set(key, id);
     return id;
   }
@@ -203,8 +214,7 @@ export class BlobReader {
   json<T>(text: string | null, fallback: T): T {
     if (text === null || text === undefined) return fallback;
     const v = JSON.parse(text) as unknown;
-    // JSON.stringify escapes the marker characters, so text without "\u000" has no reference.
-    return (text.includes('\\u000') ? this.value(v) : v) as T;
+    return (MARKED_TEXT.test(text) ? this.value(v) : v) as T;
   }
 
   private value(v: unknown): unknown {
@@ -217,7 +227,7 @@ export class BlobReader {
     const o = v as Record<string, unknown>;
     let marked = false;
     for (const k in o) {
-      if (k.length && k.charCodeAt(0) <= 3) marked = true;
+      if (isMarked(k)) marked = true;
       o[k] = this.value(o[k]);
     }
     if (!marked) return o;
@@ -225,15 +235,15 @@ export class BlobReader {
     const out: Record<string, unknown> = {};
     for (const k in o) {
       const c = k.charCodeAt(0);
-      if (c === 3) Object.assign(out, o[k] as Record<string, unknown>);
-      else if (c === 2) out[k.slice(1)] = o[k];
+      if (c === LAST) for (const entry of o[k] as Array<Record<string, unknown>>) Object.assign(out, entry);
+      else if (c === FIRST + 2) out[k.slice(1)] = o[k];
       else out[k] = o[k];
     }
     return out;
   }
 
   private string(s: string): unknown {
-    const c = s.charCodeAt(0);
+    const c = s.charCodeAt(0) - FIRST;
     if (c === 2) return s.slice(1);
     if (c === 3) return this.value(JSON.parse(this.body(parseInt(s.slice(1), 36))));
     if (c === 1) return JSON.stringify(this.value(JSON.parse(s.slice(1))));

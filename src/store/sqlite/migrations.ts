@@ -142,7 +142,8 @@ CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', conte
 ];
 
 // Migration 7 (perf): content-addressed long strings, see blobs.ts. Span rows refer to a blob by
-// its integer id (a 1–4 byte varint in the row); the hash index finds a string already stored.
+// its integer id (a 1–4 byte varint in the row). Deliberately no index on hash: the writer keeps
+// hash → id in memory, so the table only ever grows at its end.
 SQLITE_MIGRATIONS.push({
   version: 7,
   name: 'blobs',
@@ -152,6 +153,5 @@ CREATE TABLE blobs (
   hash BLOB NOT NULL,
   body TEXT NOT NULL
 );
-CREATE UNIQUE INDEX blobs_by_hash ON blobs(hash);
 `,
 });

@@ -7,6 +7,10 @@ import { LoupeError, type ErrorCode } from '../../errors.js';
 import type { ReadOps } from './reads.js';
 import type { ReadReply, ReadRequest } from './read-worker.js';
 
+// A large trace detail allocates tens of MB of short-lived rows: a roomier young generation
+// turns most of its garbage collection into cheap scavenges.
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 64 };
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
 
 export class ReadPool {
@@ -23,9 +27,9 @@ export class ReadPool {
       // require.resolve finds the CommonJS build of tsx's API; the worker needs its ESM twin.
       const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
       const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl)}); });`;
-      this.worker = new Worker(code, { eval: true, workerData: { file } });
+      this.worker = new Worker(code, { eval: true, workerData: { file }, resourceLimits: WORKER_LIMITS });
     } else {
-      this.worker = new Worker(new URL(workerUrl), { workerData: { file } });
+      this.worker = new Worker(new URL(workerUrl), { workerData: { file }, resourceLimits: WORKER_LIMITS });
     }
     this.worker.unref();
     this.worker.on('message', (r: ReadReply) => {
