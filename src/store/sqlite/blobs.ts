@@ -24,7 +24,7 @@
 //   E002<text>        value or key: a literal that itself began with U+E000…U+E003
 //   E003<base36 id>   value: the JSON value (encoded) in blob id
 //   E003<list>        key: the flattened attributes `<list>.N.*`, as an array of entry objects
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
@@ -55,14 +55,15 @@ const isMarked = (s: string) => {
 /** `llm.input_messages.3.message.content` → list `llm.input_messages`, entry 3. */
 const GROUP_RE = /^(.*?)\.(\d+)\./;
 
-function hashOf(s: string): Buffer {
-  return createHash('sha256').update(s).digest().subarray(0, 16);
+/** 128 bits of SHA-256 as 22 base64 characters (one native call, no Hash object or Buffer). */
+function hashOf(s: string): string {
+  return hash('sha256', s, 'base64').slice(0, 22);
 }
 
 /** Write side: encodes values for storage, inserting new blobs inside the caller's transaction. */
 export class BlobWriter {
   private readonly insert: Database.Statement;
-  /** hash (base64) → id, for committed blobs only. */
+  /** hash → id, for committed blobs only. */
   private readonly known = new LruMap<string, number>(KNOWN_HASHES);
   /** Blobs made in the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
@@ -72,8 +73,8 @@ export class BlobWriter {
 
   constructor(db: Database.Database) {
     this.insert = db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?) RETURNING id').pluck();
-    const newest = db.prepare('SELECT id, hash FROM blobs ORDER BY id DESC LIMIT ?').all(KNOWN_HASHES / 2) as Array<{ id: number; hash: Buffer }>;
-    for (let i = newest.length - 1; i >= 0; i--) this.known.set(newest[i].hash.toString('base64'), newest[i].id);
+    const newest = db.prepare('SELECT id, hash FROM blobs ORDER BY id DESC LIMIT ?').all(KNOWN_HASHES / 2) as Array<{ id: number; hash: string }>;
+    for (let i = newest.length - 1; i >= 0; i--) this.known.set(newest[i].hash, newest[i].id);
   }
 
   /** JSON text for a column: undefined stays NULL ("not said"), long strings become references. */
@@ -175,11 +176,10 @@ export class BlobWriter {
   }
 
   private idByHash(s: string): number {
-    const hash = hashOf(s);
-    const key = hash.toString('base64');
+    const key = hashOf(s);
     let id = this.pending.get(key) ?? this.known.get(key);
     if (id !== undefined) return id;
-    id = this.insert.get(hash, s) as number;
+    id = this.insert.get(key, s) as number;
     this.pending.set(key, id);
     return id;
   }

@@ -150,7 +150,7 @@ SQLITE_MIGRATIONS.push({
   sql: `
 CREATE TABLE blobs (
   id INTEGER PRIMARY KEY,
-  hash BLOB NOT NULL,
+  hash TEXT NOT NULL, -- 128 bits of SHA-256, base64
   body TEXT NOT NULL
 );
 `,
