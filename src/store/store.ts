@@ -55,6 +55,11 @@ export interface Store {
 
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>>;
   getTrace(projectId: number, traceId: string): Promise<TraceDetail | null>;
+  /**
+   * Optional: getTrace's answer already serialized as JSON text (identical to JSON.stringify of
+   * it), so a backend can build large traces off the event loop. Routes prefer it when present.
+   */
+  getTraceJson?(projectId: number, traceId: string): Promise<string | null>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
 
   /** Returns the project with this name, creating it first if it does not exist. */

@@ -23,6 +23,7 @@ export const sqliteDialect: Dialect = {
 export interface ReadOps {
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace>;
   getTrace(projectId: number, traceId: string): TraceDetail | null;
+  getTraceJson(projectId: number, traceId: string): string | null;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span>;
 }
 
@@ -64,6 +65,11 @@ export class SqliteReads implements ReadOps {
       .sort((a, b) => a.start_time - b.start_time || a.rowid - b.rowid);
     const scores = this.stmt(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
     return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, this.blobs)), scores: scores.map(scoreFromRow) };
+  }
+
+  getTraceJson(projectId: number, traceId: string): string | null {
+    const detail = this.getTrace(projectId, traceId);
+    return detail ? JSON.stringify(detail) : null;
   }
 
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span> {
