@@ -32,8 +32,8 @@ const quick = args.quick;
 const CFG = {
   spans: Number(args.spans ?? (quick ? 20_000 : 1_000_000)),
   poolSpans: quick ? 4_000 : 50_000,
-  floorSpans: quick ? 10_000 : 200_000,
-  maxSeconds: quick ? 60 : 150,
+  floorSpans: quick ? 10_000 : 100_000,
+  maxSeconds: quick ? 60 : 120,
   concurrency: Number(args.concurrency ?? 8),
   spansPerRequest: 100,
   queryTraces: quick ? 20_000 : 1_000_000,
