@@ -3,6 +3,7 @@
 // queries on a large reusable database, then ingest latency under a dashboard-like read load.
 // Writes bench/results/<date>.json, prints a markdown table, appends it to bench/README.md.
 import { execSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
 });
 
 const quick = args.quick;
+// The floor runs in this process: give it the young generation `loupe serve` uses (src/cli/serve.ts).
+setFlagsFromString('--max-semi-space-size=64');
 const CFG = {
   spans: Number(args.spans ?? (quick ? 20_000 : 1_000_000)),
   poolSpans: quick ? 4_000 : 50_000,
