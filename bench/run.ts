@@ -169,6 +169,8 @@ async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<
   // Half of the measured OTLP protobuf maximum (the issue's "half of max load"), in 100-span requests.
   const rate = measuredProtoSpansPerSec ? Math.max(1, measuredProtoSpansPerSec / 2 / CFG.spansPerRequest) : quick ? 10 : 100;
   const base = Math.floor(Date.now() / 1000) % 0x7fffffff;
+  // Warm-up (unmeasured): the server has not ingested yet, so JIT and caches would land on "idle".
+  await runLoad({ url: server.url, key: server.key, pool, spans: Infinity, maxSeconds: quick ? 3 : 5, concurrency: CFG.concurrency, rate, round: base + 200_000 });
   const idle = await runLoad({ url: server.url, key: server.key, pool, spans: Infinity, maxSeconds: CFG.underLoadSeconds, concurrency: CFG.concurrency, rate, round: base });
   const paths = [
     '/api/v1/traces?limit=50', '/api/v1/traces?limit=50&status=error', `/api/v1/traces?limit=50&userId=${meta.sampleUser}`, '/api/v1/traces?limit=50&q=refund',
