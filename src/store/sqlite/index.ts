@@ -12,13 +12,20 @@ import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../st
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWritePath } from './write.js';
 import { SqliteReads } from './reads.js';
-import { ReadPool } from './read-pool.js';
+import { DbThread } from './db-thread.js';
+import type { ReadOps } from './reads.js';
 
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
   synchronous?: 'FULL' | 'NORMAL';
   /** Serve list and detail reads from a worker thread (default: yes for a file, unless LOUPE_READ_WORKER=0). */
   readWorker?: boolean;
+  /**
+   * Run the write path on a worker thread (default: off; LOUPE_WRITE_WORKER=1 turns it on). On the
+   * shared 2-core bench machine it used the same CPU per span and gained nothing measurable; it is
+   * kept to be measured again on a quiet machine, where decoding and writing could overlap.
+   */
+  writeWorker?: boolean;
 }
 
 export { sqliteDialect } from './reads.js';
@@ -29,7 +36,8 @@ export class SqliteStore implements Store {
   private writePath?: SqliteWritePath;
   /** Reads on this connection: for in-memory databases, or when the worker is off. */
   private reads!: SqliteReads;
-  private readPool?: ReadPool;
+  private readPool?: DbThread<ReadOps>;
+  private writeThread?: DbThread<{ writeGroup(items: WriteItem[]): void }>;
 
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -51,14 +59,22 @@ export class SqliteStore implements Store {
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now() * 1000);
       }).immediate();
     }
-    this.writePath = new SqliteWritePath(this.db);
     this.reads = new SqliteReads(this.db);
-    if (this.file !== ':memory:' && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new ReadPool(this.file);
+    const onFile = this.file !== ':memory:';
+    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file });
+    if (onFile && (this.opts.writeWorker ?? process.env.LOUPE_WRITE_WORKER === '1')) {
+      this.writeThread = new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' });
+    } else {
+      this.writePath = new SqliteWritePath(this.db);
+    }
   }
 
   async close(): Promise<void> {
     await this.readPool?.close();
     this.readPool = undefined;
+    // The writer has drained before the store closes (server close order), so nothing is in flight.
+    await this.writeThread?.close();
+    this.writeThread = undefined;
     if (this.db.open) this.db.close();
   }
 
@@ -67,6 +83,7 @@ export class SqliteStore implements Store {
   }
 
   async writeGroup(items: WriteItem[]): Promise<void> {
+    if (this.writeThread) return this.writeThread.call('writeGroup', items);
     if (!this.writePath) throw new Error('store not initialised');
     this.writePath.writeGroup(items);
   }
