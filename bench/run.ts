@@ -57,6 +57,9 @@ interface IngestRow {
   bytesPerSpanWire: number;
   latency: Latency;
   peakRssMiB: number;
+  /** Server CPU (all threads) per span: steadier than spans/s on a shared machine. */
+  cpuUsPerSpan: number;
+  coresUsed: number;
   diskBytesPerSpan: number;
   errors: number;
   retries: number;
@@ -68,7 +71,9 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
   const server = await startServerProcess(dir, {}, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : []);
   log(`  ${label}: server ${server.url}, ${pool.bodies.length} pool bodies, ${int(pool.bytes / pool.spans)} B/span on the wire`);
+  const cpu0 = server.cpuSeconds();
   const r = await runLoad({ url: server.url, key: server.key, pool, spans: CFG.spans, maxSeconds: CFG.maxSeconds, concurrency: CFG.concurrency });
+  const cpu = server.cpuSeconds() - cpu0;
   const rss = server.peakRss();
   await server.stop();
   const disk = dirBytes(dir);
@@ -79,6 +84,7 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
   const row: IngestRow = {
     format: label, spans: r.spans, seconds: r.seconds, spansPerSec: r.spans / r.seconds, mbPerSec: r.bytes / r.seconds / 1e6,
     bytesPerSpanWire: r.bytes / r.spans, latency: lat, peakRssMiB: rss / 1048576, diskBytesPerSpan: disk / r.spans,
+    cpuUsPerSpan: (cpu * 1e6) / r.spans, coresUsed: cpu / r.seconds,
     errors: r.errors, retries: r.retries, floorSpansPerSec: f.spans / f.seconds, ratio: r.spans / r.seconds / (f.spans / f.seconds),
   };
   log(`  ${label}: floor ${int(row.floorSpansPerSec)} spans/s, ratio ${(row.ratio * 100).toFixed(0)}%, p99 ${ms(lat.p99)} ms, RSS ${mib(rss)} MiB, ${int(row.diskBytesPerSpan)} B/span on disk`);
@@ -189,10 +195,10 @@ async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<
 function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentDisk | undefined, q: Awaited<ReturnType<typeof queryRuns>> | undefined): string {
   const lines: string[] = [];
   if (ingest.length) {
-    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | peak RSS MiB | B/span disk | floor spans/s | server/floor |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | server CPU µs/span | cores | peak RSS MiB | B/span disk | floor spans/s | server/floor |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of ingest) {
-      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${(x.ratio * 100).toFixed(0)}% |`);
+      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${(x.ratio * 100).toFixed(0)}% |`);
     }
   }
   if (agent) lines.push('', `Agent workload: ${int(agent.rawJsonBytesPerSpan)} B/span as OTLP JSON, ${int(agent.diskBytesPerSpan)} B/span on disk = 1/${(1 / agent.ratio).toFixed(1)} of the raw JSON (${int(agent.spans)} spans).`);

@@ -11,6 +11,8 @@ export interface ServerHandle {
   dataDir: string;
   /** Peak resident set so far, bytes (VmHWM). */
   peakRss(): number;
+  /** CPU time used so far by all the server's threads, seconds (user + system). */
+  cpuSeconds(): number;
   /** SIGTERM, then waits for the drain and exit. */
   stop(): Promise<void>;
 }
@@ -47,6 +49,14 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
         return m ? Number(m[1]) * 1024 : 0;
       } catch {
         return 0;
+      }
+    },
+    cpuSeconds() {
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+      } catch {
+        return NaN;
       }
     },
     async stop() {
