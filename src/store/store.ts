@@ -68,6 +68,11 @@ export interface Store {
    * numericId. Keyset `listTraces` is the one to prefer; offsets shift as traces arrive.
    */
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]>;
+  /**
+   * Optional: getTrace's answer already serialized as JSON text (identical to JSON.stringify of
+   * it), so a backend can build large traces off the event loop. Routes prefer it when present.
+   */
+  getTraceJson?(projectId: number, traceId: string): Promise<string | null>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
   /**
    * The trace id of a span found by its id alone, or null. Only spans written in a batch with

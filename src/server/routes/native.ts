@@ -65,8 +65,13 @@ export function nativeRoutes(deps: AppDeps): RouteSpec[] {
       tag: 'query',
       scope: 'read',
       responses: { 200: { description: 'The trace', schema: TraceDetail }, 404: { description: 'No such trace in this project', schema: ErrorBody } },
-      async handler({ req, principal }) {
+      async handler({ req, reply, principal }) {
         const { id } = req.params as { id: string };
+        if (deps.store.getTraceJson) {
+          const json = await deps.store.getTraceJson(principal!.projectId, id);
+          if (json === null) throw new LoupeError('not_found', `trace ${id} not found`);
+          return reply.type('application/json; charset=utf-8').send(json);
+        }
         const detail = await deps.store.getTrace(principal!.projectId, id);
         if (!detail) throw new LoupeError('not_found', `trace ${id} not found`);
         return detail;

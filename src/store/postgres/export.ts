@@ -7,6 +7,7 @@ import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
 import { compileTraceFilter, keyset } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
 import { scoreOut, spanOut, traceOut, type ExportTraceRow } from '../sqlite/export.js';
+import { plainJson } from '../sqlite/rows.js';
 import { postgresDialect } from './dialect.js';
 import { select } from './read.js';
 import { SCORE_COLUMNS, SPAN_COLUMNS, type ScoreRow, type SpanRow } from './rows.js';
@@ -45,7 +46,7 @@ export async function exportPage(db: pg.Pool, projectId: number, filter: TraceFi
   const scoresOf = byNum(scores.rows);
   const data = rows.map((r): ExportRecord => ({
     trace: traceOut(r, (tagsOf.get(r.num) ?? []).map((x) => x.tag)),
-    spans: (spansOf.get(r.num) ?? []).map(spanOut),
+    spans: (spansOf.get(r.num) ?? []).map((x) => spanOut(x, plainJson)),
     scores: (scoresOf.get(r.num) ?? []).map(scoreOut),
   }));
   const last = rows[rows.length - 1];

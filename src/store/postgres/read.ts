@@ -7,7 +7,7 @@ import { compileSpanFilter, compileTraceFilter, keyset } from '../../query/sql.j
 import { encodeCursor } from '../../query/cursor.js';
 import type { TraceDetail } from '../store.js';
 import { positional, postgresDialect, storable } from './dialect.js';
-import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, plainJson, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
 
 /** Runs SQL written with `?` placeholders (as query/sql.ts compiles it). */
 export async function select<R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {
@@ -36,7 +36,7 @@ export async function listSpans(db: pg.Pool, projectId: number, filter: SpanFilt
   const more = rows.length > page.limit;
   if (more) rows.pop();
   const last = rows[rows.length - 1];
-  return { data: rows.map(spanFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
+  return { data: rows.map((r) => spanFromRow(r, plainJson)), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
 }
 
 export async function getTrace(db: pg.Pool, projectId: number, traceId: string): Promise<TraceDetail | null> {
@@ -63,5 +63,5 @@ async function detail(db: pg.Pool, row: TraceRow): Promise<TraceDetail> {
     select<SpanRow>(db, `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ? ORDER BY s.start_time, s.seq`, [row.num]),
     select<ScoreRow>(db, `SELECT ${SCORE_COLUMNS}, ?::text AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id COLLATE "C"`, [row.id, row.num]),
   ]);
-  return { trace: traceFromRow(row), spans: spans.map(spanFromRow), scores: scores.map(scoreFromRow) };
+  return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, plainJson)), scores: scores.map(scoreFromRow) };
 }

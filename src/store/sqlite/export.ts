@@ -8,7 +8,8 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
 import { compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
-import type { ScoreRow, SpanRow } from './rows.js';
+import type { JsonReader, ScoreRow, SpanRow } from './rows.js';
+import { BlobReader } from './blobs.js';
 import { scoreFromRow } from './rows.js';
 
 export interface ExportTraceRow {
@@ -74,7 +75,8 @@ export function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   return t;
 }
 
-export function spanOut(r: SpanRow): SpanInput {
+/** `reader` resolves what the store keeps content-addressed (SQLite) or parses plain JSON. */
+export function spanOut(r: SpanRow, reader: JsonReader): SpanInput {
   const s: SpanInput = { id: r.id, traceId: r.trace_id };
   put(s, 'parentId', r.parent_id);
   put(s, 'kind', r.kind);
@@ -83,8 +85,8 @@ export function spanOut(r: SpanRow): SpanInput {
   put(s, 'error', r.error);
   s.startTime = isoFromMicros(r.start_time);
   put(s, 'endTime', isoFromMicros(r.end_time));
-  putJson(s, 'input', r.input);
-  putJson(s, 'output', r.output);
+  if (r.input !== null) s.input = reader.json(r.input, null);
+  if (r.output !== null) s.output = reader.json(r.output, null);
   put(s, 'model', r.model);
   put(s, 'provider', r.provider);
   put(s, 'params', map(r.params));
@@ -98,8 +100,8 @@ export function spanOut(r: SpanRow): SpanInput {
   if (Object.keys(usage).length) s.usage = usage;
   put(s, 'costUsd', r.cost_usd);
   put(s, 'metadata', map(r.metadata));
-  put(s, 'attributes', map(r.attributes));
-  const events = json(r.events) as StoredEvent[] | undefined;
+  put(s, 'attributes', r.attributes === null ? undefined : (sortKeys(reader.json(r.attributes, {})) as Record<string, unknown>));
+  const events = r.events === null ? undefined : reader.json<StoredEvent[]>(r.events, []);
   if (events) {
     s.events = events.map((e) => {
       const out: NonNullable<SpanInput['events']>[number] = { name: e.name };
@@ -124,6 +126,7 @@ export function scoreOut(r: ScoreRow): ScoreInput {
 }
 
 export function exportPage(db: Database.Database, d: Dialect, projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord> {
+  const blobs = new BlobReader(db);
   const { where, params } = compileTraceFilter(d, projectId, filter);
   const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
   if (ks.clause) where.push(ks.clause);
@@ -154,7 +157,7 @@ export function exportPage(db: Database.Database, d: Dialect, projectId: number,
     WHERE sc.trace_num IN (${inList}) ORDER BY sc.trace_num, sc.created_at, sc.id`).all(...nums) as (ScoreRow & { trace_num: number })[], (r) => r.trace_num);
   const data = rows.map((r): ExportRecord => ({
     trace: traceOut(r, (tags.get(r.num) ?? []).map((x) => x.tag)),
-    spans: (spans.get(r.num) ?? []).map(spanOut),
+    spans: (spans.get(r.num) ?? []).map((x) => spanOut(x, blobs)),
     scores: (scores.get(r.num) ?? []).map(scoreOut),
   }));
   const last = rows[rows.length - 1];

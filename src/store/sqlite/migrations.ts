@@ -162,3 +162,18 @@ CREATE TABLE span_ids (
   },
   MIGRATION_6,
 ];
+
+// Migration 7 (perf): content-addressed long strings, see blobs.ts. Span rows refer to a blob by
+// its integer id (a 1–4 byte varint in the row). Deliberately no index on hash: the writer keeps
+// hash → id in memory, so the table only ever grows at its end.
+SQLITE_MIGRATIONS.push({
+  version: 7,
+  name: 'blobs',
+  sql: `
+CREATE TABLE blobs (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL, -- 128 bits of SHA-256, base64
+  body TEXT NOT NULL
+);
+`,
+});

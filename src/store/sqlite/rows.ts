@@ -101,7 +101,18 @@ export const SPAN_COLUMNS = `s.rowid, t.id AS trace_id, s.id, s.project_id, s.pa
   s.output_tokens, s.total_tokens, s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens, s.cost_usd,
   s.metadata, s.attributes, s.events, s.links`;
 
-export function spanFromRow(r: SpanRow): Span {
+/** Parses a JSON column; SQLite's BlobReader also resolves content-addressed strings in it. */
+export interface JsonReader {
+  json<T>(text: string | null, fallback: T): T;
+}
+
+/** For stores that keep span JSON as it came (PostgreSQL). */
+export const plainJson: JsonReader = {
+  json: <T>(text: string | null, fallback: T): T => (text === null || text === undefined ? fallback : (JSON.parse(text) as T)),
+};
+
+/** `blobs` reads input, output, attributes and events (content-addressed strings in SQLite). */
+export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
   const usage: Usage = {};
   if (r.input_tokens !== null) usage.inputTokens = r.input_tokens;
   if (r.output_tokens !== null) usage.outputTokens = r.output_tokens;
@@ -122,16 +133,16 @@ export function spanFromRow(r: SpanRow): Span {
     startTime: isoFromMicros(r.start_time),
     endTime: isoFromMicros(r.end_time),
     durationMs: r.duration_ms,
-    input: fromJson(r.input, null),
-    output: fromJson(r.output, null),
+    input: blobs.json(r.input, null),
+    output: blobs.json(r.output, null),
     model: r.model,
     provider: r.provider,
     params: fromJson(r.params, {}),
     usage,
     costUsd: r.cost_usd,
     metadata: fromJson(r.metadata, {}),
-    attributes: fromJson(r.attributes, {}),
-    events: fromJson<StoredEvent[]>(r.events, []).map(eventOut),
+    attributes: blobs.json(r.attributes, {}),
+    events: blobs.json<StoredEvent[]>(r.events, []).map(eventOut),
     links: fromJson<StoredLink[]>(r.links, []).map((l): SpanLink => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
   };
 }

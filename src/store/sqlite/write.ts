@@ -8,6 +8,7 @@ import type { WriteItem } from '../store.js';
 import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
+import { BlobWriter } from './blobs.js';
 
 type Stmt = Database.Statement;
 
@@ -30,6 +31,8 @@ export class SqliteWritePath {
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>(200_000);
+  /** Long strings in span input/output/attributes/events, stored once by content. */
+  private readonly blobs: BlobWriter;
 
   constructor(private readonly db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
@@ -115,11 +118,19 @@ export class SqliteWritePath {
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
     this.run = db.transaction((items: WriteItem[]) => this.apply(items));
+    this.blobs = new BlobWriter(db);
   }
 
   /** Writes the group in one transaction; throws (and rolls back everything) on failure. */
   writeGroup(items: WriteItem[]): void {
-    const made = this.run(items);
+    let made: Map<string, number>;
+    try {
+      made = this.run(items);
+    } catch (e) {
+      this.blobs.rolledBack();
+      throw e;
+    }
+    this.blobs.committed();
     for (const [key, num] of made) this.traceNums.set(key, num);
   }
 
@@ -154,7 +165,7 @@ export class SqliteWritePath {
       }
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
-        this.upsertSpan.run(spanParams(num, projectId, receivedAt, s));
+        this.upsertSpan.run(spanParams(num, projectId, receivedAt, s, this.blobs));
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
         touched.add(num);
       }
@@ -202,7 +213,7 @@ function traceParams(num: number, t: TraceUpsert) {
   };
 }
 
-function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert) {
+function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, blobs: BlobWriter) {
   const u = s.usage;
   return {
     traceNum,
@@ -216,8 +227,8 @@ function spanParams(traceNum: number, projectId: number, receivedAt: number, s: 
     error: s.error ?? null,
     startTime: s.startTime ?? null,
     endTime: s.endTime ?? null,
-    input: toJson(s.input),
-    output: toJson(s.output),
+    input: blobs.json(s.input),
+    output: blobs.json(s.output),
     model: s.model ?? null,
     provider: s.provider ?? null,
     params: s.params && Object.keys(s.params).length ? JSON.stringify(s.params) : null,
@@ -229,8 +240,8 @@ function spanParams(traceNum: number, projectId: number, receivedAt: number, s: 
     reasoningTokens: u?.reasoningTokens ?? null,
     costUsd: s.costUsd ?? null,
     metadata: s.metadata && Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : null,
-    attributes: s.attributes && Object.keys(s.attributes).length ? JSON.stringify(s.attributes) : null,
-    events: s.events?.length ? JSON.stringify(s.events) : null,
+    attributes: blobs.attributes(s.attributes),
+    events: s.events?.length ? blobs.json(s.events) : null,
     links: s.links?.length ? JSON.stringify(s.links) : null,
   };
 }

@@ -45,8 +45,9 @@ export const openInference: ConventionMapper = {
     const rerankOut = documents(attrs, 'reranker.output_documents');
     if (rerankIn) fill(d, 'input', { query: attrs['reranker.query'] ?? null, documents: rerankIn });
     if (rerankOut) fill(d, 'output', rerankOut);
-    fill(d, 'input', value(attrs, 'input'));
-    fill(d, 'output', value(attrs, 'output'));
+    // input.value is often the whole request as JSON: parse it only when the messages did not fill input.
+    if (d.input === undefined) fill(d, 'input', value(attrs, 'input'));
+    if (d.output === undefined) fill(d, 'output', value(attrs, 'output'));
     const prompts = unflattenList(attrs, 'llm.prompts')?.map((p) => p['prompt.text'] ?? p['']);
     if (prompts?.length) fill(d, 'input', prompts.length === 1 ? prompts[0] : prompts);
     const choices = unflattenList(attrs, 'llm.choices')?.map((c) => c['completion.text']);

@@ -1,0 +1,107 @@
+// The SQLite read queries (trace list, trace detail, span list) over one connection. The store
+// runs them on a worker thread with its own read-only connection (read-worker.ts), so a heavy
+// read never blocks the event loop that acknowledges writes; in-memory databases run them inline.
+import type Database from 'better-sqlite3';
+import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
+import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
+import { encodeCursor } from '../../query/cursor.js';
+import type { Span, Trace } from '../../model/schemas.js';
+import type { TraceDetail } from '../store.js';
+import { BlobReader } from './blobs.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+
+export const sqliteDialect: Dialect = {
+  contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
+  // A top-level key's value as text; JSON true/false read as 'true'/'false' (json_extract gives 1/0).
+  jsonText: (col) => `(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(j.atom AS TEXT) END FROM json_each(${col}) j WHERE j.key = ?)`,
+  // Only JSON numbers pass; anything else is NULL.
+  jsonNumber: (col) => `(SELECT CASE WHEN j.type IN ('integer', 'real') THEN j.atom END FROM json_each(${col}) j WHERE j.key = ?)`,
+  jsonKey: (key) => key,
+  // SQLite compares a bound number with any column as it is
+  numberParam: () => '?',
+  fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
+  // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
+  fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
+};
+
+/** The read operations a worker serves, by name. */
+export interface ReadOps {
+  listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace>;
+  getTrace(projectId: number, traceId: string): TraceDetail | null;
+  getTraceJson(projectId: number, traceId: string): string | null;
+  getTraceByNumericId(projectId: number, numericId: number): TraceDetail | null;
+  listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Trace[];
+  listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span>;
+}
+
+export class SqliteReads implements ReadOps {
+  private readonly blobs: BlobReader;
+  private readonly stmts = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.blobs = new BlobReader(db);
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      if (this.stmts.size > 500) this.stmts.clear();
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace> {
+    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
+    const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
+    if (ks.clause) where.push(ks.clause);
+    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { data: rows.map(traceFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.num }) : null };
+  }
+
+  getTrace(projectId: number, traceId: string): TraceDetail | null {
+    const row = this.stmt(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
+    return row ? this.detail(row) : null;
+  }
+
+  getTraceByNumericId(projectId: number, numericId: number): TraceDetail | null {
+    const row = this.stmt(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.num = ?`).get(projectId, numericId) as TraceRow | undefined;
+    return row ? this.detail(row) : null;
+  }
+
+  private detail(row: TraceRow): TraceDetail {
+    // Sorted here rather than by SQL: ORDER BY would copy every full row through a temp B-tree.
+    const spans = (this.stmt(`SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ?`).all(row.num) as SpanRow[])
+      .sort((a, b) => a.start_time - b.start_time || a.rowid - b.rowid);
+    const scores = this.stmt(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
+    return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, this.blobs)), scores: scores.map(scoreFromRow) };
+  }
+
+  listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Trace[] {
+    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
+    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_time DESC, t.num DESC LIMIT ? OFFSET ?`;
+    return (this.stmt(sql).all(...params, limit, offset) as TraceRow[]).map(traceFromRow);
+  }
+
+  getTraceJson(projectId: number, traceId: string): string | null {
+    const detail = this.getTrace(projectId, traceId);
+    return detail ? JSON.stringify(detail) : null;
+  }
+
+  listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span> {
+    const { where, params } = compileSpanFilter(sqliteDialect, projectId, filter);
+    const ks = keyset('s.start_time', 's.rowid', page.order, page.cursor);
+    if (ks.clause) where.push(ks.clause);
+    const sql = `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as SpanRow[];
+    const more = rows.length > page.limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    return { data: rows.map((r) => spanFromRow(r, this.blobs)), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.rowid }) : null };
+  }
+}

@@ -1,0 +1,18 @@
+// Worker thread owning the write path (write.ts) on its own connection: blob encoding, SQLite
+// statements and the commit run here, in parallel with the event loop decoding the next requests.
+// writeGroup answers only after its transaction is durable, as on the main thread.
+import Database from 'better-sqlite3';
+import { workerData } from 'node:worker_threads';
+import type { WriteItem } from '../store.js';
+import { serveThread } from './serve-thread.js';
+import { SqliteWritePath } from './write.js';
+
+const { file, synchronous } = workerData as { file: string; synchronous: 'FULL' | 'NORMAL' };
+const db = new Database(file, { fileMustExist: true });
+db.pragma('journal_mode = WAL');
+db.pragma(`synchronous = ${synchronous}`);
+db.pragma('busy_timeout = 10000');
+db.pragma('cache_size = -65536');
+db.pragma('temp_store = MEMORY');
+const path = new SqliteWritePath(db);
+serveThread({ writeGroup: (items: WriteItem[]) => path.writeGroup(items) }, () => db.close());
