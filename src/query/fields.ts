@@ -12,6 +12,8 @@ export interface FieldDef {
   type: FieldType;
   /** SQL over the target's aliases (t traces, s spans, se sessions, u users, sc scores). */
   column: string;
+  /** The column is a span's input/output JSON, which the dialect must read back as plain text. */
+  spanJson?: boolean;
   values?: readonly string[];
   /** An EXISTS template ({} = the condition) for fields that hold when any related row matches. */
   via?: string;
@@ -80,8 +82,8 @@ export const FIELDS: Record<FilterTarget, Record<string, FieldDef>> = {
     outputTokens: num('s.output_tokens', 'Output tokens'),
     totalTokens: num('s.total_tokens', 'Total tokens'),
     costUsd: num('s.cost_usd', 'Cost in USD'),
-    input: text('s.input', 'Span input as JSON text (use contains)'),
-    output: text('s.output', 'Span output as JSON text (use contains)'),
+    input: { ...text('s.input', 'Span input as JSON text (use contains)'), spanJson: true },
+    output: { ...text('s.output', 'Span output as JSON text (use contains)'), spanJson: true },
     ...TRACE_CONTEXT,
   },
   session: {

@@ -13,6 +13,7 @@ const marked: AnalyticsDialect = {
   jsonText: (c) => `<jsonText ${c}>`,
   jsonNumber: (c) => `<jsonNumber ${c}>`,
   numberParam: () => '?',
+  spanJson: (c) => c,
   jsonKey: sqliteDialect.jsonKey,
   fullText: (n) => `<fullText ${n}>`,
   fullTextQuery: sqliteDialect.fullTextQuery,

@@ -20,6 +20,8 @@ export interface Dialect {
    * column (PostgreSQL) must be told that 1.5 compared with an integer column is not an integer.
    */
   numberParam(value: number): string;
+  /** A span's input/output column as plain JSON text (SQLite keeps long strings content-addressed). */
+  spanJson(column: string): string;
   /** Clause matching trace nums (alias t) against a full-text query bound as one parameter. */
   fullText(traceNumExpr: string): string;
   /** Turns free text into the engine's full-text query syntax. */
@@ -189,7 +191,7 @@ export function compileExpr(d: Dialect, target: FilterTarget, e: FilterExpr): Sq
   if (e.key !== undefined && e.field === 'score' && keyed.score) return scoreExists(keyed.score, e.key, scoreValue(d, e.cmp, e.value));
   if (target === 'score' && e.field === SCORE_VALUE_FIELD) return scoreValue(d, e.cmp, e.value);
   const def = FIELDS[target][e.field];
-  const cond = compare(d, { sql: def.column, params: [] }, e.cmp, e.value);
+  const cond = compare(d, { sql: def.spanJson ? d.spanJson(def.column) : def.column, params: [] }, e.cmp, e.value);
   return def.via ? { sql: def.via.replace('{}', cond.sql), params: cond.params } : cond;
 }
 

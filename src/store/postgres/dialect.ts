@@ -15,6 +15,7 @@ export const postgresDialect: Dialect = {
   jsonKey: (key) => key,
   // A parameter takes its column's type: 1.5 against a bigint column must be said to be a float.
   numberParam: (v) => (Number.isInteger(v) ? '?' : '?::double precision'),
+  spanJson: (col) => col,
   // The tsvector lives on the traces row itself: use the alias the caller gave for its num.
   fullText: (numExpr) => `${numExpr.replace(/\bnum$/, 'search')} @@ plainto_tsquery('${TS_CONFIG}', ?)`,
   // plainto_tsquery ANDs the words and ignores operators, so user text is inert as it is.

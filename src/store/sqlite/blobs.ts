@@ -25,7 +25,7 @@
 //   E003<base36 id>   value: the JSON value (encoded) in blob id
 //   E003<list>        key: the flattened attributes `<list>.N.*`, as an array of entry objects
 import { hash } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
 /** Strings at least this long are stored once, by content. */
@@ -259,4 +259,22 @@ export class BlobReader {
     }
     return body;
   }
+}
+
+/**
+ * Registers `loupe_span_json(text)`: a span JSON column with its content-addressed strings put
+ * back, so SQL filters over span input/output (`contains`) see what the API shows. Blob bodies
+ * are read through a second, read-only connection: a function may not use the connection whose
+ * query is calling it. Returns that connection for the caller to close (none for :memory:,
+ * where the function refuses).
+ */
+export function registerBlobFunctions(db: Database.Database, file: string): Database.Database | undefined {
+  const side = file === ':memory:' ? undefined : new Database(file, { readonly: true, fileMustExist: true });
+  const reader = side ? new BlobReader(side) : undefined;
+  db.function('loupe_span_json', { deterministic: true }, (text: unknown) => {
+    if (typeof text !== 'string' || !MARKED_TEXT.test(text)) return text;
+    if (!reader) throw new Error('span input/output filters need a file-backed database');
+    return JSON.stringify(reader.json(text, null));
+  });
+  return side;
 }

@@ -20,7 +20,7 @@ import { deletePrices, listPrices, putPrices, runMetrics, sqliteAnalyticsDialect
 import { exportPage } from './export.js';
 import { SqliteReads, sqliteDialect, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
-import { BlobReader } from './blobs.js';
+import { registerBlobFunctions } from './blobs.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -51,6 +51,8 @@ export class SqliteStore implements Store {
   private reads!: SqliteReads;
   private readPool?: DbThread<ReadOps>;
   private writeThread?: DbThread<{ writeGroup(items: WriteItem[]): void }>;
+  /** The read-only connection loupe_span_json reads blob bodies through. */
+  private blobSide?: Database.Database;
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
@@ -72,6 +74,7 @@ export class SqliteStore implements Store {
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now() * 1000);
       }).immediate();
     }
+    this.blobSide = registerBlobFunctions(this.db, this.file);
     this.reads = new SqliteReads(this.db);
     const onFile = this.file !== ':memory:';
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file });
@@ -88,6 +91,7 @@ export class SqliteStore implements Store {
     // The writer has drained before the store closes (server close order), so nothing is in flight.
     await this.writeThread?.close();
     this.writeThread = undefined;
+    this.blobSide?.close();
     if (this.db.open) this.db.close();
   }
 

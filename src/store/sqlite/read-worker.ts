@@ -3,6 +3,7 @@
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
 import { SqliteReads } from './reads.js';
+import { registerBlobFunctions } from './blobs.js';
 import { serveThread } from './serve-thread.js';
 
 const { file } = workerData as { file: string };
@@ -10,4 +11,8 @@ const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -65536');
 db.pragma('mmap_size = 268435456');
-serveThread(new SqliteReads(db), () => db.close());
+const side = registerBlobFunctions(db, file);
+serveThread(new SqliteReads(db), () => {
+  side?.close();
+  db.close();
+});

@@ -19,6 +19,8 @@ export const sqliteDialect: Dialect = {
   jsonKey: (key) => key,
   // SQLite compares a bound number with any column as it is
   numberParam: () => '?',
+  // Resolves content-addressed strings (blobs.ts registers the function on every connection).
+  spanJson: (col) => `loupe_span_json(${col})`,
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
