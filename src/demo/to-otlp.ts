@@ -34,6 +34,15 @@ function oiDocs(a: Attributes, prefix: string, docs: DemoDoc[]): void {
   });
 }
 
+/** OpenInference reranker attributes (GenAI has no reranker convention, so both encodings use these). */
+function oiRerank(a: Attributes, r: NonNullable<DemoSpan['rerank']>): void {
+  a['reranker.query'] = r.query;
+  a['reranker.model_name'] = r.model;
+  a['reranker.top_k'] = r.topK;
+  oiDocs(a, 'reranker.input_documents', r.input);
+  oiDocs(a, 'reranker.output_documents', r.output);
+}
+
 /** GenAI parts-based messages (gen_ai.input.messages / gen_ai.output.messages). */
 function genAiMessages(msgs: ChatMessage[], finish?: string): unknown[] {
   return msgs.map((m) => {
@@ -84,11 +93,7 @@ function openInference(t: DemoTrace, s: DemoSpan): Attributes {
     a['input.value'] = s.retrieval.query;
     oiDocs(a, 'retrieval.documents', s.retrieval.documents);
   } else if (s.rerank) {
-    a['reranker.query'] = s.rerank.query;
-    a['reranker.model_name'] = s.rerank.model;
-    a['reranker.top_k'] = s.rerank.topK;
-    oiDocs(a, 'reranker.input_documents', s.rerank.input);
-    oiDocs(a, 'reranker.output_documents', s.rerank.output);
+    oiRerank(a, s.rerank);
   } else if (s.embedding) {
     a['embedding.model_name'] = s.embedding.model;
     a['embedding.embeddings.0.embedding.text'] = s.embedding.text;
@@ -143,11 +148,7 @@ function genAi(t: DemoTrace, s: DemoSpan): Attributes {
   } else if (s.rerank) {
     // GenAI has no reranker convention yet: instrumentations fall back to OpenInference's.
     a['openinference.span.kind'] = 'RERANKER';
-    a['reranker.query'] = s.rerank.query;
-    a['reranker.model_name'] = s.rerank.model;
-    a['reranker.top_k'] = s.rerank.topK;
-    oiDocs(a, 'reranker.input_documents', s.rerank.input);
-    oiDocs(a, 'reranker.output_documents', s.rerank.output);
+    oiRerank(a, s.rerank);
   } else if (s.embedding) {
     a['gen_ai.provider.name'] = 'openai';
     a['gen_ai.request.model'] = s.embedding.model;
