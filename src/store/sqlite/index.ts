@@ -8,7 +8,6 @@ import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
-import { SqliteRollupReads } from './rollup-reads.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
@@ -16,8 +15,7 @@ import { SqliteWritePath } from './write.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { ModelPrice } from '../../cost/types.js';
-import { deletePrices, listPrices, putPrices, runMetrics, sqliteAnalyticsDialect } from './analytics.js';
-import { exportPage } from './export.js';
+import { deletePrices, listPrices, putPrices } from './analytics.js';
 import { SqliteReads, sqliteDialect, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
@@ -38,15 +36,12 @@ export interface SqliteOptions {
   writeWorker?: boolean;
 }
 
-const analyticsDialect = sqliteAnalyticsDialect(sqliteDialect);
-
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
   private writePath?: SqliteWritePath;
   /** projectId → settings; this process is the only writer of SQLite, so updates invalidate here. */
   private readonly settings = new Map<number, Record<string, unknown>>();
-  private readonly rollupReads: SqliteRollupReads;
   /** Reads on this connection: for in-memory databases, or when the worker is off. */
   private reads!: SqliteReads;
   private readPool?: DbThread<ReadOps>;
@@ -61,7 +56,6 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 10000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
-    this.rollupReads = new SqliteRollupReads(this.db, sqliteDialect);
   }
 
   async init(): Promise<void> {
@@ -131,24 +125,29 @@ export class SqliteStore implements Store {
   }
 
   async listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Promise<Page<Session>> {
-    return this.rollupReads.listSessions(projectId, filter, page);
+    return this.readPool ? this.readPool.call('listSessions', projectId, filter, page) : this.reads.listSessions(projectId, filter, page);
   }
+
 
   async getSession(projectId: number, sessionId: string, page: PageRequest): Promise<SessionDetail | null> {
-    return this.rollupReads.getSession(projectId, sessionId, page);
+    return this.readPool ? this.readPool.call('getSession', projectId, sessionId, page) : this.reads.getSession(projectId, sessionId, page);
   }
+
 
   async listUsers(projectId: number, filter: UserFilter, page: PageRequest): Promise<Page<User>> {
-    return this.rollupReads.listUsers(projectId, filter, page);
+    return this.readPool ? this.readPool.call('listUsers', projectId, filter, page) : this.reads.listUsers(projectId, filter, page);
   }
+
 
   async getUser(projectId: number, userId: string): Promise<User | null> {
-    return this.rollupReads.getUser(projectId, userId);
+    return this.readPool ? this.readPool.call('getUser', projectId, userId) : this.reads.getUser(projectId, userId);
   }
 
+
   async listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Promise<Page<Score>> {
-    return this.rollupReads.listScores(projectId, filter, page);
+    return this.readPool ? this.readPool.call('listScores', projectId, filter, page) : this.reads.listScores(projectId, filter, page);
   }
+
 
   async findSpanTraceId(projectId: number, spanId: string): Promise<string | null> {
     const id = this.db.prepare('SELECT t.id FROM span_ids x JOIN traces t ON t.num = x.trace_num WHERE x.project_id = ? AND x.span_id = ?')
@@ -206,12 +205,14 @@ export class SqliteStore implements Store {
   // ---- analytics (analytics.ts, export.ts) ----
 
   async metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]> {
-    return runMetrics(this.db, analyticsDialect, projectId, q);
+    return this.readPool ? this.readPool.call('metrics', projectId, q) : this.reads.metrics(projectId, q);
   }
 
+
   async exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<ExportRecord>> {
-    return exportPage(this.db, sqliteDialect, projectId, filter, page);
+    return this.readPool ? this.readPool.call('exportTraces', projectId, filter, page) : this.reads.exportTraces(projectId, filter, page);
   }
+
 
   async listPrices(projectId: number): Promise<ModelPrice[]> {
     return listPrices(this.db, projectId);

@@ -2,10 +2,16 @@
 // runs them on a worker thread with its own read-only connection (read-worker.ts), so a heavy
 // read never blocks the event loop that acknowledges writes; in-memory databases run them inline.
 import type Database from 'better-sqlite3';
-import type { Page, PageRequest, SpanFilter, TraceFilter } from '../../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
+import type { ExportRecord } from '../../model/export.js';
+import type { Session, SessionDetail, User } from '../../model/rollups.js';
+import { SqliteRollupReads } from './rollup-reads.js';
+import { runMetrics, sqliteAnalyticsDialect } from './analytics.js';
+import { exportPage } from './export.js';
 import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
-import type { Span, Trace } from '../../model/schemas.js';
+import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { TraceDetail } from '../store.js';
 import { BlobReader } from './blobs.js';
 import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
@@ -26,6 +32,8 @@ export const sqliteDialect: Dialect = {
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
 };
 
+const analyticsDialect = sqliteAnalyticsDialect(sqliteDialect);
+
 /** The read operations a worker serves, by name. */
 export interface ReadOps {
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace>;
@@ -34,14 +42,52 @@ export interface ReadOps {
   getTraceByNumericId(projectId: number, numericId: number): TraceDetail | null;
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Trace[];
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span>;
+  listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Page<Session>;
+  getSession(projectId: number, sessionId: string, page: PageRequest): SessionDetail | null;
+  listUsers(projectId: number, filter: UserFilter, page: PageRequest): Page<User>;
+  getUser(projectId: number, userId: string): User | null;
+  listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Page<Score>;
+  metrics(projectId: number, q: MetricsQuery): MetricsRow[];
+  exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord>;
 }
 
 export class SqliteReads implements ReadOps {
   private readonly blobs: BlobReader;
   private readonly stmts = new Map<string, Database.Statement>();
 
+  private readonly rollups: SqliteRollupReads;
+
   constructor(private readonly db: Database.Database) {
     this.blobs = new BlobReader(db);
+    this.rollups = new SqliteRollupReads(db, sqliteDialect);
+  }
+
+  listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Page<Session> {
+    return this.rollups.listSessions(projectId, filter, page);
+  }
+
+  getSession(projectId: number, sessionId: string, page: PageRequest): SessionDetail | null {
+    return this.rollups.getSession(projectId, sessionId, page);
+  }
+
+  listUsers(projectId: number, filter: UserFilter, page: PageRequest): Page<User> {
+    return this.rollups.listUsers(projectId, filter, page);
+  }
+
+  getUser(projectId: number, userId: string): User | null {
+    return this.rollups.getUser(projectId, userId);
+  }
+
+  listScores(projectId: number, filter: ScoreFilter, page: PageRequest): Page<Score> {
+    return this.rollups.listScores(projectId, filter, page);
+  }
+
+  metrics(projectId: number, q: MetricsQuery): MetricsRow[] {
+    return runMetrics(this.db, analyticsDialect, projectId, q);
+  }
+
+  exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord> {
+    return exportPage(this.db, sqliteDialect, projectId, filter, page);
   }
 
   private stmt(sql: string): Database.Statement {
