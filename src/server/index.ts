@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_LIMITS, Pipeline } from '../ingest/pipeline.js';
+import { Pipeline } from '../ingest/pipeline.js';
 import { openStore, type StoreConfig } from '../store/open.js';
 import type { Store } from '../store/store.js';
 import { Writer, type WriterOptions } from '../store/writer.js';

@@ -16,7 +16,7 @@ import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { ModelPrice } from '../../cost/types.js';
 import { deletePrices, listPrices, putPrices } from './analytics.js';
-import { SqliteReads, sqliteDialect, type ReadOps } from './reads.js';
+import { SqliteReads, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
 

@@ -34,7 +34,7 @@ export class SqliteWritePath {
   /** Long strings in span input/output/attributes/events, stored once by content. */
   private readonly blobs: BlobWriter;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
     this.insertTrace = db.prepare('INSERT INTO traces (project_id, id, start_time, created_at) VALUES (?, ?, ?, ?) RETURNING num').pluck();
     this.updateTrace = db.prepare(`UPDATE traces SET
