@@ -5,7 +5,7 @@
 // no engine's floating point or percentile function can make the two backends disagree.
 import { USAGE_KINDS } from '../model/enums.js';
 import { compileSpanFilter, compileTraceFilter, type Dialect } from './sql.js';
-import type { MetricGroup, MetricsQuery } from './metrics.js';
+import type { MetricGroup, MetricsQuery, MetricsRow } from './metrics.js';
 
 /** What metrics need from a dialect besides the filter helpers. */
 export interface AnalyticsDialect extends Dialect {
@@ -83,4 +83,35 @@ export function compileMetrics(d: AnalyticsDialect, projectId: number, q: Metric
   GROUP BY bucket, grp
   ORDER BY bucket, CASE WHEN grp IS NULL THEN 1 ELSE 0 END, ${d.textOrder('grp')}`;
   return { sql, params };
+}
+
+/** A row of the compiled metrics statement, as either engine returns it. */
+export interface MetricsSqlRow {
+  bucket: number;
+  grp: string | null;
+  count: number;
+  error_count: number;
+  error_rate: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+}
+
+export function metricsFromRows(rows: MetricsSqlRow[]): MetricsRow[] {
+  return rows.map((r) => ({
+    bucket: r.bucket,
+    group: r.grp === null ? null : String(r.grp),
+    count: r.count,
+    errorCount: r.error_count,
+    errorRate: r.error_rate,
+    latencyP50Ms: r.p50,
+    latencyP95Ms: r.p95,
+    latencyP99Ms: r.p99,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    costUsd: r.cost_usd,
+  }));
 }

@@ -4,7 +4,7 @@
 // groups ordered by code point (COLLATE "C", SQLite's BINARY) whatever the database's collation.
 import type pg from 'pg';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
-import { compileMetrics, type AnalyticsDialect } from '../../query/metrics-sql.js';
+import { compileMetrics, metricsFromRows, type AnalyticsDialect, type MetricsSqlRow } from '../../query/metrics-sql.js';
 import { postgresDialect } from './dialect.js';
 import { select } from './read.js';
 
@@ -15,35 +15,9 @@ export const postgresAnalyticsDialect: AnalyticsDialect = {
   textOrder: (expr) => `(${expr}) COLLATE "C"`,
 };
 
-interface MetricsSqlRow {
-  bucket: number;
-  grp: string | null;
-  count: number;
-  error_count: number;
-  error_rate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
-}
-
 export async function runMetrics(db: pg.Pool, projectId: number, q: MetricsQuery): Promise<MetricsRow[]> {
   const { sql, params } = compileMetrics(postgresAnalyticsDialect, projectId, q);
   // bigint and numeric columns (counts, sums, buckets) arrive as JS numbers (pgTypes).
   const rows = await select<MetricsSqlRow>(db, sql, params);
-  return rows.map((r) => ({
-    bucket: r.bucket,
-    group: r.grp === null ? null : String(r.grp),
-    count: r.count,
-    errorCount: r.error_count,
-    errorRate: r.error_rate,
-    latencyP50Ms: r.p50,
-    latencyP95Ms: r.p95,
-    latencyP99Ms: r.p99,
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    costUsd: r.cost_usd,
-  }));
+  return metricsFromRows(rows);
 }

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { ModelPrice } from '../../cost/types.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
-import { compileMetrics, type AnalyticsDialect } from '../../query/metrics-sql.js';
+import { compileMetrics, metricsFromRows, type AnalyticsDialect, type MetricsSqlRow } from '../../query/metrics-sql.js';
 import type { Dialect } from '../../query/sql.js';
 
 export function sqliteAnalyticsDialect(base: Dialect): AnalyticsDialect {
@@ -16,36 +16,10 @@ export function sqliteAnalyticsDialect(base: Dialect): AnalyticsDialect {
   };
 }
 
-interface MetricsSqlRow {
-  bucket: number;
-  grp: string | null;
-  count: number;
-  error_count: number;
-  error_rate: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
-}
-
 export function runMetrics(db: Database.Database, d: AnalyticsDialect, projectId: number, q: MetricsQuery): MetricsRow[] {
   const { sql, params } = compileMetrics(d, projectId, q);
   const rows = db.prepare(sql).all(...params) as MetricsSqlRow[];
-  return rows.map((r) => ({
-    bucket: r.bucket,
-    group: r.grp === null ? null : String(r.grp),
-    count: r.count,
-    errorCount: r.error_count,
-    errorRate: r.error_rate,
-    latencyP50Ms: r.p50,
-    latencyP95Ms: r.p95,
-    latencyP99Ms: r.p99,
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    costUsd: r.cost_usd,
-  }));
+  return metricsFromRows(rows);
 }
 
 interface PriceRow {
