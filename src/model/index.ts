@@ -5,3 +5,4 @@ export * from './batch.js';
 export * from './time.js';
 export * from './messages.js';
 export * from './rollups.js';
+export * from './issues.js';

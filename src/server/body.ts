@@ -36,3 +36,20 @@ export function parseJson(buf: Buffer): unknown {
     throw new LoupeError('invalid_body', `body is not valid JSON: ${(e as Error).message}`);
   }
 }
+
+/** A request's raw body as it reaches a route handler (fastify gives every route a Buffer). */
+export interface RawRequest {
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** The request body, decompressed per Content-Encoding and size-limited. */
+export function requestBytes(req: RawRequest, limit: number): Promise<Buffer> {
+  const enc = req.headers['content-encoding'];
+  return decodeBody(req.body as Buffer, Array.isArray(enc) ? enc[0] : enc, limit);
+}
+
+/** The request body parsed as JSON (400 when it is not JSON). */
+export async function requestJson(req: RawRequest, limit: number): Promise<unknown> {
+  return parseJson(await requestBytes(req, limit));
+}

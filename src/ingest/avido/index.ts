@@ -9,13 +9,13 @@
 // the end is an upsert of the start's span, paired (in order) by explicit id, by group key, with
 // the earliest unclosed start of the trace in this request, then with the earliest unclosed llm
 // span already stored for the trace (same model first).
-import { z } from 'zod';
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
 import { microsFromInput } from '../../model/time.js';
 import { LoupeError } from '../../errors.js';
 import { derivedId, type AdapterContext } from '../context.js';
 import { AvidoEnvelope, AvidoEvent, type AvidoItemResult, type AvidoStep, type AvidoTrace } from './schema.js';
 import { asRecord, documents, inputMessages, maybeJson, outputMessages, stringField, text } from './values.js';
+import { issueText } from '../../model/issues.js';
 
 /** An llm span already stored for a trace (times in µs). */
 export interface StoredLlmSpan {
@@ -54,9 +54,6 @@ interface Placed {
   item: number;
 }
 
-function issueText(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-}
 
 const us = (t: string | number) => microsFromInput(t) as number;
 
@@ -80,7 +77,7 @@ function traceIdOf(t: AvidoTrace, occ: Occurrences): string {
 /** Validates the envelope, then each event alone; resolves trace ids. Throws only for a bad envelope. */
 export function parseAvido(body: unknown): ParsedAvido {
   const env = AvidoEnvelope.safeParse(body);
-  if (!env.success) throw new LoupeError('invalid_body', `body must be {"events": [...]}: ${issueText(env.error)}`);
+  if (!env.success) throw new LoupeError('invalid_body', `body must be {"events": [...]}: ${issueText(env.error.issues, '(event)')}`);
   const occ = new Occurrences();
   const traceIds = new Map<number, string>();
   const items: Parsed[] = env.data.events.map((raw, index) => {
@@ -91,7 +88,7 @@ export function parseAvido(body: unknown): ParsedAvido {
     }
     const o = raw as { id?: unknown; referenceId?: unknown } | null;
     const id = typeof o?.id === 'string' ? o.id : typeof o?.referenceId === 'string' ? o.referenceId : `events[${index}]`;
-    return { index, error: issueText(r.error), id };
+    return { index, error: issueText(r.error.issues, '(event)'), id };
   });
   return { items, traceIds, defaultTraceId: traceIds.size === 1 ? [...traceIds.values()][0] : undefined };
 }

@@ -6,6 +6,7 @@ import type { Usage } from '../../model/schemas.js';
 import { LoupeError } from '../../errors.js';
 import { derivedId } from '../context.js';
 import { CollectorBody, CreateTraceBody, EvalgateSpanBody } from './schema.js';
+import { issueText } from '../../model/issues.js';
 
 interface TraceLike {
   traceId: string;
@@ -16,7 +17,6 @@ interface TraceLike {
   metadata?: Record<string, unknown>;
 }
 
-const issueText = (issues: z.core.$ZodIssue[]) => issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
 
 function num(m: Record<string, unknown>, ...keys: string[]): number | undefined {
   for (const k of keys) if (typeof m[k] === 'number' && Number.isFinite(m[k]) && (m[k] as number) >= 0) return m[k] as number;

@@ -8,6 +8,7 @@ import { LoupeError } from '../../errors.js';
 import type { AdapterContext } from '../context.js';
 import { mapEvent } from './map-event.js';
 import { HoneyHiveBatchBody, HoneyHiveEventBody, HoneyHiveSessionStartBody, type HoneyHiveEvent, type HoneyHiveSession } from './schema.js';
+import { issueText } from '../../model/issues.js';
 
 export interface HoneyHiveContext extends AdapterContext {
   /** A fresh id for an event or session sent without one. */
@@ -25,8 +26,7 @@ export interface HoneyHiveResult {
 function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-  throw new LoupeError('invalid_body', `${what}: ${issues}`, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  throw new LoupeError('invalid_body', `${what}: ${issueText(r.error.issues)}`, r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
 }
 
 /** A session's properties as its root event (event_type `session`, event_id = session_id). */

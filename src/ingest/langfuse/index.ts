@@ -1,7 +1,6 @@
 // The Langfuse ingestion adapter (POST /api/public/ingestion): a batch of events → Batch plus a
 // per-event outcome for the 207 answer. Pure: events that name no trace and whose observation is
 // not in the batch come back as `pending`, for the caller to resolve (LRU, then the store).
-import { z } from 'zod';
 import { emptyBatch, type AdapterResult, type ScoreUpsert, type SpanUpsert } from '../../model/batch.js';
 import type { ScoreSource } from '../../model/enums.js';
 import type { ScoreValue } from '../../model/schemas.js';
@@ -10,6 +9,7 @@ import { derivedId, type AdapterContext } from '../context.js';
 import { microsFromIso } from '../../model/time.js';
 import { EventError, KIND_OF_TYPE, spanFromBody, traceFromBody } from './observation.js';
 import { IngestionEnvelope, IngestionEvent, type IngestionResponse, type ObservationBody, type ScoreBody } from './schema.js';
+import { issueText } from '../../model/issues.js';
 
 export interface LangfuseEventError {
   id: string;
@@ -34,9 +34,6 @@ export interface LangfuseResult extends AdapterResult {
 
 const SOURCES: Record<string, ScoreSource> = { API: 'api', EVAL: 'eval', ANNOTATION: 'user' };
 
-function issues(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-}
 
 function scoreValue(b: ScoreBody): ScoreValue {
   if (b.dataType === 'BOOLEAN') return b.value === 1;
@@ -45,7 +42,7 @@ function scoreValue(b: ScoreBody): ScoreValue {
 
 export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseResult {
   const envelope = IngestionEnvelope.safeParse(body);
-  if (!envelope.success) throw new LoupeError('invalid_body', `body must be {batch: [events], metadata?}: ${issues(envelope.error)}`, envelope.error.issues);
+  if (!envelope.success) throw new LoupeError('invalid_body', `body must be {batch: [events], metadata?}: ${issueText(envelope.error.issues, '(event)')}`, envelope.error.issues);
   const batch = emptyBatch();
   batch.indexSpanIds = true;
   const out: LangfuseResult = { batch, rejected: [], processed: [], errors: [], pending: [], observations: new Map() };
@@ -61,7 +58,7 @@ export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseRe
     const parsed = IngestionEvent.safeParse(raw);
     const rawId = (raw as { id?: unknown } | null)?.id;
     if (!parsed.success) {
-      fail(typeof rawId === 'string' && rawId ? rawId : 'unknown', 400, 'Invalid request data', issues(parsed.error));
+      fail(typeof rawId === 'string' && rawId ? rawId : 'unknown', 400, 'Invalid request data', issueText(parsed.error.issues, '(event)'));
       continue;
     }
     const e = parsed.data;

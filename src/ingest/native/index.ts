@@ -6,10 +6,8 @@ import { IngestBody, ScoreInput, SpanInput, TraceInput } from '../../model/schem
 import { isStorableMicros, microsFromInput } from '../../model/time.js';
 import { derivedId, type AdapterContext } from '../context.js';
 import { LoupeError } from '../../errors.js';
+import { issueText } from '../../model/issues.js';
 
-function issueText(e: z.ZodError): string {
-  return e.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
-}
 
 function time(v: string | number | undefined, field: string): number | undefined {
   if (v === undefined) return undefined;
@@ -20,7 +18,7 @@ function time(v: string | number | undefined, field: string): number | undefined
 
 export function nativeAdapter(body: unknown, ctx: AdapterContext): AdapterResult {
   const envelope = IngestBody.safeParse(body);
-  if (!envelope.success) throw new LoupeError('invalid_body', `body must be {traces?, spans?, scores?}: ${issueText(envelope.error)}`);
+  if (!envelope.success) throw new LoupeError('invalid_body', `body must be {traces?, spans?, scores?}: ${issueText(envelope.error.issues, '(item)')}`);
   const batch = emptyBatch();
   const rejected: Rejection[] = [];
   const each = <T>(items: unknown[] | undefined, kind: string, schema: z.ZodType<T>, take: (v: T) => void) => {
@@ -29,7 +27,7 @@ export function nativeAdapter(body: unknown, ctx: AdapterContext): AdapterResult
       const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : undefined;
       const item = id ? `${kind}[${i}] (${id})` : `${kind}[${i}]`;
       if (!parsed.success) {
-        rejected.push({ item, message: issueText(parsed.error) });
+        rejected.push({ item, message: issueText(parsed.error.issues, '(item)') });
         return;
       }
       try {

@@ -8,7 +8,7 @@ import { METRICS_PARAMS, MetricsPoint, metricsPoint, parseMetricsQuery } from '.
 import { BUILTIN_PRICES } from '../../cost/prices.js';
 import { normalizeModel } from '../../cost/match.js';
 import type { ModelPrice } from '../../cost/types.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
@@ -103,7 +103,7 @@ export function analyticsRoutes(deps: AppDeps): RouteSpec[] {
       body: { 'application/json': PutPrices },
       responses: { 200: { description: "The project's prices after the update", schema: z.object({ data: z.array(PriceOut) }) }, 400: { description: 'Invalid body', schema: ErrorBody } },
       async handler({ req, principal }) {
-        const parsed = PutPrices.safeParse(parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit)));
+        const parsed = PutPrices.safeParse(await requestJson(req, deps.bodyLimit));
         if (!parsed.success) {
           const i = parsed.error.issues[0];
           throw new LoupeError('invalid_body', `${i.path.join('.') || 'body'}: ${i.message}`, parsed.error.issues.map((x) => ({ path: x.path.join('.'), message: x.message })));

@@ -11,7 +11,7 @@ import { ErrorBody } from '../../model/schemas.js';
 import { microsFromIso, microsFromMillis } from '../../model/time.js';
 import type { Store } from '../../store/store.js';
 import type { Principal } from '../auth.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestBytes, requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 
@@ -75,7 +75,7 @@ export function avidoRoutes(deps: AppDeps): RouteSpec[] {
       async handler({ req, reply, principal }) {
         await checkApplication(deps.store, principal!, header(req, APP_HEADER), false);
         const receivedAt = microsFromMillis(Date.now());
-        const parsed = parseAvido(parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit)));
+        const parsed = parseAvido(await requestJson(req, deps.bodyLimit));
         const storedLlm = await storedLlmSpans(deps.store, principal!.projectId, tracesToLookUp(parsed));
         const result = avidoToBatch(parsed, { receivedAt, headers: req.headers, storedLlm });
         const failed = allFailed(result.items);
@@ -98,7 +98,7 @@ export function avidoRoutes(deps: AppDeps): RouteSpec[] {
         const encoding = otlpEncoding(req.headers['content-type']);
         if (!encoding) throw new LoupeError('unsupported_media_type', `Content-Type "${req.headers['content-type'] ?? ''}" is not OTLP; use application/json or application/x-protobuf`);
         const receivedAt = microsFromMillis(Date.now());
-        const body = await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit);
+        const body = await requestBytes(req, deps.bodyLimit);
         let result;
         try {
           result = otlpAdapter(body, encoding);

@@ -9,9 +9,10 @@ import {
 import { ErrorBody } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
 import type { TraceFilter } from '../../query/filter.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
+import { issueText } from '../../model/issues.js';
 
 const CollectorResponse = z.object({
   success: z.literal(true),
@@ -58,8 +59,6 @@ function numericId(raw: string): number {
 
 export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
   const creating = new Map<string, Promise<unknown>>();
-  const body = async (req: { body: unknown; headers: Record<string, string | string[] | undefined> }) =>
-    parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'] as string | undefined, deps.bodyLimit));
 
   return [
     route({
@@ -73,7 +72,7 @@ export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const result = collectorAdapter(await body(req));
+        const result = collectorAdapter(await requestJson(req, deps.bodyLimit));
         const out = await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { sampling: 'always' });
         const s = out.sampling!;
         return { success: true, received: s.received, kept: s.kept, sampledOut: s.sampledOut, keptTraceIds: s.keptIds, sampledOutTraceIds: s.sampledOutIds };
@@ -91,7 +90,7 @@ export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
       responses: { 200: { description: 'A page of traces', schema: TraceList }, 400: { description: 'Bad parameter', schema: ErrorBody } },
       async handler({ req, principal }) {
         const q = ListQuery.safeParse(req.query);
-        if (!q.success) throw new LoupeError('invalid_query', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (!q.success) throw new LoupeError('invalid_query', issueText(q.error.issues, '(query)'));
         const filter: TraceFilter = {};
         if (q.data.status) filter.status = [q.data.status];
         if (q.data.name) filter.name = q.data.name;
@@ -111,7 +110,7 @@ export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, reply, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const { result, traceId } = createTraceAdapter(await body(req));
+        const { result, traceId } = createTraceAdapter(await requestJson(req, deps.bodyLimit));
         const projectId = principal!.projectId;
         const stored = await exclusive(creating, `${projectId}:${traceId}`, async () => {
           const existing = await deps.store.getTrace(projectId, traceId);
@@ -154,7 +153,7 @@ export function evalgateRoutes(deps: AppDeps): RouteSpec[] {
         const projectId = principal!.projectId;
         const parent = await deps.store.getTraceByNumericId(projectId, id);
         if (!parent) throw new LoupeError('not_found', `trace ${id} not found`);
-        const { result, spanId } = addSpanAdapter(await body(req), parent.trace.id);
+        const { result, spanId } = addSpanAdapter(await requestJson(req, deps.bodyLimit), parent.trace.id);
         await deps.pipeline.ingest(projectId, result, receivedAt, { sampling: 'never' });
         const stored = await deps.store.getTraceByNumericId(projectId, id);
         const span = stored!.spans.find((s) => s.id === spanId)!;

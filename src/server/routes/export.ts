@@ -9,7 +9,7 @@ import { microsFromMillis } from '../../model/time.js';
 import { LIST_PARAMS, type RawQuery } from '../../query/filter.js';
 import { exportLines, parseExportQuery } from '../../export/stream.js';
 import { importLines } from '../../export/import.js';
-import { decodeBody } from '../body.js';
+import { requestBytes } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
@@ -56,7 +56,7 @@ export function exportRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const text = (await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit)).toString('utf8');
+        const text = (await requestBytes(req, deps.bodyLimit)).toString('utf8');
         const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
         const summary = await importLines(lines, async (result) => {
           await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { computeCost: false });

@@ -9,7 +9,7 @@ import {
 } from '../../ingest/honeyhive/schema.js';
 import { ErrorBody } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ResponseDoc, type RouteSpec } from '../route.js';
 
@@ -25,7 +25,7 @@ export function honeyhiveRoutes(deps: AppDeps): RouteSpec[] {
   /** Decode, map (ids the caller left out are random UUIDs, as HoneyHive makes them), store durably. */
   async function ingest(req: FastifyRequest, projectId: number, adapter: Adapter): Promise<HoneyHiveResult> {
     const receivedAt = microsFromMillis(Date.now());
-    const body = parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit));
+    const body = await requestJson(req, deps.bodyLimit);
     const result = adapter(body, { receivedAt, headers: req.headers, newId: randomUUID });
     await deps.pipeline.ingest(projectId, result, receivedAt);
     return result;

@@ -8,7 +8,7 @@ import { langfuseAdapter, ingestionResponse, resolvePending } from '../../ingest
 import { langfuseConvention } from '../../ingest/langfuse/otel-convention.js';
 import { IngestionRequest, IngestionResponse } from '../../ingest/langfuse/schema.js';
 import { LruMap } from '../../store/lru.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 import { handleOtlp } from './otlp.js';
@@ -38,7 +38,7 @@ export function langfuseRoutes(deps: AppDeps): RouteSpec[] {
       async handler({ req, reply, principal }) {
         const projectId = principal!.projectId;
         const receivedAt = microsFromMillis(Date.now());
-        const body = parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit));
+        const body = await requestJson(req, deps.bodyLimit);
         const out = langfuseAdapter(body, { receivedAt, headers: req.headers });
         const found = new Map<string, string | null>();
         for (const p of out.pending) {

@@ -5,7 +5,7 @@ import { nativeAdapter } from '../../ingest/native/index.js';
 import { Score, ScoreInput, Span, SpanInput, Trace, TraceInput, ErrorBody } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
 import { LIST_PARAMS, parseSpanQuery, parseTraceQuery, type RawQuery } from '../../query/filter.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
@@ -34,7 +34,7 @@ export function nativeRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, reply, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const body = parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit));
+        const body = await requestJson(req, deps.bodyLimit);
         const result = nativeAdapter(body, { receivedAt, headers: req.headers });
         const sent = (['traces', 'spans', 'scores'] as const).reduce((n, k) => n + ((body as Record<string, unknown[] | undefined>)[k]?.length ?? 0), 0);
         const accepted = sent - result.rejected.length;

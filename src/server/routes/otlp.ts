@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { LoupeError, isLoupeError } from '../../errors.js';
 import { microsFromMillis } from '../../model/time.js';
 import { OtlpDecodeError, exportResponseJson, exportResponseProto, otlpAdapter, otlpEncoding, statusProto, summarise, GRPC, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
-import { decodeBody } from '../body.js';
+import { requestBytes } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 
@@ -39,7 +39,7 @@ export async function handleOtlp(deps: AppDeps, req: FastifyRequest, reply: Fast
   }
   const receivedAt = microsFromMillis(Date.now());
   try {
-    const body = await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit);
+    const body = await requestBytes(req, deps.bodyLimit);
     let result;
     try {
       result = otlpAdapter(body, encoding, opts);

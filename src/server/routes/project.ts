@@ -2,9 +2,10 @@
 import { LoupeError } from '../../errors.js';
 import { SAMPLING_SETTINGS_KEY, SamplingPatch, SamplingRules } from '../../ingest/sampling.js';
 import { ErrorBody } from '../../model/schemas.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
+import { issueText } from '../../model/issues.js';
 
 export function projectRoutes(deps: AppDeps): RouteSpec[] {
   return [
@@ -25,8 +26,8 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const projectId = principal!.projectId;
-        const patch = SamplingPatch.safeParse(parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit)));
-        if (!patch.success) throw new LoupeError('invalid_body', patch.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+        const patch = SamplingPatch.safeParse(await requestJson(req, deps.bodyLimit));
+        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
         const rules = SamplingRules.parse({ ...(await deps.pipeline.samplingRules(projectId)), ...patch.data });
         const settings = await deps.store.updateProjectSettings(projectId, { [SAMPLING_SETTINGS_KEY]: rules });
         if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);

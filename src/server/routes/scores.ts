@@ -6,7 +6,7 @@ import { nativeAdapter } from '../../ingest/native/index.js';
 import { ErrorBody, Score, ScoreInput } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
 import { SCORE_PARAMS, parseScoreQuery, type RawQuery } from '../../query/filter.js';
-import { decodeBody, parseJson } from '../body.js';
+import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 
@@ -26,7 +26,7 @@ export function scoreRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const body = parseJson(await decodeBody(req.body as Buffer, req.headers['content-encoding'], deps.bodyLimit));
+        const body = await requestJson(req, deps.bodyLimit);
         if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new LoupeError('invalid_body', 'body must be one score object');
         const result = nativeAdapter({ scores: [body] }, { receivedAt, headers: req.headers });
         if (result.rejected.length) throw new LoupeError('invalid_body', result.rejected[0].message.replace(/^\(item\): /, ''), result.rejected);
