@@ -4,25 +4,12 @@
 import type pg from 'pg';
 import type { ModelPrice } from '../../cost/types.js';
 import { pgJson, storable } from './dialect.js';
-
-interface PriceRow {
-  model_pattern: string;
-  effective_from: number;
-  input_price: number;
-  output_price: number;
-  cache_read_price: number | null;
-}
+import { priceFromRow, type PriceRow } from '../price-row.js';
 
 export async function listPrices(db: pg.Pool, projectId: number): Promise<ModelPrice[]> {
   const { rows } = await db.query<PriceRow>(`SELECT model_pattern, effective_from, input_price, output_price, cache_read_price
     FROM project_prices WHERE project_id = $1 ORDER BY model_pattern COLLATE "C", effective_from`, [projectId]);
-  return rows.map((r) => ({
-    modelPattern: r.model_pattern,
-    inputPrice: r.input_price,
-    outputPrice: r.output_price,
-    ...(r.cache_read_price === null ? {} : { cacheReadPrice: r.cache_read_price }),
-    effectiveFrom: r.effective_from,
-  }));
+  return rows.map(priceFromRow);
 }
 
 /** All entries in one statement (one transaction); a key given twice keeps its last entry, as SQLite's loop does. */

@@ -7,18 +7,7 @@
 // table by table in that order and in key order within a table, so every writer locks alike.
 import type pg from 'pg';
 import { pgJson } from './dialect.js';
-
-interface Contribution {
-  project_id: number;
-  session_id: string | null;
-  user_id: string | null;
-  start_time: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_usd: number | null;
-  is_error: number;
-}
+import { CONTRIBUTION_FIELDS, type Contribution, type ScoreContribution } from '../rollup-contribution.js';
 
 interface TraceNow extends Contribution {
   num: number;
@@ -31,13 +20,6 @@ interface TraceNow extends Contribution {
   old_total_tokens: number | null;
   old_cost_usd: number | null;
   old_is_error: number | null;
-}
-
-interface ScoreContribution {
-  user_id: string;
-  name: string;
-  label: string;
-  num_value: number | null;
 }
 
 interface ScoreNow {
@@ -54,7 +36,7 @@ interface ScoreNow {
   old_num_value: number | null;
 }
 
-const FIELDS = ['session_id', 'user_id', 'start_time', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'is_error'] as const;
+const FIELDS = CONTRIBUTION_FIELDS;
 
 interface Totals {
   p: number;

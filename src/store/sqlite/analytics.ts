@@ -5,6 +5,7 @@ import type { ModelPrice } from '../../cost/types.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import { compileMetrics, metricsFromRows, type AnalyticsDialect, type MetricsSqlRow } from '../../query/metrics-sql.js';
 import type { Dialect } from '../../query/sql.js';
+import { priceFromRow, type PriceRow } from '../price-row.js';
 
 export function sqliteAnalyticsDialect(base: Dialect): AnalyticsDialect {
   return {
@@ -22,24 +23,10 @@ export function runMetrics(db: Database.Database, d: AnalyticsDialect, projectId
   return metricsFromRows(rows);
 }
 
-interface PriceRow {
-  model_pattern: string;
-  effective_from: number;
-  input_price: number;
-  output_price: number;
-  cache_read_price: number | null;
-}
-
 export function listPrices(db: Database.Database, projectId: number): ModelPrice[] {
   const rows = db.prepare(`SELECT model_pattern, effective_from, input_price, output_price, cache_read_price
     FROM project_prices WHERE project_id = ? ORDER BY model_pattern, effective_from`).all(projectId) as PriceRow[];
-  return rows.map((r) => ({
-    modelPattern: r.model_pattern,
-    inputPrice: r.input_price,
-    outputPrice: r.output_price,
-    ...(r.cache_read_price === null ? {} : { cacheReadPrice: r.cache_read_price }),
-    effectiveFrom: r.effective_from,
-  }));
+  return rows.map(priceFromRow);
 }
 
 export function putPrices(db: Database.Database, projectId: number, prices: ModelPrice[]): void {

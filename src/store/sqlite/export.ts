@@ -8,28 +8,16 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
 import { compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
-import type { JsonReader, ScoreRow, SpanRow } from './rows.js';
+import type { JsonReader, ScoreRow, SpanRow, TraceRow } from './rows.js';
 import { BlobReader } from './blobs.js';
 import { scoreFromRow } from './rows.js';
 
-export interface ExportTraceRow {
-  num: number;
-  id: string;
-  external_id: string | null;
-  name: string | null;
+/** The trace columns an export reads: the stored ones, plus what the caller said explicitly. */
+export interface ExportTraceRow extends Pick<TraceRow, 'num' | 'id' | 'external_id' | 'name' | 'start_time' | 'span_count' | 'input' | 'output'
+  | 'user_id' | 'session_id' | 'environment' | 'release' | 'metadata' | 'test_id'> {
   given_status: TraceInput['status'] | null;
   given_start: number | null;
   given_end: number | null;
-  start_time: number;
-  span_count: number;
-  input: string | null;
-  output: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  environment: string | null;
-  release: string | null;
-  metadata: string | null;
-  test_id: string | null;
 }
 
 /** Sets key only when the stored value is not NULL, so "not said" stays absent after a round trip. */

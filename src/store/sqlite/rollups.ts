@@ -4,20 +4,9 @@
 // traces the session or the user already has. First/last times are re-read with two index seeks.
 // Scores roll up to users the same way, through score_contrib.
 import type Database from 'better-sqlite3';
+import { CONTRIBUTION_FIELDS, type Contribution, type ScoreContribution } from '../rollup-contribution.js';
 
 type Stmt = Database.Statement;
-
-interface Contribution {
-  project_id: number;
-  session_id: string | null;
-  user_id: string | null;
-  start_time: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_usd: number | null;
-  is_error: number;
-}
 
 interface TraceNow extends Contribution {
   old_session_id: string | null | undefined;
@@ -31,14 +20,7 @@ interface TraceNow extends Contribution {
   has_old: number;
 }
 
-interface ScoreContribution {
-  user_id: string;
-  name: string;
-  label: string;
-  num_value: number | null;
-}
-
-const FIELDS = ['session_id', 'user_id', 'start_time', 'input_tokens', 'output_tokens', 'total_tokens', 'cost_usd', 'is_error'] as const;
+const FIELDS = CONTRIBUTION_FIELDS;
 
 export class SqliteRollups {
   private readonly readTrace: Stmt;
