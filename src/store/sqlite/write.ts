@@ -8,7 +8,8 @@ import type { WriteItem } from '../store.js';
 import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
-import { BlobWriter } from './blobs.js';
+import { BlobReader } from './blobs.js';
+import { ChunkWriter } from './chunks.js';
 
 type Stmt = Database.Statement;
 
@@ -17,7 +18,9 @@ export class SqliteWritePath {
   private readonly insertTrace: Stmt;
   private readonly updateTrace: Stmt;
   private readonly insertTag: Stmt;
-  private readonly upsertSpan: Stmt;
+  private readonly insertSpan: Stmt;
+  private readonly updateSpan: Stmt;
+  private readonly readAttributes: Stmt;
   private readonly upsertScore: Stmt;
   private readonly insertSpanId: Stmt;
   private readonly rollupSpans: Stmt;
@@ -31,8 +34,10 @@ export class SqliteWritePath {
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>(200_000);
-  /** Long strings in span input/output/attributes/events, stored once by content. */
-  private readonly blobs: BlobWriter;
+  /** Span input/output/attributes/events, stored as content-defined chunks. */
+  private readonly chunks: ChunkWriter;
+  /** Reads back stored attributes, for the rare span that arrives in parts. */
+  private readonly reader: BlobReader;
 
   constructor(db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
@@ -54,36 +59,41 @@ export class SqliteWritePath {
       WHERE num = @num`);
     this.insertTag = db.prepare('INSERT OR IGNORE INTO trace_tags (trace_num, project_id, tag) VALUES (?, ?, ?)');
     this.refreshTags = db.prepare('UPDATE traces SET tags = (SELECT json_group_array(tag) FROM trace_tags WHERE trace_num = @num) WHERE num = @num');
-    this.upsertSpan = db.prepare(`INSERT INTO spans (trace_num, id, project_id, parent_id, kind, name, status, error,
-        start_time, end_time, input, output, model, provider, params, input_tokens, output_tokens, total_tokens,
-        cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links)
+    const spanColumns = `parent_id, kind, name, status, error, start_time, end_time, input, output, model, provider, params,
+      input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links`;
+    // A span is new far more often than not: insert, and only when the row exists already merge
+    // part by part (an upsert never clears what an earlier part said).
+    this.insertSpan = db.prepare(`INSERT INTO spans (trace_num, id, project_id, ${spanColumns})
       VALUES (@traceNum, @id, @projectId, @parentId, @kind, @name, @status, @error,
         coalesce(@startTime, @receivedAt), @endTime, @input, @output, @model, @provider, @params, @inputTokens, @outputTokens, @totalTokens,
         @cacheReadTokens, @cacheWriteTokens, @reasoningTokens, @costUsd, @metadata, @attributes, @events, @links)
-      ON CONFLICT (trace_num, id) DO UPDATE SET
-        parent_id = coalesce(excluded.parent_id, parent_id),
-        kind = coalesce(excluded.kind, kind),
-        name = coalesce(excluded.name, name),
-        status = CASE WHEN status = 'error' THEN status ELSE coalesce(excluded.status, status) END,
-        error = coalesce(excluded.error, error),
+      ON CONFLICT (trace_num, id) DO NOTHING`);
+    this.updateSpan = db.prepare(`UPDATE spans SET
+        parent_id = coalesce(@parentId, parent_id),
+        kind = coalesce(@kind, kind),
+        name = coalesce(@name, name),
+        status = CASE WHEN status = 'error' THEN status ELSE coalesce(@status, status) END,
+        error = coalesce(@error, error),
         start_time = coalesce(@startTime, start_time),
-        end_time = coalesce(excluded.end_time, end_time),
-        input = coalesce(excluded.input, input),
-        output = coalesce(excluded.output, output),
-        model = coalesce(excluded.model, model),
-        provider = coalesce(excluded.provider, provider),
-        params = CASE WHEN excluded.params IS NULL THEN params ELSE json_patch(coalesce(params, '{}'), excluded.params) END,
-        input_tokens = coalesce(excluded.input_tokens, input_tokens),
-        output_tokens = coalesce(excluded.output_tokens, output_tokens),
-        total_tokens = coalesce(excluded.total_tokens, total_tokens),
-        cache_read_tokens = coalesce(excluded.cache_read_tokens, cache_read_tokens),
-        cache_write_tokens = coalesce(excluded.cache_write_tokens, cache_write_tokens),
-        reasoning_tokens = coalesce(excluded.reasoning_tokens, reasoning_tokens),
-        cost_usd = coalesce(excluded.cost_usd, cost_usd),
-        metadata = CASE WHEN excluded.metadata IS NULL THEN metadata ELSE json_patch(coalesce(metadata, '{}'), excluded.metadata) END,
-        attributes = CASE WHEN excluded.attributes IS NULL THEN attributes ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END,
-        events = coalesce(excluded.events, events),
-        links = coalesce(excluded.links, links)`);
+        end_time = coalesce(@endTime, end_time),
+        input = coalesce(@input, input),
+        output = coalesce(@output, output),
+        model = coalesce(@model, model),
+        provider = coalesce(@provider, provider),
+        params = CASE WHEN @params IS NULL THEN params ELSE json_patch(coalesce(params, '{}'), @params) END,
+        input_tokens = coalesce(@inputTokens, input_tokens),
+        output_tokens = coalesce(@outputTokens, output_tokens),
+        total_tokens = coalesce(@totalTokens, total_tokens),
+        cache_read_tokens = coalesce(@cacheReadTokens, cache_read_tokens),
+        cache_write_tokens = coalesce(@cacheWriteTokens, cache_write_tokens),
+        reasoning_tokens = coalesce(@reasoningTokens, reasoning_tokens),
+        cost_usd = coalesce(@costUsd, cost_usd),
+        metadata = CASE WHEN @metadata IS NULL THEN metadata ELSE json_patch(coalesce(metadata, '{}'), @metadata) END,
+        attributes = coalesce(@attributes, attributes),
+        events = coalesce(@events, events),
+        links = coalesce(@links, links)
+      WHERE trace_num = @traceNum AND id = @id`);
+    this.readAttributes = db.prepare('SELECT attributes FROM spans WHERE trace_num = ? AND id = ?').pluck();
     this.upsertScore = db.prepare(`INSERT INTO scores (project_id, id, trace_num, span_id, name, value_type, num_value, str_value, comment, source, created_at)
       VALUES (@projectId, @id, @traceNum, @spanId, @name, @valueType, @numValue, @strValue, @comment, @source, @createdAt)
       ON CONFLICT (project_id, id) DO UPDATE SET trace_num = excluded.trace_num, span_id = excluded.span_id, name = excluded.name,
@@ -118,7 +128,8 @@ export class SqliteWritePath {
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
     this.run = db.transaction((items: WriteItem[]) => this.apply(items));
-    this.blobs = new BlobWriter(db);
+    this.chunks = new ChunkWriter(db);
+    this.reader = new BlobReader(db);
   }
 
   /** Writes the group in one transaction; throws (and rolls back everything) on failure. */
@@ -127,10 +138,10 @@ export class SqliteWritePath {
     try {
       made = this.run(items);
     } catch (e) {
-      this.blobs.rolledBack();
+      this.chunks.rolledBack();
       throw e;
     }
-    this.blobs.committed();
+    this.chunks.committed();
     for (const [key, num] of made) this.traceNums.set(key, num);
   }
 
@@ -165,7 +176,7 @@ export class SqliteWritePath {
       }
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
-        this.upsertSpan.run(spanParams(num, projectId, receivedAt, s, this.blobs));
+        this.writeSpan(num, projectId, receivedAt, s);
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
         touched.add(num);
       }
@@ -191,6 +202,29 @@ export class SqliteWritePath {
     }
     return nums;
   }
+
+  private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): void {
+    const p = spanParams(num, projectId, receivedAt, s, this.chunks);
+    if (this.insertSpan.run(p).changes === 1) return;
+    // A later part of a span already stored: attributes merge key by key (RFC 7386, as json_patch).
+    if (p.attributes !== null) {
+      const old = this.readAttributes.get(num, s.id) as string | Uint8Array | null;
+      if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
+    }
+    this.updateSpan.run(p);
+  }
+}
+
+/** RFC 7386 merge patch, as SQLite's json_patch: null removes a key, objects merge, the rest replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const k in patch as Record<string, unknown>) {
+    const v = (patch as Record<string, unknown>)[k];
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
 }
 
 function traceParams(num: number, t: TraceUpsert) {
@@ -213,7 +247,7 @@ function traceParams(num: number, t: TraceUpsert) {
   };
 }
 
-function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, blobs: BlobWriter) {
+function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, chunks: ChunkWriter) {
   const u = s.usage;
   return {
     traceNum,
@@ -227,8 +261,8 @@ function spanParams(traceNum: number, projectId: number, receivedAt: number, s: 
     error: s.error ?? null,
     startTime: s.startTime ?? null,
     endTime: s.endTime ?? null,
-    input: blobs.json(s.input),
-    output: blobs.json(s.output),
+    input: chunks.json(s.input),
+    output: chunks.json(s.output),
     model: s.model ?? null,
     provider: s.provider ?? null,
     params: s.params && Object.keys(s.params).length ? JSON.stringify(s.params) : null,
@@ -240,8 +274,8 @@ function spanParams(traceNum: number, projectId: number, receivedAt: number, s: 
     reasoningTokens: u?.reasoningTokens ?? null,
     costUsd: s.costUsd ?? null,
     metadata: s.metadata && Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : null,
-    attributes: blobs.attributes(s.attributes),
-    events: s.events?.length ? blobs.json(s.events) : null,
+    attributes: s.attributes && Object.keys(s.attributes).length ? chunks.json(s.attributes) : null,
+    events: s.events?.length ? chunks.json(s.events) : null,
     links: s.links?.length ? JSON.stringify(s.links) : null,
   };
 }
