@@ -21,11 +21,11 @@
 //   E005<base36 id>,<id>,…     the string that is these chunks joined
 //   E002<text>                 a literal string or key that itself began with U+E000…U+E005
 //
-// The hash → id lookup is in memory (recent strings, then an LRU of SHA-256 prefixes warmed from
-// the newest chunks at start), never a SQL index: a unique index on random hashes dirties a
-// random page per new chunk, which is what makes inserts slow down as the table grows. A chunk
-// seen again after it left memory is stored a second time: harmless, ids are what rows hold.
-import { hash } from 'node:crypto';
+// The text → id lookup is a Map of recent chunk texts in memory (warmed from the newest chunks at
+// start), never a SQL index: a unique index on random keys dirties a random page per new chunk,
+// which is what makes inserts slow down as the table grows; and no hash either, which on this
+// hardware cost more than the insert (SHA-256 of a string: ~7 µs per KB). A chunk seen again
+// after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
@@ -52,10 +52,8 @@ const isMarked = (s: string) => {
   return c >= FIRST && c <= LAST;
 };
 
-/** Chunk texts remembered with their id, in characters (a repeat then costs one Map lookup). */
+/** Chunk texts remembered with their id, in characters: about that many bytes of memory, twice. */
 const RECENT_CHARS = 16 * 1024 * 1024;
-/** SHA-256 prefixes remembered with their id (about 100 bytes each). */
-const KNOWN_HASHES = 400_000;
 
 /**
  * Where each piece of `text` ends (exclusive offsets; the last is text.length): just before the
@@ -84,24 +82,28 @@ export function pieceEnds(text: string): number[] {
   return ends;
 }
 
-function hashOf(s: string): string {
-  return hash('sha256', s, 'base64').slice(0, 22);
-}
-
 /** Write side: encodes column values, inserting new chunks inside the caller's transaction. */
 export class ChunkWriter {
   private readonly insert: Database.Statement;
-  private readonly known = new LruMap<string, number>(KNOWN_HASHES);
-  /** Chunks made in the transaction under way (hash → id); kept only once it commits. */
-  private pending = new Map<string, number>();
+  /** Committed chunks, text → id; a new generation starts when it holds RECENT_CHARS. */
   private recent = new Map<string, number>();
   private recentChars = 0;
-  private pendingRecent = new Map<string, number>();
+  /** Chunks of the transaction under way; kept only once it commits. */
+  private pending = new Map<string, number>();
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare('INSERT INTO chunks (hash, body) VALUES (?, ?)');
-    const newest = db.prepare('SELECT id, hash FROM chunks ORDER BY id DESC LIMIT ?').all(KNOWN_HASHES / 2) as Array<{ id: number; hash: string }>;
-    for (let i = newest.length - 1; i >= 0; i--) this.known.set(newest[i].hash, newest[i].id);
+    this.insert = db.prepare('INSERT INTO chunks (body) VALUES (?)');
+    // The newest chunks, for the dedupe to survive a restart (what a new span is likely to repeat).
+    const newest = db.prepare('SELECT id, body FROM chunks ORDER BY id DESC').iterate() as IterableIterator<{ id: number; body: string }>;
+    const warm: Array<{ id: number; body: string }> = [];
+    let chars = 0;
+    for (const row of newest) {
+      warm.push(row);
+      chars += row.body.length;
+      if (chars >= RECENT_CHARS / 2) break;
+    }
+    for (let i = warm.length - 1; i >= 0; i--) this.recent.set(warm[i].body, warm[i].id);
+    this.recentChars = chars;
   }
 
   /** The column value for `v`: NULL when undefined ("not said"). */
@@ -162,37 +164,30 @@ export class ChunkWriter {
   }
 
   private idFor(chunk: string): number {
-    const seen = this.recent.get(chunk) ?? this.pendingRecent.get(chunk);
-    if (seen !== undefined) return seen;
-    const key = hashOf(chunk);
-    let id = this.pending.get(key) ?? this.known.get(key);
+    let id = this.recent.get(chunk) ?? this.pending.get(chunk);
     if (id === undefined) {
-      id = Number(this.insert.run(key, chunk).lastInsertRowid);
-      this.pending.set(key, id);
+      id = Number(this.insert.run(chunk).lastInsertRowid);
+      this.pending.set(chunk, id);
     }
-    this.pendingRecent.set(chunk, id);
     return id;
   }
 
   /** The transaction committed: its chunks may be reused by later ones. */
   committed(): void {
-    for (const [k, id] of this.pending) this.known.set(k, id);
-    this.pending.clear();
-    for (const [k, id] of this.pendingRecent) {
-      this.recent.set(k, id);
-      this.recentChars += k.length;
-    }
-    this.pendingRecent.clear();
     if (this.recentChars > RECENT_CHARS) {
       this.recent = new Map();
       this.recentChars = 0;
     }
+    for (const [k, id] of this.pending) {
+      this.recent.set(k, id);
+      this.recentChars += k.length;
+    }
+    this.pending.clear();
   }
 
   /** The transaction rolled back: forget its chunks. */
   rolledBack(): void {
     this.pending.clear();
-    this.pendingRecent.clear();
   }
 }
 

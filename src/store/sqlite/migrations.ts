@@ -178,15 +178,14 @@ CREATE TABLE blobs (
 `,
 });
 
-// Migration 8 (perf): content-defined chunks of span JSON, see chunks.ts. Like blobs, no index
-// on hash: the writer keeps hash → id in memory.
+// Migration 8 (perf): span JSON as chunks, see chunks.ts. No index on the body, nor a hash: the
+// writer keeps text → id in memory.
 SQLITE_MIGRATIONS.push({
   version: 8,
   name: 'chunks',
   sql: `
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY,
-  hash TEXT NOT NULL, -- 128 bits of SHA-256, base64
   body TEXT NOT NULL
 );
 `,
