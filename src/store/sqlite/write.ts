@@ -26,8 +26,7 @@ export class SqliteWritePath {
   private readonly rollupSpans: Stmt;
   private readonly rollupTrace: Stmt;
   private readonly refreshTags: Stmt;
-  private readonly readSearchable: Stmt;
-  private readonly isNameless: Stmt;
+  private readonly rollupSearchable: Stmt;
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: (items: WriteItem[]) => Map<string, number>;
@@ -59,14 +58,9 @@ export class SqliteWritePath {
       WHERE num = @num`);
     this.insertTag = db.prepare('INSERT OR IGNORE INTO trace_tags (trace_num, project_id, tag) VALUES (?, ?, ?)');
     this.refreshTags = db.prepare('UPDATE traces SET tags = (SELECT json_group_array(tag) FROM trace_tags WHERE trace_num = @num) WHERE num = @num');
-    const spanColumns = `parent_id, kind, name, status, error, start_time, end_time, input, output, model, provider, params,
-      input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links`;
     // A span is new far more often than not: insert, and only when the row exists already merge
     // part by part (an upsert never clears what an earlier part said).
-    this.insertSpan = db.prepare(`INSERT INTO spans (trace_num, id, project_id, ${spanColumns})
-      VALUES (@traceNum, @id, @projectId, @parentId, @kind, @name, @status, @error,
-        coalesce(@startTime, @receivedAt), @endTime, @input, @output, @model, @provider, @params, @inputTokens, @outputTokens, @totalTokens,
-        @cacheReadTokens, @cacheWriteTokens, @reasoningTokens, @costUsd, @metadata, @attributes, @events, @links)
+    this.insertSpan = db.prepare(`INSERT INTO spans (${SPAN_ROW.join(', ')}) VALUES (${SPAN_ROW.map(() => '?').join(', ')})
       ON CONFLICT (trace_num, id) DO NOTHING`);
     this.updateSpan = db.prepare(`UPDATE spans SET
         parent_id = coalesce(@parentId, parent_id),
@@ -108,8 +102,8 @@ export class SqliteWritePath {
         coalesce(sum(CASE WHEN kind IN ('llm', 'embedding') THEN coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) END), 0),
         sum(CASE WHEN kind IN ('llm', 'embedding') THEN cost_usd END),
         min(start_time), max(coalesce(end_time, start_time))
-      FROM spans WHERE trace_num = @num) WHERE num = @num`);
-    this.rollupTrace = db.prepare(`UPDATE traces SET
+      FROM spans WHERE trace_num = @num) WHERE num = @num RETURNING name IS NULL`).pluck();
+    const rollupTrace = `UPDATE traces SET
         -- until the root span names it, a trace takes the name of its earliest span
         name = coalesce(name, (SELECT s.name FROM spans s WHERE s.trace_num = traces.num ORDER BY s.start_time LIMIT 1)),
         start_time = coalesce(min(given_start, span_start), given_start, span_start, created_at),
@@ -121,9 +115,10 @@ export class SqliteWritePath {
           WHEN open_count > 0 THEN 'pending'
           WHEN span_count = 0 AND given_end IS NULL THEN 'pending'
           ELSE 'success' END
-      WHERE num = ?`);
-    this.readSearchable = db.prepare('SELECT name, input, output FROM traces WHERE num = ?');
-    this.isNameless = db.prepare('SELECT name IS NULL FROM traces WHERE num = ?').pluck();
+      WHERE num = ?`;
+    this.rollupTrace = db.prepare(rollupTrace);
+    // The same for a trace whose name, input or output changed: what the full-text index takes.
+    this.rollupSearchable = db.prepare(`${rollupTrace} RETURNING name, input, output`);
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
@@ -189,24 +184,28 @@ export class SqliteWritePath {
     for (const num of tagged) this.refreshTags.run({ num });
     for (const num of touched) {
       // A nameless trace may take its name from a span in the rollup: index that name for q.
-      if (!searchable.has(num) && this.isNameless.get(num) === 1) searchable.add(num);
-      this.rollupSpans.run({ num });
-      this.rollupTrace.run(num);
-    }
-    // sessions and users follow their traces (and scores their trace's user), in the same transaction
-    this.rollups.applyScores(scored, this.rollups.applyTraces(touched));
-    for (const num of searchable) {
-      const row = this.readSearchable.get(num) as { name: string | null; input: string | null; output: string | null };
+      const nameless = this.rollupSpans.get({ num }) === 1;
+      if (!nameless && !searchable.has(num)) {
+        this.rollupTrace.run(num);
+        continue;
+      }
+      const row = this.rollupSearchable.get(num) as { name: string | null; input: string | null; output: string | null };
       this.ftsDelete.run(num);
       this.ftsInsert.run(num, row.name ?? '', searchText(row.input), searchText(row.output));
     }
+    // sessions and users follow their traces (and scores their trace's user), in the same transaction
+    this.rollups.applyScores(scored, this.rollups.applyTraces(touched));
     return nums;
   }
 
   private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): void {
-    const p = spanParams(num, projectId, receivedAt, s, this.chunks);
-    if (this.insertSpan.run(p).changes === 1) return;
-    // A later part of a span already stored: attributes merge key by key (RFC 7386, as json_patch).
+    const row = spanRow(num, projectId, receivedAt, s, this.chunks);
+    if (this.insertSpan.run(row).changes === 1) return;
+    // A later part of a span already stored: given fields win, attributes merge key by key
+    // (RFC 7386, as json_patch), and the start is the stored one unless this part gives one.
+    const p: Record<string, unknown> = {};
+    for (let i = 0; i < SPAN_PARAMS.length; i++) p[SPAN_PARAMS[i]] = row[i];
+    p.startTime = s.startTime ?? null;
     if (p.attributes !== null) {
       const old = this.readAttributes.get(num, s.id) as string | Uint8Array | null;
       if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
@@ -247,37 +246,32 @@ function traceParams(num: number, t: TraceUpsert) {
   };
 }
 
-function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, chunks: ChunkWriter) {
+/** The spans columns a new row is inserted with, in the order spanRow() gives their values. */
+const SPAN_ROW = ['trace_num', 'id', 'project_id', 'parent_id', 'kind', 'name', 'status', 'error', 'start_time', 'end_time', 'input', 'output',
+  'model', 'provider', 'params', 'input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens',
+  'cost_usd', 'metadata', 'attributes', 'events', 'links'] as const;
+/** The same values by name, for the UPDATE of a span that arrives in parts. */
+const SPAN_PARAMS = SPAN_ROW.map((c) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase()));
+
+function hasKeys(o: Record<string, unknown> | undefined): o is Record<string, unknown> {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** A span's column values in SPAN_ROW order (positional binding: cheaper than by name). */
+function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, chunks: ChunkWriter): unknown[] {
   const u = s.usage;
-  return {
-    traceNum,
-    id: s.id,
-    projectId,
-    receivedAt,
-    parentId: s.parentId ?? null,
-    kind: s.kind ?? null,
-    name: s.name ?? null,
-    status: s.status === 'unset' ? null : s.status ?? null,
-    error: s.error ?? null,
-    startTime: s.startTime ?? null,
-    endTime: s.endTime ?? null,
-    input: chunks.json(s.input),
-    output: chunks.json(s.output),
-    model: s.model ?? null,
-    provider: s.provider ?? null,
-    params: s.params && Object.keys(s.params).length ? JSON.stringify(s.params) : null,
-    inputTokens: u?.inputTokens ?? null,
-    outputTokens: u?.outputTokens ?? null,
-    totalTokens: u?.totalTokens ?? null,
-    cacheReadTokens: u?.cacheReadTokens ?? null,
-    cacheWriteTokens: u?.cacheWriteTokens ?? null,
-    reasoningTokens: u?.reasoningTokens ?? null,
-    costUsd: s.costUsd ?? null,
-    metadata: s.metadata && Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : null,
-    attributes: s.attributes && Object.keys(s.attributes).length ? chunks.json(s.attributes) : null,
-    events: s.events?.length ? chunks.json(s.events) : null,
-    links: s.links?.length ? JSON.stringify(s.links) : null,
-  };
+  return [
+    traceNum, s.id, projectId, s.parentId ?? null, s.kind ?? null, s.name ?? null,
+    s.status === 'unset' ? null : s.status ?? null, s.error ?? null, s.startTime ?? receivedAt, s.endTime ?? null,
+    chunks.json(s.input), chunks.json(s.output), s.model ?? null, s.provider ?? null,
+    hasKeys(s.params) ? JSON.stringify(s.params) : null,
+    u?.inputTokens ?? null, u?.outputTokens ?? null, u?.totalTokens ?? null, u?.cacheReadTokens ?? null, u?.cacheWriteTokens ?? null, u?.reasoningTokens ?? null,
+    s.costUsd ?? null, hasKeys(s.metadata) ? JSON.stringify(s.metadata) : null,
+    hasKeys(s.attributes) ? chunks.json(s.attributes) : null,
+    s.events?.length ? chunks.json(s.events) : null,
+    s.links?.length ? JSON.stringify(s.links) : null,
+  ];
 }
 
 function scoreParams(traceNum: number, projectId: number, s: ScoreUpsert) {
