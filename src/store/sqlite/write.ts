@@ -1,10 +1,12 @@
 // The SQLite write path: one group of batches in one transaction. Trace rows are found or made
-// first (a span may come before its trace), then upserts merge part by part, then the rollups
-// of every touched trace are recomputed from its spans, so they hold in any arrival order; last,
-// the session and user rollups take the touched traces' changes as deltas (rollups.ts).
+// first (a span may come before its trace), then upserts merge part by part. A trace's rollups
+// take the sums of its newly inserted spans; when one of its spans arrived in parts (an update)
+// they are recomputed from its spans instead, so they hold in any arrival order. Last, the
+// session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
+import { USAGE_KINDS } from '../../model/enums.js';
 import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
@@ -24,6 +26,7 @@ export class SqliteWritePath {
   private readonly upsertScore: Stmt;
   private readonly insertSpanId: Stmt;
   private readonly rollupSpans: Stmt;
+  private readonly addSpans: Stmt;
   private readonly rollupTrace: Stmt;
   private readonly refreshTags: Stmt;
   private readonly rollupSearchable: Stmt;
@@ -94,6 +97,12 @@ export class SqliteWritePath {
         value_type = excluded.value_type, num_value = excluded.num_value, str_value = excluded.str_value,
         comment = coalesce(excluded.comment, comment), source = excluded.source`);
     this.insertSpanId = db.prepare('INSERT OR IGNORE INTO span_ids (project_id, span_id, trace_num) VALUES (?, ?, ?)');
+    this.addSpans = db.prepare(`UPDATE traces SET span_count = span_count + @n, error_count = error_count + @err,
+        open_count = open_count + @open, input_tokens = input_tokens + @inTok, output_tokens = output_tokens + @outTok,
+        total_tokens = total_tokens + @totTok, cost_usd = CASE WHEN @cost IS NULL THEN cost_usd ELSE coalesce(cost_usd, 0) + @cost END,
+        span_start = CASE WHEN span_start IS NULL OR @min < span_start THEN @min ELSE span_start END,
+        span_end = CASE WHEN span_end IS NULL OR @max > span_end THEN @max ELSE span_end END
+      WHERE num = @num RETURNING name IS NULL`).pluck();
     this.rollupSpans = db.prepare(`UPDATE traces SET (span_count, error_count, open_count, input_tokens, output_tokens,
         total_tokens, cost_usd, span_start, span_end) = (
       SELECT count(*), coalesce(sum(status = 'error'), 0), coalesce(sum(end_time IS NULL), 0),
@@ -142,7 +151,8 @@ export class SqliteWritePath {
 
   private apply(items: WriteItem[]): Map<string, number> {
     const nums = new Map<string, number>();
-    const touched = new Set<number>();
+    /** Touched traces → sums of their newly inserted spans (null: recompute from the spans). */
+    const touched = new Map<number, SpanSums | null>();
     const searchable = new Set<number>();
     const tagged = new Set<number>();
     const scored: Array<[number, string]> = [];
@@ -162,7 +172,7 @@ export class SqliteWritePath {
       for (const t of batch.traces) {
         const num = numFor(projectId, t.id, t.startTime, receivedAt);
         this.updateTrace.run(traceParams(num, t));
-        touched.add(num);
+        if (!touched.has(num)) touched.set(num, emptySums(num));
         if (t.name !== undefined || t.input !== undefined || t.output !== undefined) searchable.add(num);
         if (t.tags?.length) {
           for (const tag of t.tags) this.insertTag.run(num, projectId, tag);
@@ -171,9 +181,12 @@ export class SqliteWritePath {
       }
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
-        this.writeSpan(num, projectId, receivedAt, s);
+        const inserted = this.writeSpan(num, projectId, receivedAt, s);
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
-        touched.add(num);
+        let sums = touched.get(num);
+        if (sums === undefined) touched.set(num, (sums = emptySums(num)));
+        if (!inserted) touched.set(num, null);
+        else if (sums !== null) addSpan(sums, s, receivedAt);
       }
       for (const sc of batch.scores) {
         const num = numFor(projectId, sc.traceId, sc.createdAt, receivedAt);
@@ -182,9 +195,9 @@ export class SqliteWritePath {
       }
     }
     for (const num of tagged) this.refreshTags.run({ num });
-    for (const num of touched) {
+    for (const [num, sums] of touched) {
       // A nameless trace may take its name from a span in the rollup: index that name for q.
-      const nameless = this.rollupSpans.get({ num }) === 1;
+      const nameless = (sums === null ? this.rollupSpans.get({ num }) : this.addSpans.get(sums)) === 1;
       if (!nameless && !searchable.has(num)) {
         this.rollupTrace.run(num);
         continue;
@@ -194,13 +207,14 @@ export class SqliteWritePath {
       this.ftsInsert.run(num, row.name ?? '', searchText(row.input), searchText(row.output));
     }
     // sessions and users follow their traces (and scores their trace's user), in the same transaction
-    this.rollups.applyScores(scored, this.rollups.applyTraces(touched));
+    this.rollups.applyScores(scored, this.rollups.applyTraces(touched.keys()));
     return nums;
   }
 
-  private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): void {
+  /** Inserts the span, or merges it into the stored one; true when it was new. */
+  private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): boolean {
     const row = spanRow(num, projectId, receivedAt, s, this.chunks);
-    if (this.insertSpan.run(row).changes === 1) return;
+    if (this.insertSpan.run(row).changes === 1) return true;
     // A later part of a span already stored: given fields win, attributes merge key by key
     // (RFC 7386, as json_patch), and the start is the stored one unless this part gives one.
     const p: Record<string, unknown> = {};
@@ -211,7 +225,42 @@ export class SqliteWritePath {
       if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
     }
     this.updateSpan.run(p);
+    return false;
   }
+}
+
+/** What a trace's newly inserted spans add to its rollups (as rollupSpans would count them). */
+interface SpanSums {
+  num: number;
+  n: number;
+  err: number;
+  open: number;
+  inTok: number;
+  outTok: number;
+  totTok: number;
+  cost: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+const emptySums = (num: number): SpanSums => ({ num, n: 0, err: 0, open: 0, inTok: 0, outTok: 0, totTok: 0, cost: null, min: null, max: null });
+const USAGE = new Set<string>(USAGE_KINDS);
+
+function addSpan(t: SpanSums, s: SpanUpsert, receivedAt: number): void {
+  const start = s.startTime ?? receivedAt;
+  const end = s.endTime ?? start;
+  t.n++;
+  if (s.status === 'error') t.err++;
+  if (s.endTime === undefined) t.open++;
+  if (s.kind !== undefined && USAGE.has(s.kind)) {
+    const u = s.usage;
+    t.inTok += u?.inputTokens ?? 0;
+    t.outTok += u?.outputTokens ?? 0;
+    t.totTok += u?.totalTokens ?? (u?.inputTokens ?? 0) + (u?.outputTokens ?? 0);
+    if (s.costUsd !== undefined) t.cost = (t.cost ?? 0) + s.costUsd;
+  }
+  if (t.min === null || start < t.min) t.min = start;
+  if (t.max === null || end > t.max) t.max = end;
 }
 
 /** RFC 7386 merge patch, as SQLite's json_patch: null removes a key, objects merge, the rest replaces. */
