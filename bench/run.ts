@@ -63,6 +63,9 @@ interface IngestRow {
   errors: number;
   retries: number;
   floorSpansPerSec: number;
+  /** The floor's time per span in the adapter (decode, mapping) and in the rest (pipeline, writer, SQLite). */
+  floorAdapterUs: number;
+  floorStoreUs: number;
   ratio: number;
 }
 
@@ -85,6 +88,7 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
     bytesPerSpanWire: r.bytes / r.spans, latency: lat, peakRssMiB: rss / 1048576, diskBytesPerSpan: disk / r.spans,
     cpuUsPerSpan: (cpu * 1e6) / r.spans, coresUsed: cpu / r.seconds,
     errors: r.errors, retries: r.retries, floorSpansPerSec: f.spans / f.seconds, ratio: r.spans / r.seconds / (f.spans / f.seconds),
+    floorAdapterUs: (f.adapterSeconds * 1e6) / f.spans, floorStoreUs: ((f.seconds - f.adapterSeconds) * 1e6) / f.spans,
   };
   log(`  ${label}: floor ${int(row.floorSpansPerSec)} spans/s, ratio ${(row.ratio * 100).toFixed(0)}%, p99 ${ms(lat.p99)} ms, RSS ${mib(rss)} MiB, ${int(row.diskBytesPerSpan)} B/span on disk`);
   return row;
@@ -184,10 +188,10 @@ async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<
 function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentDisk | undefined, q: Awaited<ReturnType<typeof queryRuns>> | undefined): string {
   const lines: string[] = [];
   if (ingest.length) {
-    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | server CPU µs/span | cores | peak RSS MiB | B/span disk | floor spans/s | server/floor |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | server CPU µs/span | cores | peak RSS MiB | B/span disk | floor spans/s | floor µs/span: adapter + store | server/floor |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of ingest) {
-      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${(x.ratio * 100).toFixed(0)}% |`);
+      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${int(x.floorAdapterUs)} + ${int(x.floorStoreUs)} | ${(x.ratio * 100).toFixed(0)}% |`);
     }
   }
   if (agent) lines.push('', `Agent workload: ${int(agent.rawJsonBytesPerSpan)} B/span as OTLP JSON, ${int(agent.diskBytesPerSpan)} B/span on disk = 1/${(1 / agent.ratio).toFixed(1)} of the raw JSON (${int(agent.spans)} spans).`);
@@ -198,8 +202,21 @@ function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentD
     const u = q.underLoad;
     lines.push('', `Ingest (OTLP protobuf, 100-span batches) at ${int(u.rate)} spans/s on that database: p50/p99 idle ${ms(u.idle.p50)}/${ms(u.idle.p99)} ms; under dashboard reads (${u.reads} reads, 2 readers) ${ms(u.loaded.p50)}/${ms(u.loaded.p99)} ms (p99 ×${(u.loaded.p99 / u.idle.p99).toFixed(2)}).`);
   }
-  lines.push('', `Run: ${r.mode}, ${r.commit}, ${r.date}, ${r.seconds} s, node ${process.version}, ${r.cpus} CPUs, load average at start ${r.loadavg}.`);
+  lines.push('', `Run: ${r.mode}, ${r.commit}, ${r.date}, ${r.seconds} s, node ${process.version}, ${r.cpus} CPUs, load average at start ${r.loadavg}; this machine's JSON.stringify of span-like JSON: ${r.stringifyNsPerChar} ns/char (a yardstick for comparing runs).`);
   return lines.join('\n');
+}
+
+/** ns per character of JSON.stringify over span-like objects, best of 5: how fast this machine is right now. */
+function yardstick(): string {
+  const spans = Array.from({ length: 2000 }, (_, i) => ({ id: i.toString(16), name: `llm call ${i}`, attributes: { 'llm.model_name': 'gpt-4o', 'input.value': `${'What is the refund policy for order '.repeat(8)}${i}`, n: i } }));
+  let best = Infinity;
+  let chars = 0;
+  for (let k = 0; k < 5; k++) {
+    const t = performance.now();
+    chars = JSON.stringify(spans).length;
+    best = Math.min(best, performance.now() - t);
+  }
+  return ((best * 1e6) / chars).toFixed(2);
 }
 
 async function main(): Promise<void> {
@@ -215,6 +232,7 @@ async function main(): Promise<void> {
   })();
   const os = await import('node:os');
   const loadavg = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const stringifyNsPerChar = yardstick();
   log(`loupe bench (${quick ? 'quick' : 'full'}): ${JSON.stringify(CFG)}`);
   const ingest: IngestRow[] = [];
   let agent: AgentDisk | undefined;
@@ -230,7 +248,7 @@ async function main(): Promise<void> {
   }
   const q = args['skip-queries'] ? undefined : (log('queries…'), await queryRuns(ingest.find((x) => x.format === 'otlp-proto')?.spansPerSec));
   const date = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const result = { date, mode: quick ? 'quick' : 'full', commit, seconds: Math.round((Date.now() - started) / 1000), cpus: os.cpus().length, loadavg, config: CFG, ingest, agent, queries: q };
+  const result = { date, mode: quick ? 'quick' : 'full', commit, seconds: Math.round((Date.now() - started) / 1000), cpus: os.cpus().length, loadavg, stringifyNsPerChar, config: CFG, ingest, agent, queries: q };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, `bench/results/${date}.json`), JSON.stringify(result, null, 2));
   const md = markdown(result, ingest, agent, q);

@@ -68,6 +68,16 @@ function evaluations(s: OtlpSpan, byResponseId: Map<string, string>): ScoreUpser
   return out;
 }
 
+/** Whether any attribute key names an annotation list (one pass instead of one per list). */
+function hasAnnotations(attrs: OtlpSpan['attributes']): boolean {
+  for (const k in attrs) {
+    const c = k.charCodeAt(0);
+    if (c !== 97 /* a */ && c !== 115 /* s */ && c !== 116 /* t */) continue;
+    if (k.startsWith('annotations.') || k.startsWith('trace.annotations.') || k.startsWith('session.annotations.')) return true;
+  }
+  return false;
+}
+
 /** Every score the spans of an export carry; spans without a time carry none (a score needs one). */
 export function feedbackScores(exp: OtlpExport): ScoreUpsert[] {
   const spans = exp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)).filter((s) => s.traceId && s.spanId);
@@ -79,10 +89,10 @@ export function feedbackScores(exp: OtlpExport): ScoreUpsert[] {
   const out: ScoreUpsert[] = [];
   for (const s of spans) {
     const at = s.endTime ?? s.startTime;
-    if (at !== undefined) {
+    if (at !== undefined && hasAnnotations(s.attributes)) {
       out.push(...annotations(s, 'annotations', true, at), ...annotations(s, 'trace.annotations', false, at), ...annotations(s, 'session.annotations', false, at));
     }
-    out.push(...evaluations(s, byResponseId));
+    if (s.events.length) out.push(...evaluations(s, byResponseId));
   }
   return out;
 }
