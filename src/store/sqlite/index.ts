@@ -3,6 +3,7 @@
 // read-worker.ts) so a heavy read never blocks the event loop that acknowledges writes.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
@@ -28,10 +29,10 @@ export interface SqliteOptions {
   /** Serve list and detail reads from a worker thread (default: yes for a file, unless LOUPE_READ_WORKER=0). */
   readWorker?: boolean;
   /**
-   * Run the write path on a worker thread (default: off; LOUPE_WRITE_WORKER=1 turns it on). On the
-   * shared 2-core machine it let the server use ~1.5 cores instead of ~1.25 for +5–20% spans/s
-   * (at ~5–10% more CPU per span, the batch is cloned to the worker); to be measured again on a
-   * quiet machine before it becomes the default.
+   * Run the write path (span JSON encoding, SQL, commit) on a worker thread, beside the event loop
+   * that decodes and maps the next requests. Default: on for a file when the machine has two or
+   * more CPUs (LOUPE_WRITE_WORKER=0 or 1 overrides). Handing a batch over costs ~40 µs per
+   * LLM span of CPU (structured clone) and buys a second core; on one core it is a loss.
    */
   writeWorker?: boolean;
 }
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   /** Checkpoints the WAL off the event loop (the write connection's automatic checkpoint is off). */
   private checkpointer?: DbThread<{ checkpoint(): unknown }>;
   private checkpointing = false;
+  private useWriteThread = false;
   private lastCheckpoint = 0;
   /** The read-only connection loupe_span_json reads blob bodies through. */
   private blobSide?: Database.Database;
@@ -78,15 +80,16 @@ export class SqliteStore implements Store {
     this.reads = new SqliteReads(this.db);
     const onFile = this.file !== ':memory:';
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file });
-    if (onFile) {
-      this.checkpointer = new DbThread('checkpoint-worker', { file: this.file });
-      this.db.pragma('wal_autocheckpoint = 0');
-    }
-    if (onFile && (this.opts.writeWorker ?? process.env.LOUPE_WRITE_WORKER === '1')) {
-      this.writeThread = new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' });
-    } else {
-      this.writePath = new SqliteWritePath(this.db);
-    }
+    const env = process.env.LOUPE_WRITE_WORKER;
+    this.useWriteThread = onFile && (this.opts.writeWorker ?? (env ? env === '1' : availableParallelism() >= 2));
+    if (onFile) this.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** Made on the first write, so that commands which only read or manage keys start no threads. */
+  private writer(): { thread?: DbThread<{ writeGroup(items: WriteItem[]): void }>; path?: SqliteWritePath } {
+    if (this.file !== ':memory:') this.checkpointer ??= new DbThread('checkpoint-worker', { file: this.file });
+    if (this.useWriteThread) return { thread: (this.writeThread ??= new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' })) };
+    return { path: (this.writePath ??= new SqliteWritePath(this.db)) };
   }
 
   async close(): Promise<void> {
@@ -106,9 +109,10 @@ export class SqliteStore implements Store {
   }
 
   async writeGroup(items: WriteItem[]): Promise<void> {
-    if (this.writeThread) await this.writeThread.call('writeGroup', items);
-    else if (!this.writePath) throw new Error('store not initialised');
-    else this.writePath.writeGroup(items);
+    if (!this.reads) throw new Error('store not initialised');
+    const { thread, path } = this.writer();
+    if (thread) await thread.call('writeGroup', items);
+    else path!.writeGroup(items);
     this.checkpointSoon();
   }
 

@@ -32,7 +32,7 @@ export class SqliteWritePath {
   private readonly rollupSearchable: Stmt;
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
-  private readonly run: (items: WriteItem[]) => Map<string, number>;
+  private readonly run: Database.Transaction<(items: WriteItem[]) => Map<string, number>>;
   /** Trace upserts applied in the transaction under way (num → parameters), for lastUpsert once it commits. */
   private readonly upserted = new Map<number, string>();
   private readonly rollups: SqliteRollups;
@@ -149,7 +149,9 @@ export class SqliteWritePath {
   writeGroup(items: WriteItem[]): void {
     let made: Map<string, number>;
     try {
-      made = this.run(items);
+      // IMMEDIATE: take the write lock up front (a deferred transaction that read first could not
+      // upgrade while another connection writes, and would fail at once instead of waiting).
+      made = this.run.immediate(items);
     } catch (e) {
       this.chunks.rolledBack();
       this.upserted.clear();
