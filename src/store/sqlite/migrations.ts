@@ -3,12 +3,16 @@
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
 import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
+import type Database from 'better-sqlite3';
 import { MIGRATION_6 } from './migration-6-analytics.js';
+import { MIGRATION_8 } from './migration-8-span-metrics.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: for data steps SQL alone cannot express. */
+  run?: (db: Database.Database) => void;
 }
 
 export const SQLITE_MIGRATIONS: Migration[] = [
@@ -177,3 +181,5 @@ CREATE TABLE blobs (
 );
 `,
 });
+
+SQLITE_MIGRATIONS.push(MIGRATION_8);

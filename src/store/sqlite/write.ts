@@ -9,6 +9,7 @@ import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobWriter } from './blobs.js';
+import { SpanMetricRollup } from './metric-rollup.js';
 
 type Stmt = Database.Statement;
 
@@ -33,6 +34,8 @@ export class SqliteWritePath {
   private readonly traceNums = new LruMap<string, number>(200_000);
   /** Long strings in span input/output/attributes/events, stored once by content. */
   private readonly blobs: BlobWriter;
+  /** Span metrics rollup (metric-rollup.ts): told of each span upsert, applied at the end of the group. */
+  private readonly spanMetrics: SpanMetricRollup;
 
   constructor(db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
@@ -117,7 +120,8 @@ export class SqliteWritePath {
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
-    this.run = db.transaction((items: WriteItem[]) => this.apply(items));
+    this.spanMetrics = new SpanMetricRollup(db);
+    this.run = db.transaction((items: WriteItem[]) => this.spanMetrics.group(() => this.apply(items)));
     this.blobs = new BlobWriter(db);
   }
 
@@ -140,13 +144,18 @@ export class SqliteWritePath {
     const searchable = new Set<number>();
     const tagged = new Set<number>();
     const scored: Array<[number, string]> = [];
+    /** Traces this transaction inserted: their spans need no read of an old row for the metrics rollup. */
+    const fresh = new Set<number>();
 
     const numFor = (projectId: number, traceId: string, startTime: number | undefined, receivedAt: number): number => {
       const key = `${projectId}:${traceId}`;
       let num = nums.get(key) ?? this.traceNums.get(key);
       if (num === undefined) {
         num = this.findTrace.get(projectId, traceId) as number | undefined;
-        if (num === undefined) num = this.insertTrace.get(projectId, traceId, startTime ?? receivedAt, receivedAt) as number;
+        if (num === undefined) {
+          num = this.insertTrace.get(projectId, traceId, startTime ?? receivedAt, receivedAt) as number;
+          fresh.add(num);
+        }
       }
       nums.set(key, num);
       return num;
@@ -165,7 +174,9 @@ export class SqliteWritePath {
       }
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
-        this.upsertSpan.run(spanParams(num, projectId, receivedAt, s, this.blobs));
+        const params = spanParams(num, projectId, receivedAt, s, this.blobs);
+        this.spanMetrics.span(num, fresh.has(num), params);
+        this.upsertSpan.run(params);
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
         touched.add(num);
       }
