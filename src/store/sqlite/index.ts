@@ -19,6 +19,7 @@ import { deletePrices, listPrices, putPrices } from './analytics.js';
 import { SqliteReads, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
+import { DEFAULT_ROLLUP_MIN_SPANS } from './metric-rollup-reads.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -34,6 +35,12 @@ export interface SqliteOptions {
    * quiet machine before it becomes the default.
    */
   writeWorker?: boolean;
+  /**
+   * Span-level metrics over windows with more spans than this are answered from the span metrics
+   * rollup (percentiles within 1%); smaller windows run the exact statement (default 20,000, or
+   * LOUPE_METRICS_ROLLUP_MIN_SPANS). 0 sends every query the rollup can answer to it; Infinity none.
+   */
+  metricsRollupMinSpans?: number;
 }
 
 export class SqliteStore implements Store {
@@ -70,9 +77,10 @@ export class SqliteStore implements Store {
       }).immediate();
     }
     this.blobSide = registerBlobFunctions(this.db, this.file);
-    this.reads = new SqliteReads(this.db);
+    const metricsRollupMinSpans = this.opts.metricsRollupMinSpans ?? envNumber('LOUPE_METRICS_ROLLUP_MIN_SPANS') ?? DEFAULT_ROLLUP_MIN_SPANS;
+    this.reads = new SqliteReads(this.db, { metricsRollupMinSpans });
     const onFile = this.file !== ':memory:';
-    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file });
+    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupMinSpans });
     if (onFile && (this.opts.writeWorker ?? process.env.LOUPE_WRITE_WORKER === '1')) {
       this.writeThread = new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' });
     } else {
@@ -226,4 +234,12 @@ export class SqliteStore implements Store {
   async deletePrices(projectId: number, modelPattern: string, effectiveFrom?: number): Promise<number> {
     return deletePrices(this.db, projectId, modelPattern, effectiveFrom);
   }
+}
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (Number.isNaN(n)) throw new Error(`${name}: not a number: ${v}`);
+  return n;
 }

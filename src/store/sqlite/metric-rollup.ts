@@ -208,7 +208,7 @@ function rollupStatements(db: Database.Database) {
   return s;
 }
 
-interface SpanStateRow {
+export interface SpanStateRow {
   project_id: number;
   kind: string | null;
   model: string | null;
