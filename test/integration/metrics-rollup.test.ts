@@ -127,6 +127,7 @@ const CASES = [
   `${RAGGED}&level=span&groupBy=kind&interval=2h&kind=span`,
   `${RAGGED}&level=span&groupBy=kind&interval=1d&model=gpt-4o`,
   `${RAGGED}&level=span&groupBy=model&interval=12h&status=error`,
+  `${RAGGED}&level=span&groupBy=kind&interval=2d`,
   `${RAGGED}&level=span&groupBy=model&interval=1d&status=ok,unset`,
   `${ALIGNED}&level=span&interval=1d&status=unset&kind=tool`,
 ];

@@ -56,10 +56,10 @@ test('a start part then an end part, and the end part first', async () => {
   expectConsistent();
   await store.writeGroup([item([{ id: 's2', traceId: 't2', startTime: H0 + 10, model: 'x' }])]);
   expectConsistent();
-  const rows = comparable(storedRollup(db));
+  const rows = comparable(storedRollup(db)).filter((r) => r.key.startsWith(`${project}|${HOUR}|`));
   expect(rows.map((r) => [r.key, r.count, r.durCount, r.inputTokens, r.costCount])).toEqual([
-    [`${project}|${H0}|llm|ok|m`, 1, 1, 10, 1],
-    [`${project}|${H0}|tool|unset|x`, 1, 1, 0, 0],
+    [`${project}|${HOUR}|${H0}|llm|ok|m`, 1, 1, 10, 1],
+    [`${project}|${HOUR}|${H0}|tool|unset|x`, 1, 1, 0, 0],
   ]);
 });
 
@@ -74,7 +74,7 @@ test('the same batch twice, in one group and in two', async () => {
   await store.writeGroup([item(spans)]);
   expectConsistent();
   const total = [...storedRollup(db).values()].reduce((n, r) => n + r.count, 0);
-  expect(total).toBe(3);
+  expect(total).toBe(2 * 3); // hour rows and day rows
 });
 
 test('a span that changes kind, model and status; error sticks', async () => {
@@ -90,8 +90,10 @@ test('a span that changes kind, model and status; error sticks', async () => {
     await store.writeGroup([item([{ id: 'x', traceId: 't', ...s }])]);
     expectConsistent();
   }
+  const day = H0 - (H0 % (24 * HOUR));
   expect(comparable(storedRollup(db)).map((r) => [r.key, r.count, r.inputTokens, r.outputTokens, r.costUsd])).toEqual([
-    [`${project}|${H0 + 3 * HOUR}|embedding|error|b`, 1, 9, 2, 0.5],
+    [`${project}|${HOUR}|${H0 + 3 * HOUR}|embedding|error|b`, 1, 9, 2, 0.5],
+    [`${project}|${24 * HOUR}|${day}|embedding|error|b`, 1, 9, 2, 0.5],
   ]);
   // all steps in one group: the rollup sees only the net change
   await store.writeGroup(steps.map((s) => item([{ id: 'y', traceId: 'u', ...s }])));
@@ -107,8 +109,9 @@ test('random upsert sequences over new and existing traces, in random groups', a
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const part = (id: string, traceId: string): SpanUpsert => {
     const s: SpanUpsert = { id, traceId };
-    if (rnd() < 0.6) s.startTime = H0 + Math.floor(rnd() * 5 * HOUR);
-    if (rnd() < 0.5) s.endTime = H0 + Math.floor(rnd() * 6 * HOUR);
+    // over three UTC days, so spans also move between day rows
+    if (rnd() < 0.6) s.startTime = H0 + Math.floor(rnd() * 60 * HOUR);
+    if (rnd() < 0.5) s.endTime = rnd() < 0.3 ? H0 + Math.floor(rnd() * 60 * HOUR) : (s.startTime ?? H0) + Math.floor(rnd() * 10_000_000);
     if (rnd() < 0.5) s.kind = pick(KINDS);
     if (rnd() < 0.4) s.model = pick(MODELS);
     if (rnd() < 0.4) s.status = pick(STATUSES);
@@ -142,7 +145,7 @@ test('a group that fails leaves the rollup as it was, and the next group is appl
   expect(comparable(storedRollup(db))).toEqual(before);
   await store.writeGroup([item([{ id: 'c', traceId: 't', kind: 'tool', startTime: H0 + 1 }])]);
   expectConsistent();
-  expect([...storedRollup(db).values()].reduce((n, r) => n + r.count, 0)).toBe(2);
+  expect([...storedRollup(db).values()].reduce((n, r) => n + r.count, 0)).toBe(2 * 2);
 });
 
 test('migration 8 backfills the rollup of a database that had spans before it', async () => {

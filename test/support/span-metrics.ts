@@ -15,25 +15,31 @@ export interface RollupRow {
   latency: Record<string, number>;
 }
 
-const HOUR = 3_600_000_000;
+const WIDTHS = [3_600_000_000, 86_400_000_000];
 
 export function storedRollup(db: Database.Database): Map<string, RollupRow> {
   const rows = db.prepare('SELECT * FROM span_metrics').all() as Array<{
-    project_id: number; hour: number; kind: string; status: string; has_model: number; model: string; span_count: number; dur_count: number;
+    project_id: number; width: number; start: number; kind: string; status: string; has_model: number; model: string; span_count: number; dur_count: number;
     input_tokens: number; output_tokens: number; cost_usd: number; cost_count: number; latency: Buffer;
   }>;
   const out = new Map<string, RollupRow>();
   for (const r of rows) {
     const latency: Record<string, number> = {};
     forEachBucket(r.latency, (o, c) => { latency[o] = c; });
-    const key = `${r.project_id}|${r.hour}|${r.kind}|${r.status}|${r.has_model ? r.model : null}`;
+    const key = `${r.project_id}|${r.width}|${r.start}|${r.kind}|${r.status}|${r.has_model ? r.model : null}`;
     out.set(key, { key, count: r.span_count, durCount: r.dur_count, inputTokens: r.input_tokens, outputTokens: r.output_tokens, costUsd: r.cost_usd, costCount: r.cost_count, latency });
   }
   return out;
 }
 
 export function recomputedRollup(db: Database.Database): Map<string, RollupRow> {
-  const groups = db.prepare(`SELECT project_id, (start_time / ${HOUR}) * ${HOUR} AS hour, coalesce(kind, 'span') AS kind, coalesce(status, 'unset') AS status, model,
+  const out = new Map<string, RollupRow>();
+  for (const w of WIDTHS) recompute(db, w, out);
+  return out;
+}
+
+function recompute(db: Database.Database, width: number, out: Map<string, RollupRow>): void {
+  const groups = db.prepare(`SELECT project_id, (start_time / ${width}) * ${width} AS start, coalesce(kind, 'span') AS kind, coalesce(status, 'unset') AS status, model,
       count(*) AS n, count(duration_ms) AS nd,
       coalesce(sum(CASE WHEN kind IN ('llm', 'embedding') THEN input_tokens END), 0) AS itok,
       coalesce(sum(CASE WHEN kind IN ('llm', 'embedding') THEN output_tokens END), 0) AS otok,
@@ -41,16 +47,14 @@ export function recomputedRollup(db: Database.Database): Map<string, RollupRow> 
       count(CASE WHEN kind IN ('llm', 'embedding') THEN cost_usd END) AS ncost,
       json_group_array(duration_ms) AS durs
     FROM spans GROUP BY 1, 2, 3, 4, 5`).all() as Array<{
-    project_id: number; hour: number; kind: string; status: string; model: string | null; n: number; nd: number; itok: number; otok: number; cost: number; ncost: number; durs: string;
+    project_id: number; start: number; kind: string; status: string; model: string | null; n: number; nd: number; itok: number; otok: number; cost: number; ncost: number; durs: string;
   }>;
-  const out = new Map<string, RollupRow>();
   for (const g of groups) {
     const latency: Record<string, number> = {};
     for (const d of JSON.parse(g.durs) as Array<number | null>) if (d !== null) latency[ordOf(d)] = (latency[ordOf(d)] ?? 0) + 1;
-    const key = `${g.project_id}|${g.hour}|${g.kind}|${g.status}|${g.model}`;
+    const key = `${g.project_id}|${width}|${g.start}|${g.kind}|${g.status}|${g.model}`;
     out.set(key, { key, count: g.n, durCount: g.nd, inputTokens: g.itok, outputTokens: g.otok, costUsd: g.cost, costCount: g.ncost, latency });
   }
-  return out;
 }
 
 /** Rows sorted by key, cost rounded to 12 places (float sums in a different order). */

@@ -1,7 +1,7 @@
 // Span-level metrics answered from the span metrics rollup (metric-rollup.ts) instead of a scan
-// and sort of every span in the window: the whole hours of [from, to) come from span_metrics,
-// the partial hours at either end from the spans themselves, both folded into the same sums
-// and histograms. Counts, tokens and cost are what the exact statement gives; percentiles are
+// and sort of every span in the window: the whole days of [from, to) come from the rollup's day
+// rows (when the interval is whole days), the other whole hours from its hour rows, the partial
+// hours at either end from the spans themselves, all folded into the same sums and histograms. Counts, tokens and cost are what the exact statement gives; percentiles are
 // nearest rank over the merged histogram, within 1% (latency-histogram.ts).
 //
 // Only queries the rollup's key can answer qualify (filters from/to, kind, model, status; groupBy
@@ -14,12 +14,19 @@ import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import { PERCENTILES } from '../../query/metrics-sql.js';
 import { compileSpanFilter, type Dialect } from '../../query/sql.js';
 import { DenseHistogram } from './latency-histogram.js';
-import { HOUR_MICROS, SPAN_STATE_COLUMNS, contributionOf, stateFromRow, type Contribution, type SpanStateRow } from './metric-rollup.js';
+import { DAY_MICROS, HOUR_MICROS, contribution, type Contribution } from './metric-rollup.js';
 
 /** Windows with at most this many spans (by the rollup's count) run the exact statement. */
 export const DEFAULT_ROLLUP_MIN_SPANS = 20_000;
 
-/** A query the rollup can answer: its window split into whole hours and the partial hours around them. */
+/** Rollup rows of one width whose start is in [from, to). */
+export interface Segment {
+  width: number;
+  from: number;
+  to: number;
+}
+
+/** A query the rollup can answer: its window split into whole days and hours and the partial hours around them. */
 export interface RollupPlan {
   from: number;
   to: number;
@@ -31,6 +38,24 @@ export interface RollupPlan {
   /** [wholeFrom, wholeTo): the whole hours, non-empty; [from, wholeFrom) and [wholeTo, to) are read from spans. */
   wholeFrom: number;
   wholeTo: number;
+  /** [wholeFrom, wholeTo) as rollup rows, in ascending time. */
+  segments: Segment[];
+}
+
+const ceilTo = (us: number, width: number) => Math.ceil(us / width) * width;
+const floorTo = (us: number, width: number) => Math.floor(us / width) * width;
+
+/** [from, to) (whole hours) as hour rows, with the whole days inside it as day rows when the interval allows. */
+function segments(from: number, to: number, intervalMicros: number): Segment[] {
+  const dayFrom = ceilTo(from, DAY_MICROS);
+  const dayTo = floorTo(to, DAY_MICROS);
+  // a day row lies inside one bucket only when buckets are whole days
+  if (intervalMicros % DAY_MICROS !== 0 || dayTo <= dayFrom) return [{ width: HOUR_MICROS, from, to }];
+  const out: Segment[] = [];
+  if (from < dayFrom) out.push({ width: HOUR_MICROS, from, to: dayFrom });
+  out.push({ width: DAY_MICROS, from: dayFrom, to: dayTo });
+  if (dayTo < to) out.push({ width: HOUR_MICROS, from: dayTo, to });
+  return out;
 }
 
 const ROLLUP_FILTERS = new Set<string>(['from', 'to', 'kind', 'model', 'status']);
@@ -50,29 +75,23 @@ export function rollupPlan(q: MetricsQuery): RollupPlan | undefined {
   for (const [k, v] of Object.entries(f)) if (!ROLLUP_FILTERS.has(k) && !isEmpty(v)) return undefined;
   // bucket arithmetic below assumes non-negative times (SQL truncates, floor would differ)
   if (f.from < 0) return undefined;
-  const wholeFrom = Math.ceil(f.from / HOUR_MICROS) * HOUR_MICROS;
-  const wholeTo = Math.floor(f.to / HOUR_MICROS) * HOUR_MICROS;
+  const wholeFrom = ceilTo(f.from, HOUR_MICROS);
+  const wholeTo = floorTo(f.to, HOUR_MICROS);
   if (wholeTo <= wholeFrom) return undefined;
   return {
     from: f.from, to: f.to, intervalMicros: q.intervalMicros, groupBy: q.groupBy, kind: f.kind, model: f.model,
-    status: f.status?.length ? f.status : undefined, wholeFrom, wholeTo,
+    status: f.status?.length ? f.status : undefined, wholeFrom, wholeTo, segments: segments(wholeFrom, wholeTo, q.intervalMicros),
   };
 }
 
-interface RollupRow {
-  hour: number;
-  kind: string;
-  status: string;
-  has_model: number;
-  model: string;
-  span_count: number;
-  dur_count: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  cost_count: number;
-  latency: Buffer;
-}
+// Rows are read as arrays: better-sqlite3 builds an array per row faster than an object, and a
+// long window returns thousands of rows.
+const ROLLUP_COLUMNS = 'start, kind, status, has_model, model, span_count, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency';
+type RollupRow = [start: number, kind: string, status: string, hasModel: number, model: string, count: number, durCount: number,
+  inputTokens: number, outputTokens: number, costUsd: number, costCount: number, latency: Buffer];
+const SPAN_COLUMNS = 's.kind, s.model, s.status, s.duration_ms, s.input_tokens, s.output_tokens, s.cost_usd';
+type SpanRow = [kind: string | null, model: string | null, status: string | null, durationMs: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
 
 class Point {
   count = 0;
@@ -114,8 +133,8 @@ class Points {
 
   constructor(private readonly plan: RollupPlan) {}
 
-  private point(hour: number, kind: string, model: string | null): Point {
-    const bucket = hour - (hour % this.plan.intervalMicros);
+  private point(start: number, kind: string, model: string | null): Point {
+    const bucket = start - (start % this.plan.intervalMicros);
     if (bucket !== this.openBucket) {
       this.finish();
       this.openBucket = bucket;
@@ -146,16 +165,16 @@ class Points {
     }
   }
 
-  addRow(r: RollupRow): void {
-    const p = this.point(r.hour, r.kind, r.has_model ? r.model : null);
-    p.count += r.span_count;
-    if (r.status === 'error') p.errors += r.span_count;
-    p.inputTokens += r.input_tokens;
-    p.outputTokens += r.output_tokens;
-    p.costUsd += r.cost_usd;
-    p.costCount += r.cost_count;
-    p.durCount += r.dur_count;
-    p.latency.addEncoded(r.latency);
+  addRow([start, kind, status, hasModel, model, count, durCount, inputTokens, outputTokens, costUsd, costCount, latency]: RollupRow): void {
+    const p = this.point(start, kind, hasModel ? model : null);
+    p.count += count;
+    if (status === 'error') p.errors += count;
+    p.inputTokens += inputTokens;
+    p.outputTokens += outputTokens;
+    p.costUsd += costUsd;
+    p.costCount += costCount;
+    p.durCount += durCount;
+    p.latency.addEncoded(latency);
   }
 
   finish(): void {
@@ -180,22 +199,26 @@ export class SpanMetricsReads {
   }
 
   private answer(projectId: number, plan: RollupPlan): MetricsRow[] | undefined {
-    // The rows of every hour the window touches, edges included: their count bounds the window's.
-    const rows = this.rollupRows(projectId, plan, plan.wholeFrom - (plan.from < plan.wholeFrom ? HOUR_MICROS : 0), plan.wholeTo + (plan.wholeTo < plan.to ? HOUR_MICROS : 0));
+    const parts = plan.segments.map((s) => this.rollupRows(projectId, plan, s, false) as RollupRow[]);
+    // With the hour rows of the partial hours, the spans of every hour the window touches: a bound on the window's count.
+    const head = plan.from < plan.wholeFrom ? { width: HOUR_MICROS, from: plan.wholeFrom - HOUR_MICROS, to: plan.wholeFrom } : undefined;
+    const tail = plan.wholeTo < plan.to ? { width: HOUR_MICROS, from: plan.wholeTo, to: plan.wholeTo + HOUR_MICROS } : undefined;
     let total = 0;
-    for (const r of rows) total += r.span_count;
+    for (const rows of parts) for (const r of rows) total += r[5];
+    for (const edge of [head, tail]) if (edge) total += this.rollupRows(projectId, plan, edge, true) as number;
     if (total <= this.minSpans) return undefined;
     const points = new Points(plan);
-    if (plan.from < plan.wholeFrom) for (const c of this.spans(projectId, plan, plan.from, plan.wholeFrom)) points.addSpan(c);
-    for (const r of rows) if (r.hour >= plan.wholeFrom && r.hour < plan.wholeTo) points.addRow(r);
-    if (plan.wholeTo < plan.to) for (const c of this.spans(projectId, plan, plan.wholeTo, plan.to)) points.addSpan(c);
+    if (head) this.spans(projectId, plan, head.from, plan.from, plan.wholeFrom, points);
+    for (const rows of parts) for (const r of rows) points.addRow(r);
+    if (tail) this.spans(projectId, plan, tail.from, plan.wholeTo, plan.to, points);
     points.finish();
     return points.out;
   }
 
-  private rollupRows(projectId: number, plan: RollupPlan, fromHour: number, toHour: number): RollupRow[] {
-    const where = ['project_id = ?', 'hour >= ?', 'hour < ?'];
-    const params: unknown[] = [projectId, fromHour, toHour];
+  /** The rows of one segment in ascending start, or (countOnly) the number of spans they hold. */
+  private rollupRows(projectId: number, plan: RollupPlan, seg: Segment, countOnly: boolean): RollupRow[] | number {
+    const where = ['project_id = ?', 'width = ?', 'start >= ?', 'start < ?'];
+    const params: unknown[] = [projectId, seg.width, seg.from, seg.to];
     if (plan.kind !== undefined) {
       where.push('kind = ?');
       params.push(plan.kind);
@@ -208,17 +231,16 @@ export class SpanMetricsReads {
       where.push(`status IN (${plan.status.map(() => '?').join(', ')})`);
       params.push(...plan.status);
     }
-    const sql = `SELECT hour, kind, status, has_model, model, span_count, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency
-      FROM span_metrics WHERE ${where.join(' AND ')} ORDER BY hour`;
-    return this.stmt(sql).all(...params) as RollupRow[];
+    if (countOnly) return this.stmt(`SELECT coalesce(sum(span_count), 0) FROM span_metrics WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
+    return this.stmt(`SELECT ${ROLLUP_COLUMNS} FROM span_metrics WHERE ${where.join(' AND ')} ORDER BY start`).raw().all(...params) as RollupRow[];
   }
 
-  /** The spans of [from, to) as rollup contributions, selected by the same filter the exact statement compiles. */
-  private spans(projectId: number, plan: RollupPlan, from: number, to: number): Contribution[] {
+  /** Adds the spans of [from, to), within the one hour starting at `hour`, selected by the same filter the exact statement compiles. */
+  private spans(projectId: number, plan: RollupPlan, hour: number, from: number, to: number, points: Points): void {
     const filter: SpanFilter = { from, to, kind: plan.kind, model: plan.model, status: plan.status };
     const { where, params } = compileSpanFilter(this.dialect, projectId, filter);
-    const rows = this.stmt(`SELECT ${SPAN_STATE_COLUMNS} FROM spans s WHERE ${where.join(' AND ')}`).all(...params) as SpanStateRow[];
-    return rows.map((r) => contributionOf(stateFromRow(r)));
+    const rows = this.stmt(`SELECT ${SPAN_COLUMNS} FROM spans s WHERE ${where.join(' AND ')}`).raw().all(...params) as SpanRow[];
+    for (const r of rows) points.addSpan(contribution(projectId, hour, ...r));
   }
 
   private stmt(sql: string): Database.Statement {

@@ -1,6 +1,8 @@
 // The span metrics rollup (migration 8, table span_metrics), kept current inside the write
 // transaction: one row per (project, UTC hour of start_time, kind, status, model) with the sums
-// the metrics query needs and a latency histogram (latency-histogram.ts). A span that is
+// the metrics query needs and a latency histogram (latency-histogram.ts), and the same per UTC
+// day: a 30-day query then reads ~30 rows per group instead of ~720, and on this machine
+// better-sqlite3 spends ~1-2 µs per returned row, whatever the row holds. A span that is
 // upserted again (a retried batch, a start part then an end part) moves its contribution: the
 // write applies new minus old, so a row always equals a recomputation from the spans table.
 //
@@ -12,6 +14,9 @@ import { USAGE_KINDS } from '../../model/enums.js';
 import { addEncoded, encodeHistogram, ordOf } from './latency-histogram.js';
 
 export const HOUR_MICROS = 3_600_000_000;
+export const DAY_MICROS = 86_400_000_000;
+/** The widths the rollup keeps rows at (span_metrics.width). */
+export const ROLLUP_WIDTHS = [HOUR_MICROS, DAY_MICROS] as const;
 
 /** The span columns its contribution depends on, as the spans table holds them. */
 export interface SpanState {
@@ -61,23 +66,31 @@ export interface Contribution {
 
 const USAGE = new Set<string>(USAGE_KINDS);
 
-export function hourOf(micros: number): number {
-  return micros - (((micros % HOUR_MICROS) + HOUR_MICROS) % HOUR_MICROS);
+/** Start of the epoch-aligned interval of `width` holding `micros` (floor, also before 1970). */
+export function floorTo(micros: number, width: number): number {
+  return micros - (((micros % width) + width) % width);
 }
 
 export function contributionOf(s: SpanState): Contribution {
-  const usage = s.kind !== null && USAGE.has(s.kind);
+  // the same double as the duration_ms column: (end_time - start_time) / 1000.0
+  const durationMs = s.endTime === null ? null : (s.endTime - s.startTime) / 1000;
+  return contribution(s.projectId, floorTo(s.startTime, HOUR_MICROS), s.kind, s.model, s.status, durationMs, s.inputTokens, s.outputTokens, s.costUsd);
+}
+
+/** A span's contribution from its columns (duration_ms rather than the times: reads of spans select it directly). */
+export function contribution(projectId: number, hour: number, kind: string | null, model: string | null, status: string | null, durationMs: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null): Contribution {
+  const usage = kind !== null && USAGE.has(kind);
   return {
-    projectId: s.projectId,
-    hour: hourOf(s.startTime),
-    kind: s.kind ?? 'span',
-    status: s.status ?? 'unset',
-    model: s.model,
-    // the same double as the duration_ms column: (end_time - start_time) / 1000.0
-    ord: s.endTime === null ? null : ordOf((s.endTime - s.startTime) / 1000),
-    inputTokens: usage ? s.inputTokens ?? 0 : 0,
-    outputTokens: usage ? s.outputTokens ?? 0 : 0,
-    costUsd: usage ? s.costUsd : null,
+    projectId,
+    hour,
+    kind: kind ?? 'span',
+    status: status ?? 'unset',
+    model,
+    ord: durationMs === null ? null : ordOf(durationMs),
+    inputTokens: usage ? inputTokens ?? 0 : 0,
+    outputTokens: usage ? outputTokens ?? 0 : 0,
+    costUsd: usage ? costUsd : null,
   };
 }
 
@@ -113,7 +126,8 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
 
 interface RowDelta {
   projectId: number;
-  hour: number;
+  width: number;
+  start: number;
   kind: string;
   status: string;
   model: string | null;
@@ -141,11 +155,16 @@ export class RollupDeltas {
   private readonly rows = new Map<string, RowDelta>();
 
   add(c: Contribution, sign: 1 | -1): void {
+    for (const width of ROLLUP_WIDTHS) this.addTo(width, c, sign);
+  }
+
+  private addTo(width: number, c: Contribution, sign: 1 | -1): void {
+    const start = floorTo(c.hour, width);
     // kind and status are enum words, so the key is unambiguous with the model last
-    const key = `${c.projectId}|${c.hour}|${c.kind}|${c.status}|${c.model === null ? '-' : `+${c.model}`}`;
+    const key = `${c.projectId}|${start}|${width}|${c.kind}|${c.status}|${c.model === null ? '-' : `+${c.model}`}`;
     let d = this.rows.get(key);
     if (!d) {
-      d = { projectId: c.projectId, hour: c.hour, kind: c.kind, status: c.status, model: c.model, count: 0, durCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, costCount: 0, latency: new Map() };
+      d = { projectId: c.projectId, width, start, kind: c.kind, status: c.status, model: c.model, count: 0, durCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, costCount: 0, latency: new Map() };
       this.rows.set(key, d);
     }
     d.count += sign;
@@ -173,7 +192,7 @@ export class RollupDeltas {
   apply(db: Database.Database): void {
     const s = rollupStatements(db);
     for (const d of this.rows.values()) {
-      const key = [d.projectId, d.hour, d.kind, d.status, d.model === null ? 0 : 1, d.model ?? ''] as const;
+      const key = [d.projectId, d.width, d.start, d.kind, d.status, d.model === null ? 0 : 1, d.model ?? ''] as const;
       const old = s.read.get(...key) as StoredRow | undefined;
       const count = (old?.span_count ?? 0) + d.count;
       if (count === 0) {
@@ -196,11 +215,11 @@ const statements = new WeakMap<Database.Database, { read: Database.Statement; pu
 function rollupStatements(db: Database.Database) {
   let s = statements.get(db);
   if (!s) {
-    const pk = 'project_id = ? AND hour = ? AND kind = ? AND status = ? AND has_model = ? AND model = ?';
+    const pk = 'project_id = ? AND width = ? AND start = ? AND kind = ? AND status = ? AND has_model = ? AND model = ?';
     s = {
       read: db.prepare(`SELECT span_count, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency FROM span_metrics WHERE ${pk}`),
-      put: db.prepare(`INSERT OR REPLACE INTO span_metrics (project_id, hour, kind, status, has_model, model, span_count, dur_count,
-          input_tokens, output_tokens, cost_usd, cost_count, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      put: db.prepare(`INSERT OR REPLACE INTO span_metrics (project_id, width, start, kind, status, has_model, model, span_count, dur_count,
+          input_tokens, output_tokens, cost_usd, cost_count, latency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       drop: db.prepare(`DELETE FROM span_metrics WHERE ${pk}`),
     };
     statements.set(db, s);

@@ -1,6 +1,6 @@
-// Migration 8 (metrics): the span metrics rollup (metric-rollup.ts), one row per project, UTC
-// hour of start_time, kind, status and model. Clustered by (project, hour) so a metrics query
-// reads its window as one range. A missing model is (has_model 0, model ''), since a key column
+// Migration 8 (metrics): the span metrics rollup (metric-rollup.ts), one row per project, width
+// (an hour or a day, in µs), UTC hour or day of start_time (`start`), kind, status and model.
+// Clustered by (project, width, start) so a metrics query reads each part of its window as one range. A missing model is (has_model 0, model ''), since a key column
 // cannot be NULL and '' is a model name a client could send. Error counts are the span counts of
 // the status 'error' rows. The backfill runs in the migration's transaction: a database built
 // before it answers from the rollup as soon as it opens.
@@ -13,7 +13,8 @@ export const MIGRATION_8: Migration = {
   sql: `
 CREATE TABLE span_metrics (
   project_id INTEGER NOT NULL,
-  hour INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  start INTEGER NOT NULL,
   kind TEXT NOT NULL,
   status TEXT NOT NULL,
   has_model INTEGER NOT NULL,
@@ -25,7 +26,7 @@ CREATE TABLE span_metrics (
   cost_usd REAL NOT NULL,
   cost_count INTEGER NOT NULL,
   latency BLOB NOT NULL,
-  PRIMARY KEY (project_id, hour, kind, status, has_model, model)
+  PRIMARY KEY (project_id, width, start, kind, status, has_model, model)
 ) WITHOUT ROWID;
 `,
   run: backfillSpanMetrics,
