@@ -13,7 +13,7 @@ import type { SpanUpsert } from '../../src/model/batch.js';
 import type { SpanKind, SpanStatus } from '../../src/model/enums.js';
 import { parseMetricsQuery, type MetricsQuery, type MetricsRow } from '../../src/query/metrics.js';
 import { rollupPlan } from '../../src/store/sqlite/metric-rollup-reads.js';
-import { random } from '../support/span-metrics.js';
+import { random } from '../support/metric-rollups.js';
 
 const H0 = 1_772_359_200_000_000; // 2026-03-01T10:00:00Z
 const HOUR = 3_600_000_000;
@@ -72,8 +72,8 @@ beforeAll(async () => {
   await write(startParts);
   await write(whole.slice(0, 500)); // a retry of a batch already written
   await write(endParts);
-  rollup = new SqliteStore(file, { readWorker: true, metricsRollupMinSpans: 0 });
-  exact = new SqliteStore(file, { readWorker: true, metricsRollupMinSpans: Infinity });
+  rollup = new SqliteStore(file, { readWorker: true, metricsRollupThreshold: 0 });
+  exact = new SqliteStore(file, { readWorker: true, metricsRollupThreshold: Infinity });
   await rollup.init();
   await exact.init();
 });
@@ -172,8 +172,8 @@ describe('what runs the exact statement', () => {
   test('a window with no more spans than the threshold', async () => {
     const file = join(dir, 'loupe.db');
     const q = query(`${ALIGNED}&level=span&groupBy=model&interval=1d`);
-    const below = new SqliteStore(file, { readWorker: false, metricsRollupMinSpans: 6000 });
-    const above = new SqliteStore(file, { readWorker: false, metricsRollupMinSpans: 5999 });
+    const below = new SqliteStore(file, { readWorker: false, metricsRollupThreshold: 6000 });
+    const above = new SqliteStore(file, { readWorker: false, metricsRollupThreshold: 5999 });
     await below.init();
     await above.init();
     try {

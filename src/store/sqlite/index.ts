@@ -19,7 +19,7 @@ import { deletePrices, listPrices, putPrices } from './analytics.js';
 import { SqliteReads, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
-import { DEFAULT_ROLLUP_MIN_SPANS } from './metric-rollup-reads.js';
+import { DEFAULT_ROLLUP_THRESHOLD } from './metric-rollup-reads.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -36,11 +36,12 @@ export interface SqliteOptions {
    */
   writeWorker?: boolean;
   /**
-   * Span-level metrics over windows with more spans than this are answered from the span metrics
-   * rollup (percentiles within 1%); smaller windows run the exact statement (default 20,000, or
-   * LOUPE_METRICS_ROLLUP_MIN_SPANS). 0 sends every query the rollup can answer to it; Infinity none.
+   * Metrics over windows with more spans (or traces, at trace level) than this are answered from
+   * the metrics rollups when they can be (percentiles within 1%, docs/metrics.md); smaller windows
+   * run the exact statement. Default 20,000, or LOUPE_METRICS_ROLLUP_THRESHOLD. 0 sends every query
+   * a rollup can answer to it; Infinity none.
    */
-  metricsRollupMinSpans?: number;
+  metricsRollupThreshold?: number;
 }
 
 export class SqliteStore implements Store {
@@ -77,10 +78,10 @@ export class SqliteStore implements Store {
       }).immediate();
     }
     this.blobSide = registerBlobFunctions(this.db, this.file);
-    const metricsRollupMinSpans = this.opts.metricsRollupMinSpans ?? envNumber('LOUPE_METRICS_ROLLUP_MIN_SPANS') ?? DEFAULT_ROLLUP_MIN_SPANS;
-    this.reads = new SqliteReads(this.db, { metricsRollupMinSpans });
+    const metricsRollupThreshold = this.opts.metricsRollupThreshold ?? envNumber('LOUPE_METRICS_ROLLUP_THRESHOLD') ?? DEFAULT_ROLLUP_THRESHOLD;
+    this.reads = new SqliteReads(this.db, { metricsRollupThreshold });
     const onFile = this.file !== ':memory:';
-    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupMinSpans });
+    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupThreshold });
     if (onFile && (this.opts.writeWorker ?? process.env.LOUPE_WRITE_WORKER === '1')) {
       this.writeThread = new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' });
     } else {

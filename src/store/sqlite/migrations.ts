@@ -6,6 +6,7 @@ import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
 import type Database from 'better-sqlite3';
 import { MIGRATION_6 } from './migration-6-analytics.js';
 import { MIGRATION_8 } from './migration-8-span-metrics.js';
+import { MIGRATION_9 } from './migration-9-trace-metrics.js';
 
 export interface Migration {
   version: number;
@@ -182,4 +183,4 @@ CREATE TABLE blobs (
 `,
 });
 
-SQLITE_MIGRATIONS.push(MIGRATION_8);
+SQLITE_MIGRATIONS.push(MIGRATION_8, MIGRATION_9);

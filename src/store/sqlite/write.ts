@@ -9,7 +9,7 @@ import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobWriter } from './blobs.js';
-import { SpanMetricRollup } from './metric-rollup.js';
+import { MetricRollups } from './metric-rollups.js';
 
 type Stmt = Database.Statement;
 
@@ -34,8 +34,8 @@ export class SqliteWritePath {
   private readonly traceNums = new LruMap<string, number>(200_000);
   /** Long strings in span input/output/attributes/events, stored once by content. */
   private readonly blobs: BlobWriter;
-  /** Span metrics rollup (metric-rollup.ts): told of each span upsert, applied at the end of the group. */
-  private readonly spanMetrics: SpanMetricRollup;
+  /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
+  private readonly metricRollups: MetricRollups;
 
   constructor(db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
@@ -120,8 +120,8 @@ export class SqliteWritePath {
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
-    this.spanMetrics = new SpanMetricRollup(db);
-    this.run = db.transaction((items: WriteItem[]) => this.spanMetrics.group(() => this.apply(items)));
+    this.metricRollups = new MetricRollups(db);
+    this.run = db.transaction((items: WriteItem[]) => this.metricRollups.group(() => this.apply(items)));
     this.blobs = new BlobWriter(db);
   }
 
@@ -144,7 +144,7 @@ export class SqliteWritePath {
     const searchable = new Set<number>();
     const tagged = new Set<number>();
     const scored: Array<[number, string]> = [];
-    /** Traces this transaction inserted: their spans need no read of an old row for the metrics rollup. */
+    /** Traces this transaction inserted: the metrics rollups need no read of their (or their spans') old rows. */
     const fresh = new Set<number>();
 
     const numFor = (projectId: number, traceId: string, startTime: number | undefined, receivedAt: number): number => {
@@ -157,6 +157,7 @@ export class SqliteWritePath {
           fresh.add(num);
         }
       }
+      if (!nums.has(key)) this.metricRollups.trace(num, fresh.has(num));
       nums.set(key, num);
       return num;
     };
@@ -175,7 +176,7 @@ export class SqliteWritePath {
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
         const params = spanParams(num, projectId, receivedAt, s, this.blobs);
-        this.spanMetrics.span(num, fresh.has(num), params);
+        this.metricRollups.span(num, fresh.has(num), params);
         this.upsertSpan.run(params);
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
         touched.add(num);

@@ -1,0 +1,164 @@
+// The span metrics rollup (migration 8, table span_metrics), kept current inside the write
+// transaction: rows per (project, hour or day of start_time, kind, status, model) with the sums
+// the metrics query needs and a latency histogram (rollup-table.ts, latency-histogram.ts). A span
+// that is upserted again (a retried batch, a start part then an end part) moves its
+// contribution: the write applies new minus old, so a row always equals a recomputation from
+// the spans table.
+//
+// Cost on the ingest path: per span, at most one point read of the span as it stood (through
+// spans_by_trace), none for a trace this transaction created, and in-memory deltas; per group,
+// one read and one write per touched rollup row.
+import type Database from 'better-sqlite3';
+import { USAGE_KINDS } from '../../model/enums.js';
+import { ordOf } from './latency-histogram.js';
+import { HOUR_MICROS, RollupDeltas, floorTo, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
+
+/** A missing model is (has_model 0, model ''): a key column cannot be NULL, and '' is a model name a client could send. */
+export const SPAN_METRICS: RollupTable = { name: 'span_metrics', keys: ['kind', 'status', 'has_model', 'model'], count: 'span_count' };
+
+/** The span columns its contribution depends on, as the spans table holds them. */
+export interface SpanState {
+  projectId: number;
+  kind: string | null;
+  model: string | null;
+  status: string | null;
+  startTime: number;
+  endTime: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+/** What the write path binds for one span upsert (write.ts spanParams), as far as the rollup reads it. */
+export interface SpanWrite {
+  id: string;
+  projectId: number;
+  receivedAt: number;
+  kind: string | null;
+  model: string | null;
+  status: string | null;
+  startTime: number | null;
+  endTime: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+const USAGE = new Set<string>(USAGE_KINDS);
+
+export function spanContributionOf(s: SpanState): Contribution {
+  // the same double as the duration_ms column: (end_time - start_time) / 1000.0
+  const durationMs = s.endTime === null ? null : (s.endTime - s.startTime) / 1000;
+  return spanContribution(s.projectId, floorTo(s.startTime, HOUR_MICROS), s.kind, s.model, s.status, durationMs, s.inputTokens, s.outputTokens, s.costUsd);
+}
+
+/**
+ * A span's contribution from its columns (duration_ms rather than the times: reads of spans
+ * select it directly). A missing kind is 'span' and a missing status 'unset', as every metrics
+ * query treats them; tokens and cost count only for llm and embedding spans, as in metrics-sql.ts.
+ */
+export function spanContribution(projectId: number, hour: number, kind: string | null, model: string | null, status: string | null, durationMs: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null): Contribution {
+  const usage = kind !== null && USAGE.has(kind);
+  return {
+    projectId,
+    hour,
+    key: [kind ?? 'span', status ?? 'unset', model === null ? 0 : 1, model ?? ''],
+    ord: durationMs === null ? null : ordOf(durationMs),
+    inputTokens: usage ? inputTokens ?? 0 : 0,
+    outputTokens: usage ? outputTokens ?? 0 : 0,
+    costUsd: usage ? costUsd : null,
+  };
+}
+
+/**
+ * The span row after an upsert, from the row before it (undefined: a new span) and the bound
+ * values. Mirrors the ON CONFLICT clause of write.ts's span upsert for these columns; the
+ * rollup tests compare the result with the table, so a change there that is not made here fails them.
+ */
+export function afterUpsert(old: SpanState | undefined, p: SpanWrite): SpanState {
+  if (!old) {
+    return {
+      projectId: p.projectId, kind: p.kind, model: p.model, status: p.status, startTime: p.startTime ?? p.receivedAt, endTime: p.endTime,
+      inputTokens: p.inputTokens, outputTokens: p.outputTokens, costUsd: p.costUsd,
+    };
+  }
+  return {
+    projectId: old.projectId,
+    kind: p.kind ?? old.kind,
+    model: p.model ?? old.model,
+    status: old.status === 'error' ? 'error' : p.status ?? old.status,
+    startTime: p.startTime ?? old.startTime,
+    endTime: p.endTime ?? old.endTime,
+    inputTokens: p.inputTokens ?? old.inputTokens,
+    outputTokens: p.outputTokens ?? old.outputTokens,
+    costUsd: p.costUsd ?? old.costUsd,
+  };
+}
+
+const STATE_COLUMNS = 'project_id, kind, model, status, start_time, end_time, input_tokens, output_tokens, cost_usd';
+type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
+
+function stateOf([projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd]: StateRow): SpanState {
+  return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd };
+}
+
+/** The write path's side of the span rollup: one instance per write connection. */
+export class SpanMetricRollup {
+  // an array per row: cheaper to build than an object, and this read is on the ingest path
+  private readonly readSpan: Database.Statement;
+  private readonly deltas = new RollupDeltas(SPAN_METRICS);
+  /** traceNum → span id → the span as this transaction left it so far. */
+  private readonly seen = new Map<number, Map<string, SpanState>>();
+
+  constructor(private readonly db: Database.Database) {
+    this.readSpan = db.prepare(`SELECT ${STATE_COLUMNS} FROM spans WHERE trace_num = ? AND id = ?`).raw();
+  }
+
+  /** Forgets what an earlier transaction (perhaps rolled back) left. */
+  begin(): void {
+    this.deltas.clear();
+    this.seen.clear();
+  }
+
+  /**
+   * Called for each span upsert before it runs. `traceIsNew`: this transaction inserted the trace
+   * row, so no span of it existed before the transaction and only this transaction's own earlier
+   * upserts can be its old state.
+   */
+  span(traceNum: number, traceIsNew: boolean, p: SpanWrite): void {
+    let ofTrace = this.seen.get(traceNum);
+    if (!ofTrace) {
+      ofTrace = new Map();
+      this.seen.set(traceNum, ofTrace);
+    }
+    let old = ofTrace.get(p.id);
+    if (!old && !traceIsNew) {
+      const row = this.readSpan.get(traceNum, p.id) as StateRow | undefined;
+      if (row) old = stateOf(row);
+    }
+    const now = afterUpsert(old, p);
+    ofTrace.set(p.id, now);
+    const next = spanContributionOf(now);
+    if (old) {
+      const before = spanContributionOf(old);
+      if (sameContribution(before, next)) return;
+      this.deltas.add(before, -1);
+    }
+    this.deltas.add(next, 1);
+  }
+
+  /** Applies the transaction's changes (inside it). */
+  commit(): void {
+    this.deltas.apply(this.db);
+    this.seen.clear();
+  }
+}
+
+/** Builds span_metrics from every span (migration 8, on a database that had spans before it). */
+export function backfillSpanMetrics(db: Database.Database): void {
+  const deltas = new RollupDeltas(SPAN_METRICS);
+  for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM spans`).raw().iterate() as IterableIterator<StateRow>) deltas.add(spanContributionOf(stateOf(r)), 1);
+  deltas.apply(db);
+}
