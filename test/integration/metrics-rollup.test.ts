@@ -1,7 +1,8 @@
-// Span metrics from the rollup against the exact statement, on one SQLite file with thousands of
+// Metrics from the rollups against the exact statement, on one SQLite file with thousands of
 // spans over three days, four models (one of them '' and one missing), six kinds, every status,
-// open spans, negative durations, and spans written in parts. Two stores on the file, each with
-// its read worker: one sends every query the rollup can answer to it (threshold 0), one never
+// open spans, negative durations, and spans written in parts; their ~860 traces, some given a
+// status or an end of their own, and pending traces without spans. Two stores on the file, each
+// with its read worker: one sends every query a rollup can answer to it (threshold 0), one never
 // (Infinity). Counts, errors, tokens must agree exactly, cost to float rounding, percentiles
 // within 1%.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -9,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
-import type { SpanUpsert } from '../../src/model/batch.js';
+import type { SpanUpsert, TraceUpsert } from '../../src/model/batch.js';
 import type { SpanKind, SpanStatus } from '../../src/model/enums.js';
 import { parseMetricsQuery, type MetricsQuery, type MetricsRow } from '../../src/query/metrics.js';
 import { rollupPlan } from '../../src/store/sqlite/metric-rollup-reads.js';
@@ -30,7 +31,7 @@ const KINDS: Array<SpanKind | undefined> = ['llm', 'llm', 'embedding', 'tool', '
 const MODELS: Array<string | undefined> = ['gpt-4o', 'gpt-4o', 'claude-3-5', '', undefined];
 const STATUSES: Array<SpanStatus | undefined> = ['ok', 'ok', 'ok', 'error', undefined];
 
-function dataSet(): { whole: SpanUpsert[]; startParts: SpanUpsert[]; endParts: SpanUpsert[] } {
+function dataSet(): { whole: SpanUpsert[]; startParts: SpanUpsert[]; endParts: SpanUpsert[]; traces: TraceUpsert[] } {
   const rnd = random(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const whole: SpanUpsert[] = [];
@@ -57,7 +58,11 @@ function dataSet(): { whole: SpanUpsert[]; startParts: SpanUpsert[]; endParts: S
       whole.push(s);
     }
   }
-  return { whole, startParts, endParts };
+  const traces: TraceUpsert[] = [];
+  for (let t = 0; t < 6000 / 7; t += 5) traces.push({ id: `t${t}`, ...(t % 2 ? { status: 'error' as const } : {}), ...(t % 3 ? {} : { endTime: H0 + HOURS * HOUR }) });
+  // pending: no spans, no end
+  for (let t = 0; t < 300; t++) traces.push({ id: `p${t}`, startTime: H0 + Math.floor(rnd() * HOURS * HOUR) });
+  return { whole, startParts, endParts, traces };
 }
 
 beforeAll(async () => {
@@ -66,12 +71,13 @@ beforeAll(async () => {
   writer = new SqliteStore(file, { readWorker: false });
   await writer.init();
   project = (await writer.ensureProject('p')).id;
-  const { whole, startParts, endParts } = dataSet();
-  const write = (spans: SpanUpsert[]) => writer.writeGroup([{ projectId: project, receivedAt: H0, batch: { traces: [], spans, scores: [] } }]);
+  const { whole, startParts, endParts, traces } = dataSet();
+  const write = (spans: SpanUpsert[], t: TraceUpsert[] = []) => writer.writeGroup([{ projectId: project, receivedAt: H0, batch: { traces: t, spans, scores: [] } }]);
   for (let i = 0; i < whole.length; i += 1000) await write(whole.slice(i, i + 1000));
   await write(startParts);
   await write(whole.slice(0, 500)); // a retry of a batch already written
   await write(endParts);
+  await write([], traces);
   rollup = new SqliteStore(file, { readWorker: true, metricsRollupThreshold: 0 });
   exact = new SqliteStore(file, { readWorker: true, metricsRollupThreshold: Infinity });
   await rollup.init();
@@ -130,6 +136,10 @@ const CASES = [
   `${RAGGED}&level=span&groupBy=kind&interval=2d`,
   `${RAGGED}&level=span&groupBy=model&interval=1d&status=ok,unset`,
   `${ALIGNED}&level=span&interval=1d&status=unset&kind=tool`,
+  `${RAGGED}&level=trace&interval=1d`,
+  `${ALIGNED}&level=trace&interval=1h`,
+  `${RAGGED}&level=trace&interval=6h&status=error`,
+  `${RAGGED}&level=trace&interval=1d&status=success,pending`,
 ];
 
 describe('rollup answers against the exact statement', () => {
@@ -142,9 +152,9 @@ describe('rollup answers against the exact statement', () => {
     expectClose(got, want, qs);
   });
 
-  test('the rollup path ran: its percentiles are bucket representatives, not observed values', async () => {
-    const q = query(CASES[0]);
-    const { approximate } = expectClose(await rollup.metrics(project, q), await exact.metrics(project, q), CASES[0]);
+  test.each([CASES[0], `${RAGGED}&level=trace&interval=1d`])('the rollup path ran: its percentiles are bucket representatives, not observed values: %s', async (qs) => {
+    const q = query(qs);
+    const { approximate } = expectClose(await rollup.metrics(project, q), await exact.metrics(project, q), qs);
     expect(approximate).toBeGreaterThan(0);
   });
 
@@ -162,7 +172,12 @@ describe('what runs the exact statement', () => {
     `${RAGGED}&level=span&groupBy=model&interval=30m`,
     `${RAGGED}&level=span&groupBy=model&interval=1d&name=op`,
     `${RAGGED}&level=span&groupBy=model&interval=1d&minDurationMs=5`,
-    `${RAGGED}&level=trace&interval=1d`,
+    `${RAGGED}&level=trace&interval=1d&groupBy=environment`,
+    `${RAGGED}&level=trace&interval=1d&groupBy=model`,
+    `${RAGGED}&level=trace&interval=1d&groupBy=kind`,
+    `${RAGGED}&level=trace&interval=1d&model=gpt-4o`,
+    `${RAGGED}&level=trace&interval=1d&kind=llm`,
+    `${RAGGED}&level=trace&interval=1d&minDurationMs=3`,
     `from=${iso(H0 + 10 * MIN)}&to=${iso(H0 + 50 * MIN)}&level=span&interval=1h`,
   ])('%s', async (qs) => {
     const q = query(qs);
