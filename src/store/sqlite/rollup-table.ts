@@ -32,6 +32,8 @@ export interface Contribution {
   hour: number;
   /** Values of the table's key columns, in its order. */
   key: readonly (string | number)[];
+  /** project and key as one string (rowId), built once: the deltas look rows up by it per width. */
+  id: string;
   /** Latency bucket, or null without a duration. */
   ord: number | null;
   inputTokens: number;
@@ -40,9 +42,13 @@ export interface Contribution {
   costUsd: number | null;
 }
 
+/** Contribution.id: only the last key column may hold free text, so '|' separates unambiguously. */
+export function rowId(projectId: number, key: readonly (string | number)[]): string {
+  return `${projectId}|${key.join('|')}`;
+}
+
 export function sameContribution(a: Contribution, b: Contribution): boolean {
-  return a.projectId === b.projectId && a.hour === b.hour && a.ord === b.ord && a.inputTokens === b.inputTokens && a.outputTokens === b.outputTokens
-    && a.costUsd === b.costUsd && a.key.length === b.key.length && a.key.every((v, i) => v === b.key[i]);
+  return a.id === b.id && a.hour === b.hour && a.ord === b.ord && a.inputTokens === b.inputTokens && a.outputTokens === b.outputTokens && a.costUsd === b.costUsd;
 }
 
 interface RowDelta {
@@ -63,21 +69,27 @@ type StoredRow = [count: number, durCount: number, inputTokens: number, outputTo
 
 /** Pending changes to one table's rows; apply() writes them inside the caller's transaction. */
 export class RollupDeltas {
-  private readonly rows = new Map<string, RowDelta>();
+  /** Per width: start → Contribution.id → pending change (numbers and a prebuilt id: no key string per span). */
+  private readonly rows = ROLLUP_WIDTHS.map(() => new Map<number, Map<string, RowDelta>>());
 
   constructor(private readonly table: RollupTable) {}
 
   add(c: Contribution, sign: 1 | -1): void {
-    for (const width of ROLLUP_WIDTHS) this.addTo(width, c, sign);
+    for (let w = 0; w < ROLLUP_WIDTHS.length; w++) this.addTo(w, c, sign);
   }
 
-  private addTo(width: number, c: Contribution, sign: 1 | -1): void {
+  private addTo(w: number, c: Contribution, sign: 1 | -1): void {
+    const width = ROLLUP_WIDTHS[w];
     const start = floorTo(c.hour, width);
-    const id = `${c.projectId}|${width}|${start}|${c.key.join('|')}`;
-    let d = this.rows.get(id);
+    let atStart = this.rows[w].get(start);
+    if (!atStart) {
+      atStart = new Map();
+      this.rows[w].set(start, atStart);
+    }
+    let d = atStart.get(c.id);
     if (!d) {
       d = { projectId: c.projectId, width, start, key: c.key, count: 0, durCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, costCount: 0, latency: new Map() };
-      this.rows.set(id, d);
+      atStart.set(c.id, d);
     }
     d.count += sign;
     d.inputTokens += sign * c.inputTokens;
@@ -93,13 +105,17 @@ export class RollupDeltas {
   }
 
   clear(): void {
-    this.rows.clear();
+    for (const m of this.rows) m.clear();
+  }
+
+  private *pending(): Generator<RowDelta> {
+    for (const m of this.rows) for (const atStart of m.values()) yield* atStart.values();
   }
 
   /** Writes every pending row and forgets them. */
   apply(db: Database.Database): void {
     const s = statements(db, this.table);
-    for (const d of this.rows.values()) {
+    for (const d of this.pending()) {
       const pk = [d.projectId, d.width, d.start, ...d.key];
       const old = s.read.get(...pk) as StoredRow | undefined;
       const count = (old?.[0] ?? 0) + d.count;
@@ -114,7 +130,7 @@ export class RollupDeltas {
         // with no cost left, a sum of +x and -x is exactly 0, not a rounding residue
         costCount === 0 ? 0 : (old?.[4] ?? 0) + d.costUsd, costCount, encodeHistogram(latency));
     }
-    this.rows.clear();
+    this.clear();
   }
 }
 

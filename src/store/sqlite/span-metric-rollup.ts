@@ -60,10 +60,14 @@ export function spanContributionOf(s: SpanState): Contribution {
 export function spanContribution(projectId: number, hour: number, kind: string | null, model: string | null, status: string | null, durationMs: number | null,
   inputTokens: number | null, outputTokens: number | null, costUsd: number | null): Contribution {
   const usage = kind !== null && USAGE.has(kind);
+  const k = kind ?? 'span';
+  const st = status ?? 'unset';
   return {
     projectId,
     hour,
-    key: [kind ?? 'span', status ?? 'unset', model === null ? 0 : 1, model ?? ''],
+    key: [k, st, model === null ? 0 : 1, model ?? ''],
+    // rowId(projectId, key), written out: this runs for every span written
+    id: `${projectId}|${k}|${st}|${model === null ? '0|' : `1|${model}`}`,
     ord: durationMs === null ? null : ordOf(durationMs),
     inputTokens: usage ? inputTokens ?? 0 : 0,
     outputTokens: usage ? outputTokens ?? 0 : 0,

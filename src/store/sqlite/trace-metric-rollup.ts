@@ -7,7 +7,7 @@
 // for a trace the transaction created.
 import type Database from 'better-sqlite3';
 import { ordOf } from './latency-histogram.js';
-import { HOUR_MICROS, RollupDeltas, floorTo, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
+import { HOUR_MICROS, RollupDeltas, floorTo, rowId, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
 
 export const TRACE_METRICS: RollupTable = { name: 'trace_metrics', keys: ['status'], count: 'trace_count' };
 
@@ -16,7 +16,7 @@ type StateRow = [projectId: number, startTime: number, endTime: number | null, s
 
 /** A trace's contribution from its columns (duration_ms rather than the times: reads of traces select it directly). */
 export function traceContribution(projectId: number, hour: number, status: string, durationMs: number | null, inputTokens: number, outputTokens: number, costUsd: number | null): Contribution {
-  return { projectId, hour, key: [status], ord: durationMs === null ? null : ordOf(durationMs), inputTokens, outputTokens, costUsd };
+  return { projectId, hour, key: [status], id: rowId(projectId, [status]), ord: durationMs === null ? null : ordOf(durationMs), inputTokens, outputTokens, costUsd };
 }
 
 function contributionOf([projectId, startTime, endTime, status, inputTokens, outputTokens, costUsd]: StateRow): Contribution {
