@@ -25,7 +25,7 @@ let other: number;
 let db: Database.Database;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-span-metrics-'));
+  dir = mkdtempSync(join(tmpdir(), 'loupe-metric-rollups-'));
   file = join(dir, 'loupe.db');
   store = new SqliteStore(file, { readWorker: false });
   await store.init();
