@@ -2,7 +2,7 @@
 // equal a recomputation from the spans and traces tables, through start/end parts in either
 // order, batches written twice (in one group and in two), spans that change kind, model, status,
 // start hour or usage, traces whose status, times or rollups change, traces new in the group and
-// traces from earlier groups, traces made by a score alone; and migrations 8 and 9 backfill them.
+// traces from earlier groups, traces made by a score alone; and migrations 9 and 10 backfill them.
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -180,7 +180,7 @@ test('a trace made by a score alone, then given spans and an end', async () => {
   ]);
 });
 
-test('migrations 8 and 9 backfill the rollups of a database that had spans and traces before them', async () => {
+test('migrations 9 and 10 backfill the rollups of a database that had spans and traces before them', async () => {
   const spans: SpanUpsert[] = [];
   for (let i = 0; i < 300; i++) {
     spans.push({ id: `s${i}`, traceId: `t${i % 17}`, kind: KINDS[i % KINDS.length], model: MODELS[i % MODELS.length], status: STATUSES[i % STATUSES.length],
@@ -191,9 +191,9 @@ test('migrations 8 and 9 backfill the rollups of a database that had spans and t
   expect(built[0].length).toBeGreaterThan(50);
   expect(built[1].length).toBeGreaterThan(5);
   await store.close();
-  // back to the schema before migration 8, with the spans and traces in place
+  // back to the schema before migration 9, with the spans and traces in place
   const raw = new Database(file);
-  raw.exec('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (8, 9)');
+  raw.exec('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10)');
   raw.close();
   store = new SqliteStore(file, { readWorker: false });
   await store.init();

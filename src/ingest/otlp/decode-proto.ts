@@ -6,7 +6,9 @@ import { OtlpDecodeError, type AttrValue, type Attributes, type OtlpEvent, type 
 function anyValue(r: ProtoReader): AttrValue {
   let v: AttrValue = null;
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) v = r.string();
     else if (f === 2 && w === 0) v = r.varint() !== 0;
     else if (f === 3 && w === 0) v = r.int64();
@@ -16,8 +18,10 @@ function anyValue(r: ProtoReader): AttrValue {
       const kv: Attributes = {};
       const sub = r.sub();
       while (!sub.done()) {
-        const [f2, w2] = sub.tag();
-        if (f2 === 1 && w2 === 2) keyValue(sub.sub(), kv);
+        const tf2 = sub.varint();
+    const f2 = tf2 >>> 3;
+    const w2 = tf2 & 7;
+        if (f2 === 1 && w2 === 2) keyValue(sub, kv);
         else sub.skip(w2);
       }
       v = kv;
@@ -32,28 +36,40 @@ function anyValue(r: ProtoReader): AttrValue {
 function arrayValue(r: ProtoReader): AttrValue[] {
   const out: AttrValue[] = [];
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) out.push(anyValue(r.sub()));
     else r.skip(w);
   }
   return out;
 }
 
+/** The KeyValue at r's position (a length-delimited field) into `into`. */
 function keyValue(r: ProtoReader, into: Attributes): void {
+  const outer = r.enter();
   let key = '';
   let value: AttrValue = null;
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) key = r.string();
-    else if (f === 2 && w === 2) value = anyValue(r.sub());
-    else r.skip(w);
+    else if (f === 2 && w === 2) {
+      const inner = r.enter();
+      value = anyValue(r);
+      r.leave(inner);
+    } else r.skip(w);
   }
+  r.leave(outer);
   into[key] = value;
 }
 
 function status(r: ProtoReader, s: OtlpSpan): void {
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 2 && w === 2) s.statusMessage = r.string();
     else if (f === 3 && w === 0) s.statusCode = r.varint();
     else r.skip(w);
@@ -63,10 +79,12 @@ function status(r: ProtoReader, s: OtlpSpan): void {
 function event(r: ProtoReader): OtlpEvent {
   const e: OtlpEvent = { name: '', attributes: {} };
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 1) e.time = r.fixed64Micros() || undefined;
     else if (f === 2 && w === 2) e.name = r.string();
-    else if (f === 3 && w === 2) keyValue(r.sub(), e.attributes);
+    else if (f === 3 && w === 2) keyValue(r, e.attributes);
     else r.skip(w);
   }
   return e;
@@ -75,10 +93,12 @@ function event(r: ProtoReader): OtlpEvent {
 function link(r: ProtoReader): OtlpLink {
   const l: OtlpLink = { traceId: '', spanId: '', attributes: {} };
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) l.traceId = r.hex();
     else if (f === 2 && w === 2) l.spanId = r.hex();
-    else if (f === 4 && w === 2) keyValue(r.sub(), l.attributes);
+    else if (f === 4 && w === 2) keyValue(r, l.attributes);
     else r.skip(w);
   }
   return l;
@@ -89,7 +109,9 @@ const validHex = (hex: string, len: number) => (hex.length === len && !/^0+$/.te
 function span(r: ProtoReader): OtlpSpan {
   const s: OtlpSpan = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, attributes: {}, events: [], links: [], statusCode: 0, statusMessage: '' };
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     switch (f) {
       case 1: if (w === 2) { s.traceId = validHex(r.hex(), 32); continue; } break;
       case 2: if (w === 2) { s.spanId = validHex(r.hex(), 16); continue; } break;
@@ -98,7 +120,7 @@ function span(r: ProtoReader): OtlpSpan {
       case 6: if (w === 0) { s.kind = r.varint(); continue; } break;
       case 7: if (w === 1) { s.startTime = r.fixed64Micros() || undefined; continue; } break;
       case 8: if (w === 1) { s.endTime = r.fixed64Micros() || undefined; continue; } break;
-      case 9: if (w === 2) { keyValue(r.sub(), s.attributes); continue; } break;
+      case 9: if (w === 2) { keyValue(r, s.attributes); continue; } break;
       case 11: if (w === 2) { s.events.push(event(r.sub())); continue; } break;
       case 13: if (w === 2) { s.links.push(link(r.sub())); continue; } break;
       case 15: if (w === 2) { status(r.sub(), s); continue; } break;
@@ -111,11 +133,15 @@ function span(r: ProtoReader): OtlpSpan {
 function scopeSpans(r: ProtoReader): OtlpScopeSpans {
   const ss: OtlpScopeSpans = { scope: { name: '', version: '' }, spans: [] };
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) {
       const sc = r.sub();
       while (!sc.done()) {
-        const [f2, w2] = sc.tag();
+        const tf2 = sc.varint();
+    const f2 = tf2 >>> 3;
+    const w2 = tf2 & 7;
         if (f2 === 1 && w2 === 2) ss.scope.name = sc.string();
         else if (f2 === 2 && w2 === 2) ss.scope.version = sc.string();
         else sc.skip(w2);
@@ -129,12 +155,16 @@ function scopeSpans(r: ProtoReader): OtlpScopeSpans {
 function resourceSpans(r: ProtoReader): OtlpResourceSpans {
   const rs: OtlpResourceSpans = { resource: {}, scopeSpans: [] };
   while (!r.done()) {
-    const [f, w] = r.tag();
+    const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
     if (f === 1 && w === 2) {
       const res = r.sub();
       while (!res.done()) {
-        const [f2, w2] = res.tag();
-        if (f2 === 1 && w2 === 2) keyValue(res.sub(), rs.resource);
+        const tf2 = res.varint();
+    const f2 = tf2 >>> 3;
+    const w2 = tf2 & 7;
+        if (f2 === 1 && w2 === 2) keyValue(res, rs.resource);
         else res.skip(w2);
       }
     } else if (f === 2 && w === 2) rs.scopeSpans.push(scopeSpans(r.sub()));
@@ -148,7 +178,9 @@ export function decodeOtlpProto(buf: Buffer): OtlpExport {
   const out: OtlpExport = { resourceSpans: [] };
   try {
     while (!r.done()) {
-      const [f, w] = r.tag();
+      const tf = r.varint();
+    const f = tf >>> 3;
+    const w = tf & 7;
       if (f === 1 && w === 2) out.resourceSpans.push(resourceSpans(r.sub()));
       else r.skip(w);
     }

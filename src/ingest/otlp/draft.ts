@@ -53,6 +53,11 @@ export function fill<K extends keyof SpanDraft>(draft: SpanDraft, key: K, value:
   draft[key] = value;
 }
 
+/** fill() with a value computed only when the field is still unset (the costly mappings: messages, documents). */
+export function fillWith<K extends keyof SpanDraft>(draft: SpanDraft, key: K, compute: () => SpanDraft[K] | undefined | null): void {
+  if (draft[key] === undefined) fill(draft, key, compute());
+}
+
 export function fillUsage(draft: SpanDraft, key: keyof Usage, value: unknown): void {
   const n = toInt(value);
   if (n !== undefined && draft.usage[key] === undefined) draft.usage[key] = n;

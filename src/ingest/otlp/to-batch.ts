@@ -77,26 +77,36 @@ function toSpan(s: OtlpSpan, d: SpanDraft, resource: Attributes, scope: { name: 
   return span;
 }
 
+function storableTimes(s: OtlpSpan): boolean {
+  if (s.startTime !== undefined && !isStorableMicros(s.startTime)) return false;
+  if (s.endTime !== undefined && !isStorableMicros(s.endTime)) return false;
+  for (const e of s.events) if (e.time !== undefined && !isStorableMicros(e.time)) return false;
+  return true;
+}
+
 export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): AdapterResult {
-  const mappers = [...(opts.extraConventions ?? []), ...CONVENTIONS];
+  const mappers = opts.extraConventions?.length ? [...opts.extraConventions, ...CONVENTIONS] : CONVENTIONS;
   const batch = emptyBatch();
   const rejected: AdapterResult['rejected'] = [];
   const traces = new Map<string, TraceUpsert>();
+  /** The trace metadata each trace has taken so far from its resource (most traces: one). */
+  const fromResource = new Map<TraceUpsert, Record<string, unknown>>();
 
   exp.resourceSpans.forEach((rs, i) => {
     const resource = rs.resource;
     const service = str(resource['service.name']);
     const release = str(resource['service.version']);
+    // The resource's attributes are kept once per trace (not on every span) under `resource`.
+    const resourceMeta: Record<string, unknown> = { ...(service ? { 'service.name': service } : {}), ...(Object.keys(resource).length ? { resource } : {}) };
     rs.scopeSpans.forEach((ss, j) => {
       ss.spans.forEach((s, k) => {
-        const where = `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
         if (!s.traceId || !s.spanId) {
-          rejected.push({ item: where, message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
+          rejected.push({ item: `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`, message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
           return;
         }
         // Absurd times (past 2^53 µs, from JSON) could not be shown later: refuse the span now.
-        if ([s.startTime, s.endTime, ...s.events.map((e) => e.time)].some((t) => t !== undefined && !isStorableMicros(t))) {
-          rejected.push({ item: where, message: 'times must be nanoseconds since the epoch, before the year 2255' });
+        if (!storableTimes(s)) {
+          rejected.push({ item: `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`, message: 'times must be nanoseconds since the epoch, before the year 2255' });
           return;
         }
         const d = newDraft();
@@ -122,9 +132,18 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
         const rel = d.release ?? release;
         if (rel) t.release ??= rel;
         if (d.tags?.length) t.tags = [...new Set([...(t.tags ?? []), ...d.tags])];
-        // The resource's attributes are kept once per trace (not on every span) under `resource`.
-        const meta = { ...(service ? { 'service.name': service } : {}), ...(Object.keys(resource).length ? { resource } : {}), ...d.traceMetadata };
-        if (Object.keys(meta).length) t.metadata = { ...(t.metadata ?? {}), ...meta };
+        let hasTraceMeta = false;
+        for (const _ in d.traceMetadata) {
+          hasTraceMeta = true;
+          break;
+        }
+        // Merged as {...earlier, ...resource, ...span's trace metadata} span by span; the copy is
+        // skipped when a span adds nothing new (its trace already took this resource, no own keys).
+        if (hasTraceMeta || fromResource.get(t) !== resourceMeta) {
+          const meta = { ...resourceMeta, ...d.traceMetadata };
+          if (Object.keys(meta).length) t.metadata = { ...(t.metadata ?? {}), ...meta };
+          fromResource.set(t, hasTraceMeta ? {} : resourceMeta);
+        }
       });
     });
   });

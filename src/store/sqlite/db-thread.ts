@@ -32,7 +32,7 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
   private seq = 0;
   private failed?: Error;
 
-  constructor(script: 'read-worker' | 'write-worker', workerData: Record<string, unknown>) {
+  constructor(script: 'read-worker' | 'write-worker' | 'checkpoint-worker', workerData: Record<string, unknown>) {
     const self = import.meta.url;
     const fromTs = self.endsWith('.ts');
     const workerUrl = new URL(`./${script}.${fromTs ? 'ts' : 'js'}`, self).href;

@@ -44,6 +44,8 @@ export interface SqliteOptions {
   metricsRollupThreshold?: number;
 }
 
+const CHECKPOINT_MS = 200;
+
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
@@ -54,6 +56,10 @@ export class SqliteStore implements Store {
   private reads!: SqliteReads;
   private readPool?: DbThread<ReadOps>;
   private writeThread?: DbThread<{ writeGroup(items: WriteItem[]): void }>;
+  /** Checkpoints the WAL off the event loop (the write connection's automatic checkpoint is off). */
+  private checkpointer?: DbThread<{ checkpoint(): unknown }>;
+  private checkpointing = false;
+  private lastCheckpoint = 0;
   /** The read-only connection loupe_span_json reads blob bodies through. */
   private blobSide?: Database.Database;
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
@@ -82,6 +88,10 @@ export class SqliteStore implements Store {
     this.reads = new SqliteReads(this.db, { metricsRollupThreshold });
     const onFile = this.file !== ':memory:';
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupThreshold });
+    if (onFile) {
+      this.checkpointer = new DbThread('checkpoint-worker', { file: this.file });
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
     if (onFile && (this.opts.writeWorker ?? process.env.LOUPE_WRITE_WORKER === '1')) {
       this.writeThread = new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' });
     } else {
@@ -95,6 +105,8 @@ export class SqliteStore implements Store {
     // The writer has drained before the store closes (server close order), so nothing is in flight.
     await this.writeThread?.close();
     this.writeThread = undefined;
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
     this.blobSide?.close();
     if (this.db.open) this.db.close();
   }
@@ -104,9 +116,21 @@ export class SqliteStore implements Store {
   }
 
   async writeGroup(items: WriteItem[]): Promise<void> {
-    if (this.writeThread) return this.writeThread.call('writeGroup', items);
-    if (!this.writePath) throw new Error('store not initialised');
-    this.writePath.writeGroup(items);
+    if (this.writeThread) await this.writeThread.call('writeGroup', items);
+    else if (!this.writePath) throw new Error('store not initialised');
+    else this.writePath.writeGroup(items);
+    this.checkpointSoon();
+  }
+
+  /** At most one checkpoint in flight, and one every CHECKPOINT_MS: the WAL stays small. */
+  private checkpointSoon(): void {
+    const now = Date.now();
+    if (!this.checkpointer || this.checkpointing || now - this.lastCheckpoint < CHECKPOINT_MS) return;
+    this.checkpointing = true;
+    this.lastCheckpoint = now;
+    this.checkpointer.call('checkpoint').catch(() => undefined).finally(() => {
+      this.checkpointing = false;
+    });
   }
 
   async listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>> {

@@ -2,15 +2,16 @@
 // trace-metric-rollup.ts): told of each trace and span the transaction touches, it applies both
 // rollups' changes at the end of the transaction's body, inside the transaction.
 import type Database from 'better-sqlite3';
-import { SpanMetricRollup, type SpanWrite } from './span-metric-rollup.js';
+import { SpanMetricRollup, type SpanUpdate } from './span-metric-rollup.js';
 import { TraceMetricRollup } from './trace-metric-rollup.js';
 
 export class MetricRollups {
   private readonly spans: SpanMetricRollup;
   private readonly traces: TraceMetricRollup;
 
-  constructor(db: Database.Database) {
-    this.spans = new SpanMetricRollup(db);
+  /** `spanInsertColumns`: the spans columns of the rows spanInserted is given, in their order. */
+  constructor(db: Database.Database, spanInsertColumns: readonly string[]) {
+    this.spans = new SpanMetricRollup(db, spanInsertColumns);
     this.traces = new TraceMetricRollup(db);
   }
 
@@ -30,8 +31,16 @@ export class MetricRollups {
     this.traces.trace(num, isNew);
   }
 
-  /** A span upsert is about to run; `traceIsNew`: this transaction inserted its trace row. */
-  span(traceNum: number, traceIsNew: boolean, p: SpanWrite): void {
-    this.spans.span(traceNum, traceIsNew, p);
+  /** A new span row was inserted with these values. */
+  spanInserted(row: readonly unknown[]): void {
+    this.spans.inserted(row);
+  }
+
+  /**
+   * The values (by name, null: not given) about to be merged into a stored span by UPDATE;
+   * costs one point read of the span.
+   */
+  spanUpdating(traceNum: number, p: Readonly<Record<string, unknown>>): void {
+    this.spans.updating(traceNum, p as unknown as SpanUpdate);
   }
 }

@@ -5,8 +5,8 @@
 import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
 import type Database from 'better-sqlite3';
 import { MIGRATION_6 } from './migration-6-analytics.js';
-import { MIGRATION_8 } from './migration-8-span-metrics.js';
-import { MIGRATION_9 } from './migration-9-trace-metrics.js';
+import { MIGRATION_9 } from './migration-9-span-metrics.js';
+import { MIGRATION_10 } from './migration-10-trace-metrics.js';
 
 export interface Migration {
   version: number;
@@ -183,4 +183,17 @@ CREATE TABLE blobs (
 `,
 });
 
-SQLITE_MIGRATIONS.push(MIGRATION_8, MIGRATION_9);
+// Migration 8 (perf): span JSON as chunks, see chunks.ts. No index on the body, nor a hash: the
+// writer keeps text → id in memory.
+SQLITE_MIGRATIONS.push({
+  version: 8,
+  name: 'chunks',
+  sql: `
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY,
+  body TEXT NOT NULL
+);
+`,
+});
+
+SQLITE_MIGRATIONS.push(MIGRATION_9, MIGRATION_10);

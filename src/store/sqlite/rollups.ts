@@ -22,6 +22,20 @@ interface TraceNow extends Contribution {
 
 const FIELDS = CONTRIBUTION_FIELDS;
 
+/** What one session's or user's rollup row changes by in a group. */
+interface Delta {
+  kind: 'session' | 'user';
+  p: number;
+  id: string;
+  n: number;
+  in: number;
+  out: number;
+  tot: number;
+  cost: number;
+  costN: number;
+  err: number;
+}
+
 export class SqliteRollups {
   private readonly readTrace: Stmt;
   private readonly putContrib: Stmt;
@@ -92,8 +106,34 @@ export class SqliteRollups {
    */
   applyTraces(nums: Iterable<number>): Set<number> {
     const userMoved = new Set<number>();
+    /** Sessions and users whose first/last times may have moved. */
     const sessions = new Map<string, { p: number; id: string }>();
     const users = new Map<string, { p: number; id: string }>();
+    /** Deltas summed over the group: one upsert per session and per user, not one per trace. */
+    const deltas = new Map<string, Delta>();
+    const add = (kind: 'session' | 'user', p: number, id: string, sign: number, c: Contribution, old?: Contribution) => {
+      const key = `${kind}\0${p}\0${id}`;
+      let d = deltas.get(key);
+      if (!d) deltas.set(key, (d = { kind, p, id, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0 }));
+      d.n += old ? 0 : sign;
+      d.in += sign * (c.input_tokens - (old?.input_tokens ?? 0));
+      d.out += sign * (c.output_tokens - (old?.output_tokens ?? 0));
+      d.tot += sign * (c.total_tokens - (old?.total_tokens ?? 0));
+      d.cost += sign * ((c.cost_usd ?? 0) - (old?.cost_usd ?? 0));
+      d.costN += sign * ((c.cost_usd === null ? 0 : 1) - (old ? (old.cost_usd === null ? 0 : 1) : 0));
+      d.err += sign * (c.is_error - (old?.is_error ?? 0));
+    };
+    const contribute = (c: Contribution, sign: 1 | -1) => {
+      if (c.user_id !== null) add('user', c.project_id, c.user_id, sign, c);
+      if (c.session_id !== null) {
+        add('session', c.project_id, c.session_id, sign, c);
+        if (c.user_id !== null) this.sessionUser(c.project_id, c.session_id, c.user_id, sign);
+      }
+    };
+    const times = (c: Contribution) => {
+      if (c.session_id !== null) sessions.set(`${c.project_id}\0${c.session_id}`, { p: c.project_id, id: c.session_id });
+      if (c.user_id !== null) users.set(`${c.project_id}\0${c.user_id}`, { p: c.project_id, id: c.user_id });
+    };
     for (const num of nums) {
       const r = this.readTrace.get(num) as TraceNow | undefined;
       if (!r) continue;
@@ -105,15 +145,25 @@ export class SqliteRollups {
         cost_usd: r.old_cost_usd, is_error: r.old_is_error as number,
       } : undefined;
       if (old && FIELDS.every((f) => old[f] === r[f])) continue;
-      if (old) this.contribute(old, -1);
-      this.contribute(r, 1);
-      if ((old?.user_id ?? null) !== r.user_id) userMoved.add(num);
-      for (const c of old ? [old, r] : [r]) {
-        if (c.session_id !== null) sessions.set(`${c.project_id}\0${c.session_id}`, { p: c.project_id, id: c.session_id });
-        if (c.user_id !== null) users.set(`${c.project_id}\0${c.user_id}`, { p: c.project_id, id: c.user_id });
+      if (old && old.session_id === r.session_id && old.user_id === r.user_id) {
+        // Same session and user, other numbers: the difference alone, and the times only if the start moved.
+        if (r.user_id !== null) add('user', r.project_id, r.user_id, 1, r, old);
+        if (r.session_id !== null) add('session', r.project_id, r.session_id, 1, r, old);
+        if (old.start_time !== r.start_time) times(r);
+      } else {
+        if (old) contribute(old, -1);
+        contribute(r, 1);
+        if ((old?.user_id ?? null) !== r.user_id) userMoved.add(num);
+        if (old) times(old);
+        times(r);
       }
       if (r.session_id === null && r.user_id === null) this.dropContrib.run(num);
       else this.putContrib.run({ num, ...pick(r) });
+    }
+    for (const d of deltas.values()) {
+      const v = { p: d.p, id: d.id, n: d.n, in: d.in, out: d.out, tot: d.tot, cost: d.cost, costN: d.costN, err: d.err };
+      if (d.kind === 'user') this.userDelta.run({ ...v, scores: 0, sessions: 0 });
+      else this.sessionDelta.run(v);
     }
     for (const s of sessions.values()) this.sessionTimes.run(s);
     for (const u of users.values()) this.userTimes.run(u);
@@ -146,18 +196,6 @@ export class SqliteRollups {
   private scoreDelta(p: number, c: ScoreContribution, sign: 1 | -1): void {
     this.userScoreDelta.run(p, c.user_id, c.name, c.label, sign, c.num_value === null ? null : sign * c.num_value);
     this.userDelta.run({ p, id: c.user_id, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0, scores: sign, sessions: 0 });
-  }
-
-  private contribute(c: Contribution, sign: 1 | -1): void {
-    const v = {
-      p: c.project_id, n: sign, in: sign * c.input_tokens, out: sign * c.output_tokens, tot: sign * c.total_tokens,
-      cost: sign * (c.cost_usd ?? 0), costN: c.cost_usd === null ? 0 : sign, err: sign * c.is_error,
-    };
-    if (c.user_id !== null) this.userDelta.run({ ...v, id: c.user_id, scores: 0, sessions: 0 });
-    if (c.session_id !== null) {
-      this.sessionDelta.run({ ...v, id: c.session_id });
-      if (c.user_id !== null) this.sessionUser(c.project_id, c.session_id, c.user_id, sign);
-    }
   }
 
   /** Counts the trace under (session, user); the user's session count moves when the pair appears or goes. */

@@ -4,6 +4,7 @@ import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
 import { isoFromMicros } from '../../model/time.js';
 import { fromJson } from './json.js';
+import type { SpanJsonValue } from './blobs.js';
 
 export interface TraceRow {
   num: number;
@@ -78,8 +79,8 @@ export interface SpanRow {
   start_time: number;
   end_time: number | null;
   duration_ms: number | null;
-  input: string | null;
-  output: string | null;
+  input: SpanJsonValue;
+  output: SpanJsonValue;
   model: string | null;
   provider: string | null;
   params: string | null;
@@ -91,8 +92,8 @@ export interface SpanRow {
   reasoning_tokens: number | null;
   cost_usd: number | null;
   metadata: string | null;
-  attributes: string | null;
-  events: string | null;
+  attributes: SpanJsonValue;
+  events: SpanJsonValue;
   links: string | null;
 }
 
@@ -103,12 +104,12 @@ export const SPAN_COLUMNS = `s.rowid, t.id AS trace_id, s.id, s.project_id, s.pa
 
 /** Parses a JSON column; SQLite's BlobReader also resolves content-addressed strings in it. */
 export interface JsonReader {
-  json<T>(text: string | null, fallback: T): T;
+  json<T>(stored: SpanJsonValue, fallback: T): T;
 }
 
 /** For stores that keep span JSON as it came (PostgreSQL). */
 export const plainJson: JsonReader = {
-  json: <T>(text: string | null, fallback: T): T => (text === null || text === undefined ? fallback : (JSON.parse(text) as T)),
+  json: <T>(stored: SpanJsonValue, fallback: T): T => (stored === null || stored === undefined ? fallback : (JSON.parse(stored as string) as T)),
 };
 
 /** `blobs` reads input, output, attributes and events (content-addressed strings in SQLite). */

@@ -1,13 +1,13 @@
-// The span metrics rollup (migration 8, table span_metrics), kept current inside the write
+// The span metrics rollup (migration 9, table span_metrics), kept current inside the write
 // transaction: rows per (project, hour or day of start_time, kind, status, model) with the sums
 // the metrics query needs and a latency histogram (rollup-table.ts, latency-histogram.ts). A span
-// that is upserted again (a retried batch, a start part then an end part) moves its
+// that is written again (a retried batch, a start part then an end part) moves its
 // contribution: the write applies new minus old, so a row always equals a recomputation from
 // the spans table.
 //
-// Cost on the ingest path: per span, at most one point read of the span as it stood (through
-// spans_by_trace), none for a trace this transaction created, and in-memory deltas; per group,
-// one read and one write per touched rollup row.
+// Cost on the ingest path: a span the write path inserts needs no read (it had no row); one it
+// merges into a stored row costs one point read of that row (through spans_by_trace) before the
+// UPDATE. Then in-memory deltas; per group, one read and one write per touched rollup row.
 import type Database from 'better-sqlite3';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { ordOf } from './latency-histogram.js';
@@ -29,11 +29,9 @@ export interface SpanState {
   costUsd: number | null;
 }
 
-/** What the write path binds for one span upsert (write.ts spanParams), as far as the rollup reads it. */
-export interface SpanWrite {
+/** What write.ts binds to the UPDATE of a stored span (by name), as far as the rollup reads it; null: not given. */
+export interface SpanUpdate {
   id: string;
-  projectId: number;
-  receivedAt: number;
   kind: string | null;
   model: string | null;
   status: string | null;
@@ -43,6 +41,9 @@ export interface SpanWrite {
   outputTokens: number | null;
   costUsd: number | null;
 }
+
+/** The spans columns a contribution needs, by name as write.ts's insert row lists them. */
+const INSERT_COLUMNS = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
 
 const USAGE = new Set<string>(USAGE_KINDS);
 
@@ -76,17 +77,11 @@ export function spanContribution(projectId: number, hour: number, kind: string |
 }
 
 /**
- * The span row after an upsert, from the row before it (undefined: a new span) and the bound
- * values. Mirrors the ON CONFLICT clause of write.ts's span upsert for these columns; the
- * rollup tests compare the result with the table, so a change there that is not made here fails them.
+ * A stored span after write.ts's UPDATE of it, for these columns: the same coalesce rules.
+ * The rollup tests compare the rollup with a recomputation from the table, so a change there
+ * that is not made here fails them.
  */
-export function afterUpsert(old: SpanState | undefined, p: SpanWrite): SpanState {
-  if (!old) {
-    return {
-      projectId: p.projectId, kind: p.kind, model: p.model, status: p.status, startTime: p.startTime ?? p.receivedAt, endTime: p.endTime,
-      inputTokens: p.inputTokens, outputTokens: p.outputTokens, costUsd: p.costUsd,
-    };
-  }
+export function afterUpdate(old: SpanState, p: SpanUpdate): SpanState {
   return {
     projectId: old.projectId,
     kind: p.kind ?? old.kind,
@@ -100,7 +95,7 @@ export function afterUpsert(old: SpanState | undefined, p: SpanWrite): SpanState
   };
 }
 
-const STATE_COLUMNS = 'project_id, kind, model, status, start_time, end_time, input_tokens, output_tokens, cost_usd';
+const STATE_COLUMNS = INSERT_COLUMNS.join(', ');
 type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
   inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
 
@@ -113,54 +108,48 @@ export class SpanMetricRollup {
   // an array per row: cheaper to build than an object, and this read is on the ingest path
   private readonly readSpan: Database.Statement;
   private readonly deltas = new RollupDeltas(SPAN_METRICS);
-  /** traceNum → span id → the span as this transaction left it so far. */
-  private readonly seen = new Map<number, Map<string, SpanState>>();
+  /** Where INSERT_COLUMNS are in the rows spanInserted is given. */
+  private readonly at: number[];
 
-  constructor(private readonly db: Database.Database) {
+  /** `insertColumns`: the spans columns of the rows the write path inserts, in their order. */
+  constructor(private readonly db: Database.Database, insertColumns: readonly string[]) {
     this.readSpan = db.prepare(`SELECT ${STATE_COLUMNS} FROM spans WHERE trace_num = ? AND id = ?`).raw();
+    this.at = INSERT_COLUMNS.map((c) => {
+      const i = insertColumns.indexOf(c);
+      if (i < 0) throw new Error(`span metrics rollup: the span insert has no ${c}`);
+      return i;
+    });
   }
 
   /** Forgets what an earlier transaction (perhaps rolled back) left. */
   begin(): void {
     this.deltas.clear();
-    this.seen.clear();
   }
 
-  /**
-   * Called for each span upsert before it runs. `traceIsNew`: this transaction inserted the trace
-   * row, so no span of it existed before the transaction and only this transaction's own earlier
-   * upserts can be its old state.
-   */
-  span(traceNum: number, traceIsNew: boolean, p: SpanWrite): void {
-    let ofTrace = this.seen.get(traceNum);
-    if (!ofTrace) {
-      ofTrace = new Map();
-      this.seen.set(traceNum, ofTrace);
-    }
-    let old = ofTrace.get(p.id);
-    if (!old && !traceIsNew) {
-      const row = this.readSpan.get(traceNum, p.id) as StateRow | undefined;
-      if (row) old = stateOf(row);
-    }
-    const now = afterUpsert(old, p);
-    ofTrace.set(p.id, now);
-    const next = spanContributionOf(now);
-    if (old) {
-      const before = spanContributionOf(old);
-      if (sameContribution(before, next)) return;
-      this.deltas.add(before, -1);
-    }
+  /** The write path inserted a new span row with these values. */
+  inserted(row: readonly unknown[]): void {
+    this.deltas.add(spanContributionOf(stateOf(this.at.map((i) => row[i]) as StateRow)), 1);
+  }
+
+  /** The write path is about to merge `p` into the stored span (traceNum, p.id). */
+  updating(traceNum: number, p: SpanUpdate): void {
+    const row = this.readSpan.get(traceNum, p.id) as StateRow | undefined;
+    if (!row) return;
+    const old = stateOf(row);
+    const before = spanContributionOf(old);
+    const next = spanContributionOf(afterUpdate(old, p));
+    if (sameContribution(before, next)) return;
+    this.deltas.add(before, -1);
     this.deltas.add(next, 1);
   }
 
   /** Applies the transaction's changes (inside it). */
   commit(): void {
     this.deltas.apply(this.db);
-    this.seen.clear();
   }
 }
 
-/** Builds span_metrics from every span (migration 8, on a database that had spans before it). */
+/** Builds span_metrics from every span (migration 9, on a database that had spans before it). */
 export function backfillSpanMetrics(db: Database.Database): void {
   const deltas = new RollupDeltas(SPAN_METRICS);
   for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM spans`).raw().iterate() as IterableIterator<StateRow>) deltas.add(spanContributionOf(stateOf(r)), 1);

@@ -1,4 +1,4 @@
-// The trace metrics rollup (migration 9, table trace_metrics): rows per (project, hour or day of
+// The trace metrics rollup (migration 10, table trace_metrics): rows per (project, hour or day of
 // the trace's start_time, status) with trace counts, the trace rollups' tokens and cost, and a
 // latency histogram of the trace's duration (rollup-table.ts). A write transaction changes a
 // trace row in several statements (the trace upsert, the span rollups, the status), so the
@@ -62,7 +62,7 @@ export class TraceMetricRollup {
   }
 }
 
-/** Builds trace_metrics from every trace (migration 9, on a database that had traces before it). */
+/** Builds trace_metrics from every trace (migration 10, on a database that had traces before it). */
 export function backfillTraceMetrics(db: Database.Database): void {
   const deltas = new RollupDeltas(TRACE_METRICS);
   for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM traces`).raw().iterate() as IterableIterator<StateRow>) deltas.add(contributionOf(r), 1);

@@ -14,5 +14,7 @@ db.pragma(`synchronous = ${synchronous}`);
 db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -65536');
 db.pragma('temp_store = MEMORY');
+// The store's checkpoint worker copies the WAL into the database file, off this thread.
+db.pragma('wal_autocheckpoint = 0');
 const path = new SqliteWritePath(db);
 serveThread({ writeGroup: (items: WriteItem[]) => path.writeGroup(items) }, () => db.close());

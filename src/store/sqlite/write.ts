@@ -1,14 +1,17 @@
 // The SQLite write path: one group of batches in one transaction. Trace rows are found or made
-// first (a span may come before its trace), then upserts merge part by part, then the rollups
-// of every touched trace are recomputed from its spans, so they hold in any arrival order; last,
-// the session and user rollups take the touched traces' changes as deltas (rollups.ts).
+// first (a span may come before its trace), then upserts merge part by part. A trace's rollups
+// take the sums of its newly inserted spans; when one of its spans arrived in parts (an update)
+// they are recomputed from its spans instead, so they hold in any arrival order. Last, the
+// session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
+import { USAGE_KINDS } from '../../model/enums.js';
 import { toJson, searchText } from './json.js';
 import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
-import { BlobWriter } from './blobs.js';
+import { BlobReader } from './blobs.js';
+import { ChunkWriter } from './chunks.js';
 import { MetricRollups } from './metric-rollups.js';
 
 type Stmt = Database.Statement;
@@ -18,22 +21,26 @@ export class SqliteWritePath {
   private readonly insertTrace: Stmt;
   private readonly updateTrace: Stmt;
   private readonly insertTag: Stmt;
-  private readonly upsertSpan: Stmt;
+  private readonly insertSpan: Stmt;
+  private readonly updateSpan: Stmt;
+  private readonly readAttributes: Stmt;
   private readonly upsertScore: Stmt;
   private readonly insertSpanId: Stmt;
   private readonly rollupSpans: Stmt;
+  private readonly addSpans: Stmt;
   private readonly rollupTrace: Stmt;
   private readonly refreshTags: Stmt;
-  private readonly readSearchable: Stmt;
-  private readonly isNameless: Stmt;
+  private readonly rollupSearchable: Stmt;
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: (items: WriteItem[]) => Map<string, number>;
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>(200_000);
-  /** Long strings in span input/output/attributes/events, stored once by content. */
-  private readonly blobs: BlobWriter;
+  /** Span input/output/attributes/events, stored as content-defined chunks. */
+  private readonly chunks: ChunkWriter;
+  /** Reads back stored attributes, for the rare span that arrives in parts. */
+  private readonly reader: BlobReader;
   /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
   private readonly metricRollups: MetricRollups;
 
@@ -57,42 +64,48 @@ export class SqliteWritePath {
       WHERE num = @num`);
     this.insertTag = db.prepare('INSERT OR IGNORE INTO trace_tags (trace_num, project_id, tag) VALUES (?, ?, ?)');
     this.refreshTags = db.prepare('UPDATE traces SET tags = (SELECT json_group_array(tag) FROM trace_tags WHERE trace_num = @num) WHERE num = @num');
-    this.upsertSpan = db.prepare(`INSERT INTO spans (trace_num, id, project_id, parent_id, kind, name, status, error,
-        start_time, end_time, input, output, model, provider, params, input_tokens, output_tokens, total_tokens,
-        cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links)
-      VALUES (@traceNum, @id, @projectId, @parentId, @kind, @name, @status, @error,
-        coalesce(@startTime, @receivedAt), @endTime, @input, @output, @model, @provider, @params, @inputTokens, @outputTokens, @totalTokens,
-        @cacheReadTokens, @cacheWriteTokens, @reasoningTokens, @costUsd, @metadata, @attributes, @events, @links)
-      ON CONFLICT (trace_num, id) DO UPDATE SET
-        parent_id = coalesce(excluded.parent_id, parent_id),
-        kind = coalesce(excluded.kind, kind),
-        name = coalesce(excluded.name, name),
-        status = CASE WHEN status = 'error' THEN status ELSE coalesce(excluded.status, status) END,
-        error = coalesce(excluded.error, error),
+    // A span is new far more often than not: insert, and only when the row exists already merge
+    // part by part (an upsert never clears what an earlier part said).
+    this.insertSpan = db.prepare(`INSERT INTO spans (${SPAN_ROW.join(', ')}) VALUES (${SPAN_ROW.map(() => '?').join(', ')})
+      ON CONFLICT (trace_num, id) DO NOTHING`);
+    this.updateSpan = db.prepare(`UPDATE spans SET
+        parent_id = coalesce(@parentId, parent_id),
+        kind = coalesce(@kind, kind),
+        name = coalesce(@name, name),
+        status = CASE WHEN status = 'error' THEN status ELSE coalesce(@status, status) END,
+        error = coalesce(@error, error),
         start_time = coalesce(@startTime, start_time),
-        end_time = coalesce(excluded.end_time, end_time),
-        input = coalesce(excluded.input, input),
-        output = coalesce(excluded.output, output),
-        model = coalesce(excluded.model, model),
-        provider = coalesce(excluded.provider, provider),
-        params = CASE WHEN excluded.params IS NULL THEN params ELSE json_patch(coalesce(params, '{}'), excluded.params) END,
-        input_tokens = coalesce(excluded.input_tokens, input_tokens),
-        output_tokens = coalesce(excluded.output_tokens, output_tokens),
-        total_tokens = coalesce(excluded.total_tokens, total_tokens),
-        cache_read_tokens = coalesce(excluded.cache_read_tokens, cache_read_tokens),
-        cache_write_tokens = coalesce(excluded.cache_write_tokens, cache_write_tokens),
-        reasoning_tokens = coalesce(excluded.reasoning_tokens, reasoning_tokens),
-        cost_usd = coalesce(excluded.cost_usd, cost_usd),
-        metadata = CASE WHEN excluded.metadata IS NULL THEN metadata ELSE json_patch(coalesce(metadata, '{}'), excluded.metadata) END,
-        attributes = CASE WHEN excluded.attributes IS NULL THEN attributes ELSE json_patch(coalesce(attributes, '{}'), excluded.attributes) END,
-        events = coalesce(excluded.events, events),
-        links = coalesce(excluded.links, links)`);
+        end_time = coalesce(@endTime, end_time),
+        input = coalesce(@input, input),
+        output = coalesce(@output, output),
+        model = coalesce(@model, model),
+        provider = coalesce(@provider, provider),
+        params = CASE WHEN @params IS NULL THEN params ELSE json_patch(coalesce(params, '{}'), @params) END,
+        input_tokens = coalesce(@inputTokens, input_tokens),
+        output_tokens = coalesce(@outputTokens, output_tokens),
+        total_tokens = coalesce(@totalTokens, total_tokens),
+        cache_read_tokens = coalesce(@cacheReadTokens, cache_read_tokens),
+        cache_write_tokens = coalesce(@cacheWriteTokens, cache_write_tokens),
+        reasoning_tokens = coalesce(@reasoningTokens, reasoning_tokens),
+        cost_usd = coalesce(@costUsd, cost_usd),
+        metadata = CASE WHEN @metadata IS NULL THEN metadata ELSE json_patch(coalesce(metadata, '{}'), @metadata) END,
+        attributes = coalesce(@attributes, attributes),
+        events = coalesce(@events, events),
+        links = coalesce(@links, links)
+      WHERE trace_num = @traceNum AND id = @id`);
+    this.readAttributes = db.prepare('SELECT attributes FROM spans WHERE trace_num = ? AND id = ?').pluck();
     this.upsertScore = db.prepare(`INSERT INTO scores (project_id, id, trace_num, span_id, name, value_type, num_value, str_value, comment, source, created_at)
       VALUES (@projectId, @id, @traceNum, @spanId, @name, @valueType, @numValue, @strValue, @comment, @source, @createdAt)
       ON CONFLICT (project_id, id) DO UPDATE SET trace_num = excluded.trace_num, span_id = excluded.span_id, name = excluded.name,
         value_type = excluded.value_type, num_value = excluded.num_value, str_value = excluded.str_value,
         comment = coalesce(excluded.comment, comment), source = excluded.source`);
     this.insertSpanId = db.prepare('INSERT OR IGNORE INTO span_ids (project_id, span_id, trace_num) VALUES (?, ?, ?)');
+    this.addSpans = db.prepare(`UPDATE traces SET span_count = span_count + @n, error_count = error_count + @err,
+        open_count = open_count + @open, input_tokens = input_tokens + @inTok, output_tokens = output_tokens + @outTok,
+        total_tokens = total_tokens + @totTok, cost_usd = CASE WHEN @cost IS NULL THEN cost_usd ELSE coalesce(cost_usd, 0) + @cost END,
+        span_start = CASE WHEN span_start IS NULL OR @min < span_start THEN @min ELSE span_start END,
+        span_end = CASE WHEN span_end IS NULL OR @max > span_end THEN @max ELSE span_end END
+      WHERE num = @num RETURNING name IS NULL`).pluck();
     this.rollupSpans = db.prepare(`UPDATE traces SET (span_count, error_count, open_count, input_tokens, output_tokens,
         total_tokens, cost_usd, span_start, span_end) = (
       SELECT count(*), coalesce(sum(status = 'error'), 0), coalesce(sum(end_time IS NULL), 0),
@@ -101,8 +114,8 @@ export class SqliteWritePath {
         coalesce(sum(CASE WHEN kind IN ('llm', 'embedding') THEN coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) END), 0),
         sum(CASE WHEN kind IN ('llm', 'embedding') THEN cost_usd END),
         min(start_time), max(coalesce(end_time, start_time))
-      FROM spans WHERE trace_num = @num) WHERE num = @num`);
-    this.rollupTrace = db.prepare(`UPDATE traces SET
+      FROM spans WHERE trace_num = @num) WHERE num = @num RETURNING name IS NULL`).pluck();
+    const rollupTrace = `UPDATE traces SET
         -- until the root span names it, a trace takes the name of its earliest span
         name = coalesce(name, (SELECT s.name FROM spans s WHERE s.trace_num = traces.num ORDER BY s.start_time LIMIT 1)),
         start_time = coalesce(min(given_start, span_start), given_start, span_start, created_at),
@@ -114,15 +127,17 @@ export class SqliteWritePath {
           WHEN open_count > 0 THEN 'pending'
           WHEN span_count = 0 AND given_end IS NULL THEN 'pending'
           ELSE 'success' END
-      WHERE num = ?`);
-    this.readSearchable = db.prepare('SELECT name, input, output FROM traces WHERE num = ?');
-    this.isNameless = db.prepare('SELECT name IS NULL FROM traces WHERE num = ?').pluck();
+      WHERE num = ?`;
+    this.rollupTrace = db.prepare(rollupTrace);
+    // The same for a trace whose name, input or output changed: what the full-text index takes.
+    this.rollupSearchable = db.prepare(`${rollupTrace} RETURNING name, input, output`);
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
-    this.metricRollups = new MetricRollups(db);
+    this.metricRollups = new MetricRollups(db, SPAN_ROW);
     this.run = db.transaction((items: WriteItem[]) => this.metricRollups.group(() => this.apply(items)));
-    this.blobs = new BlobWriter(db);
+    this.chunks = new ChunkWriter(db);
+    this.reader = new BlobReader(db);
   }
 
   /** Writes the group in one transaction; throws (and rolls back everything) on failure. */
@@ -131,20 +146,21 @@ export class SqliteWritePath {
     try {
       made = this.run(items);
     } catch (e) {
-      this.blobs.rolledBack();
+      this.chunks.rolledBack();
       throw e;
     }
-    this.blobs.committed();
+    this.chunks.committed();
     for (const [key, num] of made) this.traceNums.set(key, num);
   }
 
   private apply(items: WriteItem[]): Map<string, number> {
     const nums = new Map<string, number>();
-    const touched = new Set<number>();
+    /** Touched traces → sums of their newly inserted spans (null: recompute from the spans). */
+    const touched = new Map<number, SpanSums | null>();
     const searchable = new Set<number>();
     const tagged = new Set<number>();
     const scored: Array<[number, string]> = [];
-    /** Traces this transaction inserted: the metrics rollups need no read of their (or their spans') old rows. */
+    /** Traces this transaction inserted: the trace metrics rollup needs no read of their old rows. */
     const fresh = new Set<number>();
 
     const numFor = (projectId: number, traceId: string, startTime: number | undefined, receivedAt: number): number => {
@@ -166,7 +182,7 @@ export class SqliteWritePath {
       for (const t of batch.traces) {
         const num = numFor(projectId, t.id, t.startTime, receivedAt);
         this.updateTrace.run(traceParams(num, t));
-        touched.add(num);
+        if (!touched.has(num)) touched.set(num, emptySums(num));
         if (t.name !== undefined || t.input !== undefined || t.output !== undefined) searchable.add(num);
         if (t.tags?.length) {
           for (const tag of t.tags) this.insertTag.run(num, projectId, tag);
@@ -175,11 +191,12 @@ export class SqliteWritePath {
       }
       for (const s of batch.spans) {
         const num = numFor(projectId, s.traceId, s.startTime, receivedAt);
-        const params = spanParams(num, projectId, receivedAt, s, this.blobs);
-        this.metricRollups.span(num, fresh.has(num), params);
-        this.upsertSpan.run(params);
+        const inserted = this.writeSpan(num, projectId, receivedAt, s);
         if (batch.indexSpanIds) this.insertSpanId.run(projectId, s.id, num);
-        touched.add(num);
+        let sums = touched.get(num);
+        if (sums === undefined) touched.set(num, (sums = emptySums(num)));
+        if (!inserted) touched.set(num, null);
+        else if (sums !== null) addSpan(sums, s, receivedAt);
       }
       for (const sc of batch.scores) {
         const num = numFor(projectId, sc.traceId, sc.createdAt, receivedAt);
@@ -188,21 +205,88 @@ export class SqliteWritePath {
       }
     }
     for (const num of tagged) this.refreshTags.run({ num });
-    for (const num of touched) {
+    for (const [num, sums] of touched) {
       // A nameless trace may take its name from a span in the rollup: index that name for q.
-      if (!searchable.has(num) && this.isNameless.get(num) === 1) searchable.add(num);
-      this.rollupSpans.run({ num });
-      this.rollupTrace.run(num);
-    }
-    // sessions and users follow their traces (and scores their trace's user), in the same transaction
-    this.rollups.applyScores(scored, this.rollups.applyTraces(touched));
-    for (const num of searchable) {
-      const row = this.readSearchable.get(num) as { name: string | null; input: string | null; output: string | null };
+      const nameless = (sums === null ? this.rollupSpans.get({ num }) : this.addSpans.get(sums)) === 1;
+      if (!nameless && !searchable.has(num)) {
+        this.rollupTrace.run(num);
+        continue;
+      }
+      const row = this.rollupSearchable.get(num) as { name: string | null; input: string | null; output: string | null };
       this.ftsDelete.run(num);
       this.ftsInsert.run(num, row.name ?? '', searchText(row.input), searchText(row.output));
     }
+    // sessions and users follow their traces (and scores their trace's user), in the same transaction
+    this.rollups.applyScores(scored, this.rollups.applyTraces(touched.keys()));
     return nums;
   }
+
+  /** Inserts the span, or merges it into the stored one; true when it was new. */
+  private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): boolean {
+    const row = spanRow(num, projectId, receivedAt, s, this.chunks);
+    if (this.insertSpan.run(row).changes === 1) {
+      this.metricRollups.spanInserted(row);
+      return true;
+    }
+    // A later part of a span already stored: given fields win, attributes merge key by key
+    // (RFC 7386, as json_patch), and the start is the stored one unless this part gives one.
+    const p: Record<string, unknown> = {};
+    for (let i = 0; i < SPAN_PARAMS.length; i++) p[SPAN_PARAMS[i]] = row[i];
+    p.startTime = s.startTime ?? null;
+    if (p.attributes !== null) {
+      const old = this.readAttributes.get(num, s.id) as string | Uint8Array | null;
+      if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
+    }
+    this.metricRollups.spanUpdating(num, p);
+    this.updateSpan.run(p);
+    return false;
+  }
+}
+
+/** What a trace's newly inserted spans add to its rollups (as rollupSpans would count them). */
+interface SpanSums {
+  num: number;
+  n: number;
+  err: number;
+  open: number;
+  inTok: number;
+  outTok: number;
+  totTok: number;
+  cost: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+const emptySums = (num: number): SpanSums => ({ num, n: 0, err: 0, open: 0, inTok: 0, outTok: 0, totTok: 0, cost: null, min: null, max: null });
+const USAGE = new Set<string>(USAGE_KINDS);
+
+function addSpan(t: SpanSums, s: SpanUpsert, receivedAt: number): void {
+  const start = s.startTime ?? receivedAt;
+  const end = s.endTime ?? start;
+  t.n++;
+  if (s.status === 'error') t.err++;
+  if (s.endTime === undefined) t.open++;
+  if (s.kind !== undefined && USAGE.has(s.kind)) {
+    const u = s.usage;
+    t.inTok += u?.inputTokens ?? 0;
+    t.outTok += u?.outputTokens ?? 0;
+    t.totTok += u?.totalTokens ?? (u?.inputTokens ?? 0) + (u?.outputTokens ?? 0);
+    if (s.costUsd !== undefined) t.cost = (t.cost ?? 0) + s.costUsd;
+  }
+  if (t.min === null || start < t.min) t.min = start;
+  if (t.max === null || end > t.max) t.max = end;
+}
+
+/** RFC 7386 merge patch, as SQLite's json_patch: null removes a key, objects merge, the rest replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const k in patch as Record<string, unknown>) {
+    const v = (patch as Record<string, unknown>)[k];
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
 }
 
 function traceParams(num: number, t: TraceUpsert) {
@@ -225,37 +309,32 @@ function traceParams(num: number, t: TraceUpsert) {
   };
 }
 
-function spanParams(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, blobs: BlobWriter) {
+/** The spans columns a new row is inserted with, in the order spanRow() gives their values. */
+const SPAN_ROW = ['trace_num', 'id', 'project_id', 'parent_id', 'kind', 'name', 'status', 'error', 'start_time', 'end_time', 'input', 'output',
+  'model', 'provider', 'params', 'input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens',
+  'cost_usd', 'metadata', 'attributes', 'events', 'links'] as const;
+/** The same values by name, for the UPDATE of a span that arrives in parts. */
+const SPAN_PARAMS = SPAN_ROW.map((c) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase()));
+
+function hasKeys(o: Record<string, unknown> | undefined): o is Record<string, unknown> {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** A span's column values in SPAN_ROW order (positional binding: cheaper than by name). */
+function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, chunks: ChunkWriter): unknown[] {
   const u = s.usage;
-  return {
-    traceNum,
-    id: s.id,
-    projectId,
-    receivedAt,
-    parentId: s.parentId ?? null,
-    kind: s.kind ?? null,
-    name: s.name ?? null,
-    status: s.status === 'unset' ? null : s.status ?? null,
-    error: s.error ?? null,
-    startTime: s.startTime ?? null,
-    endTime: s.endTime ?? null,
-    input: blobs.json(s.input),
-    output: blobs.json(s.output),
-    model: s.model ?? null,
-    provider: s.provider ?? null,
-    params: s.params && Object.keys(s.params).length ? JSON.stringify(s.params) : null,
-    inputTokens: u?.inputTokens ?? null,
-    outputTokens: u?.outputTokens ?? null,
-    totalTokens: u?.totalTokens ?? null,
-    cacheReadTokens: u?.cacheReadTokens ?? null,
-    cacheWriteTokens: u?.cacheWriteTokens ?? null,
-    reasoningTokens: u?.reasoningTokens ?? null,
-    costUsd: s.costUsd ?? null,
-    metadata: s.metadata && Object.keys(s.metadata).length ? JSON.stringify(s.metadata) : null,
-    attributes: blobs.attributes(s.attributes),
-    events: s.events?.length ? blobs.json(s.events) : null,
-    links: s.links?.length ? JSON.stringify(s.links) : null,
-  };
+  return [
+    traceNum, s.id, projectId, s.parentId ?? null, s.kind ?? null, s.name ?? null,
+    s.status === 'unset' ? null : s.status ?? null, s.error ?? null, s.startTime ?? receivedAt, s.endTime ?? null,
+    chunks.json(s.input), chunks.json(s.output), s.model ?? null, s.provider ?? null,
+    hasKeys(s.params) ? JSON.stringify(s.params) : null,
+    u?.inputTokens ?? null, u?.outputTokens ?? null, u?.totalTokens ?? null, u?.cacheReadTokens ?? null, u?.cacheWriteTokens ?? null, u?.reasoningTokens ?? null,
+    s.costUsd ?? null, hasKeys(s.metadata) ? JSON.stringify(s.metadata) : null,
+    hasKeys(s.attributes) ? chunks.json(s.attributes) : null,
+    s.events?.length ? chunks.json(s.events) : null,
+    s.links?.length ? JSON.stringify(s.links) : null,
+  ];
 }
 
 function scoreParams(traceNum: number, projectId: number, s: ScoreUpsert) {

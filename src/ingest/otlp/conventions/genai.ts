@@ -2,7 +2,7 @@
 // the v1.26 content events and the ≤v1.36 per-message events).
 import type { SpanKind } from '../../../model/enums.js';
 import type { ChatMessage } from '../../../model/messages.js';
-import { asObject, fill, fillUsage, maybeJson, str, type ConventionMapper } from '../draft.js';
+import { asObject, fill, fillUsage, fillWith, maybeJson, str, type ConventionMapper } from '../draft.js';
 import { genAiMessages, openAiMessages, systemInstructions } from '../messages.js';
 import type { OtlpEvent } from '../types.js';
 
@@ -48,17 +48,21 @@ export const genAi: ConventionMapper = {
     // wire-formats.md §5C: a GenAI tool span is named by its tool.
     if (op === 'execute_tool') fill(d, 'name', str(attrs['gen_ai.tool.name']));
 
-    const messages = genAiMessages(attrs['gen_ai.input.messages']);
-    const system = systemInstructions(attrs['gen_ai.system_instructions']);
-    fill(d, 'input', messages ? (system ? [system, ...messages] : messages) : system ? [system] : undefined);
-    fill(d, 'output', genAiMessages(attrs['gen_ai.output.messages']));
-    fill(d, 'input', maybeJson(attrs['gen_ai.tool.call.arguments']));
-    fill(d, 'output', maybeJson(attrs['gen_ai.tool.call.result']));
+    fillWith(d, 'input', () => {
+      const messages = genAiMessages(attrs['gen_ai.input.messages']);
+      const system = systemInstructions(attrs['gen_ai.system_instructions']);
+      return messages ? (system ? [system, ...messages] : messages) : system ? [system] : undefined;
+    });
+    fillWith(d, 'output', () => genAiMessages(attrs['gen_ai.output.messages']));
+    fillWith(d, 'input', () => maybeJson(attrs['gen_ai.tool.call.arguments']));
+    fillWith(d, 'output', () => maybeJson(attrs['gen_ai.tool.call.result']));
     fill(d, 'input', attrs['gen_ai.retrieval.query.text']);
-    fill(d, 'output', maybeJson(attrs['gen_ai.retrieval.documents']));
-    const fromEvents = eventMessages(span.events);
-    fill(d, 'input', fromEvents.input);
-    fill(d, 'output', fromEvents.output);
+    fillWith(d, 'output', () => maybeJson(attrs['gen_ai.retrieval.documents']));
+    if (span.events.length && (d.input === undefined || d.output === undefined)) {
+      const fromEvents = eventMessages(span.events);
+      fill(d, 'input', fromEvents.input);
+      fill(d, 'output', fromEvents.output);
+    }
 
     fill(d, 'model', str(attrs['gen_ai.response.model']) ?? str(attrs['gen_ai.request.model']));
     const provider = str(attrs['gen_ai.provider.name']) ?? str(attrs['gen_ai.system']);

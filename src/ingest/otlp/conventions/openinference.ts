@@ -1,7 +1,7 @@
 // OpenInference (Arize): openinference.span.kind, input/output.value, llm.*, tool.*,
 // retrieval.documents, reranker.*, embedding.*, session.id, user.id, metadata, tag.tags.
 import type { SpanKind } from '../../../model/enums.js';
-import { asObject, fill, fillUsage, maybeJson, str, toNum, toTags, under, unflattenList, type ConventionMapper } from '../draft.js';
+import { asObject, fill, fillUsage, fillWith, maybeJson, str, toNum, toTags, under, unflattenList, type ConventionMapper } from '../draft.js';
 import { openInferenceMessages } from '../messages.js';
 import type { AttrValue, Attributes } from '../types.js';
 
@@ -37,21 +37,26 @@ export const openInference: ConventionMapper = {
     const kindText = str(attrs['openinference.span.kind']);
     if (kindText) fill(d, 'kind', KINDS[kindText.toUpperCase()]);
 
-    fill(d, 'input', openInferenceMessages(attrs, 'llm.input_messages'));
-    fill(d, 'output', openInferenceMessages(attrs, 'llm.output_messages'));
-    const docs = documents(attrs, 'retrieval.documents');
-    if (docs) fill(d, 'output', docs);
-    const rerankIn = documents(attrs, 'reranker.input_documents');
-    const rerankOut = documents(attrs, 'reranker.output_documents');
-    if (rerankIn) fill(d, 'input', { query: attrs['reranker.query'] ?? null, documents: rerankIn });
-    if (rerankOut) fill(d, 'output', rerankOut);
-    // input.value is often the whole request as JSON: parse it only when the messages did not fill input.
-    if (d.input === undefined) fill(d, 'input', value(attrs, 'input'));
-    if (d.output === undefined) fill(d, 'output', value(attrs, 'output'));
-    const prompts = unflattenList(attrs, 'llm.prompts')?.map((p) => p['prompt.text'] ?? p['']);
-    if (prompts?.length) fill(d, 'input', prompts.length === 1 ? prompts[0] : prompts);
-    const choices = unflattenList(attrs, 'llm.choices')?.map((c) => c['completion.text']);
-    if (choices?.length) fill(d, 'output', choices.length === 1 ? choices[0] : choices);
+    // Each mapping runs only while its field is unset (the first to fill it wins anyway).
+    fillWith(d, 'input', () => openInferenceMessages(attrs, 'llm.input_messages'));
+    fillWith(d, 'output', () => openInferenceMessages(attrs, 'llm.output_messages'));
+    fillWith(d, 'output', () => documents(attrs, 'retrieval.documents'));
+    fillWith(d, 'input', () => {
+      const rerankIn = documents(attrs, 'reranker.input_documents');
+      return rerankIn && { query: attrs['reranker.query'] ?? null, documents: rerankIn };
+    });
+    fillWith(d, 'output', () => documents(attrs, 'reranker.output_documents'));
+    // input.value is often the whole request as JSON: parsed only when the messages did not fill input.
+    fillWith(d, 'input', () => value(attrs, 'input'));
+    fillWith(d, 'output', () => value(attrs, 'output'));
+    fillWith(d, 'input', () => {
+      const prompts = unflattenList(attrs, 'llm.prompts')?.map((p) => p['prompt.text'] ?? p['']);
+      return prompts?.length ? (prompts.length === 1 ? prompts[0] : prompts) : undefined;
+    });
+    fillWith(d, 'output', () => {
+      const choices = unflattenList(attrs, 'llm.choices')?.map((c) => c['completion.text']);
+      return choices?.length ? (choices.length === 1 ? choices[0] : choices) : undefined;
+    });
 
     fill(d, 'model', str(attrs['llm.response.model_name']) ?? str(attrs['llm.model_name']) ?? str(attrs['llm.request.model_name'])
       ?? str(attrs['embedding.model_name']) ?? str(attrs['reranker.model_name']));
@@ -68,9 +73,7 @@ export const openInference: ConventionMapper = {
     const completion = toNum(attrs['llm.cost.completion']);
     fill(d, 'costUsd', toNum(attrs['llm.cost.total']) ?? (prompt !== undefined || completion !== undefined ? (prompt ?? 0) + (completion ?? 0) : undefined));
 
-    if (d.kind === 'tool' || attrs['tool.name'] !== undefined) {
-      fill(d, 'input', maybeJson(attrs['tool.parameters']));
-    }
+    if (d.kind === 'tool' || attrs['tool.name'] !== undefined) fillWith(d, 'input', () => maybeJson(attrs['tool.parameters']));
     fill(d, 'sessionId', str(attrs['session.id']));
     fill(d, 'userId', str(attrs['user.id']));
     fill(d, 'tags', toTags(attrs['tag.tags']));

@@ -1,7 +1,7 @@
 // OpenLLMetry / Traceloop: traceloop.span.kind, llm.request.type, the flattened
 // gen_ai.prompt.N.* / gen_ai.completion.N.* messages and traceloop.entity.input/output.
 import type { SpanKind } from '../../../model/enums.js';
-import { asObject, fill, fillUsage, maybeJson, str, type ConventionMapper } from '../draft.js';
+import { asObject, fill, fillUsage, fillWith, maybeJson, str, type ConventionMapper } from '../draft.js';
 import { traceloopMessages } from '../messages.js';
 
 const SPAN_KINDS: Record<string, SpanKind> = { workflow: 'chain', task: 'chain', agent: 'agent', tool: 'tool' };
@@ -21,10 +21,10 @@ export const traceloop: ConventionMapper = {
     if (sk) fill(d, 'kind', SPAN_KINDS[sk]);
     const rt = str(attrs['llm.request.type']);
     if (rt) fill(d, 'kind', REQUEST_TYPES[rt]);
-    fill(d, 'input', traceloopMessages(attrs, 'gen_ai.prompt'));
-    fill(d, 'output', traceloopMessages(attrs, 'gen_ai.completion'));
-    fill(d, 'input', entity(attrs['traceloop.entity.input'], 'inputs'));
-    fill(d, 'output', entity(attrs['traceloop.entity.output'], 'outputs'));
+    fillWith(d, 'input', () => traceloopMessages(attrs, 'gen_ai.prompt'));
+    fillWith(d, 'output', () => traceloopMessages(attrs, 'gen_ai.completion'));
+    fillWith(d, 'input', () => entity(attrs['traceloop.entity.input'], 'inputs'));
+    fillWith(d, 'output', () => entity(attrs['traceloop.entity.output'], 'outputs'));
     fillUsage(d, 'totalTokens', attrs['llm.usage.total_tokens']);
     fill(d, 'userId', str(attrs['traceloop.association.properties.user_id']));
     fill(d, 'sessionId', str(attrs['traceloop.association.properties.session_id']));

@@ -1,6 +1,6 @@
 // Vercel AI SDK telemetry (scope `ai`): ai.operationId, ai.model.*, ai.usage.*, ai.prompt*,
 // ai.response.*, ai.toolCall.*, ai.telemetry.metadata.*.
-import { fill, fillUsage, maybeJson, str, toTags, type ConventionMapper } from '../draft.js';
+import { fill, fillUsage, fillWith, maybeJson, str, toTags, type ConventionMapper } from '../draft.js';
 import { openAiMessages } from '../messages.js';
 
 export const vercel: ConventionMapper = {
@@ -15,13 +15,14 @@ export const vercel: ConventionMapper = {
     }
     fill(d, 'model', str(attrs['ai.model.id']));
     fill(d, 'provider', str(attrs['ai.model.provider']));
-    fill(d, 'input', openAiMessages(attrs['ai.prompt.messages']) ?? maybeJson(attrs['ai.prompt']) ?? maybeJson(attrs['ai.toolCall.args']));
-    const text = attrs['ai.response.text'] ?? attrs['ai.result.text'];
-    const toolCalls = maybeJson(attrs['ai.response.toolCalls'] ?? attrs['ai.result.toolCalls']);
-    if (text !== undefined || toolCalls !== undefined) {
-      fill(d, 'output', [{ role: 'assistant', content: text ?? null, ...(Array.isArray(toolCalls) ? { tool_calls: toolCalls } : {}) }]);
-    }
-    fill(d, 'output', maybeJson(attrs['ai.response.object'] ?? attrs['ai.result.object']) ?? maybeJson(attrs['ai.toolCall.result']));
+    fillWith(d, 'input', () => openAiMessages(attrs['ai.prompt.messages']) ?? maybeJson(attrs['ai.prompt']) ?? maybeJson(attrs['ai.toolCall.args']));
+    fillWith(d, 'output', () => {
+      const text = attrs['ai.response.text'] ?? attrs['ai.result.text'];
+      const toolCalls = maybeJson(attrs['ai.response.toolCalls'] ?? attrs['ai.result.toolCalls']);
+      if (text === undefined && toolCalls === undefined) return undefined;
+      return [{ role: 'assistant', content: text ?? null, ...(Array.isArray(toolCalls) ? { tool_calls: toolCalls } : {}) }];
+    });
+    fillWith(d, 'output', () => maybeJson(attrs['ai.response.object'] ?? attrs['ai.result.object']) ?? maybeJson(attrs['ai.toolCall.result']));
     // Outer ai.* spans repeat their provider calls' usage; only the provider-call spans carry it.
     if (d.kind === 'llm' || d.kind === 'embedding' || !op) {
       fillUsage(d, 'inputTokens', attrs['ai.usage.promptTokens'] ?? attrs['ai.usage.inputTokens']);

@@ -1,11 +1,11 @@
-// Migration 9 (metrics): the trace metrics rollup (trace-metric-rollup.ts), one row per project,
+// Migration 10 (metrics): the trace metrics rollup (trace-metric-rollup.ts), one row per project,
 // width (an hour or a day, in µs), UTC hour or day of the trace's start_time, and status, shaped
-// like span_metrics (migration 8). The backfill runs in the migration's transaction.
+// like span_metrics (migration 9). The backfill runs in the migration's transaction.
 import type { Migration } from './migrations.js';
 import { backfillTraceMetrics } from './trace-metric-rollup.js';
 
-export const MIGRATION_9: Migration = {
-  version: 9,
+export const MIGRATION_10: Migration = {
+  version: 10,
   name: 'trace metrics rollup',
   sql: `
 CREATE TABLE trace_metrics (

@@ -1,4 +1,4 @@
-// Migration 8 (metrics): the span metrics rollup (span-metric-rollup.ts), one row per project, width
+// Migration 9 (metrics): the span metrics rollup (span-metric-rollup.ts), one row per project, width
 // (an hour or a day, in µs), UTC hour or day of start_time (`start`), kind, status and model.
 // Clustered by (project, width, start) so a metrics query reads each part of its window as one range. A missing model is (has_model 0, model ''), since a key column
 // cannot be NULL and '' is a model name a client could send. Error counts are the span counts of
@@ -7,8 +7,8 @@
 import type { Migration } from './migrations.js';
 import { backfillSpanMetrics } from './span-metric-rollup.js';
 
-export const MIGRATION_8: Migration = {
-  version: 8,
+export const MIGRATION_9: Migration = {
+  version: 9,
   name: 'span metrics rollup',
   sql: `
 CREATE TABLE span_metrics (

@@ -1,0 +1,116 @@
+// Span JSON stored as chunks: what goes in comes back unchanged through the store (on the read
+// worker), repeated long strings are stored once, a growing conversation keeps its pieces, and
+// values written in the earlier blob format still read back.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SpanUpsert } from '../../model/batch.js';
+import { SqliteStore } from './index.js';
+import { pieceEnds } from './chunks.js';
+
+let dir: string;
+let store: SqliteStore;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-chunks-'));
+  store = new SqliteStore(join(dir, 'loupe.db'));
+  await store.init();
+});
+
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const system = `You are a careful assistant. ${'Follow the policy. '.repeat(40)}`;
+const long = (n: number) => `Message ${n}: ${'lorem ipsum dolor '.repeat(30)}`;
+const bodies = () => {
+  const db = new Database(join(dir, 'loupe.db'), { readonly: true });
+  const all = db.prepare('SELECT body FROM chunks').pluck().all() as string[];
+  db.close();
+  return all;
+};
+
+test('long strings, JSON strings and marker-like strings and keys read back unchanged', async () => {
+  const messages = [{ role: 'system', content: system }, { role: 'user', content: long(1) }];
+  const request = JSON.stringify({ model: 'm', messages, pad: 'p'.repeat(1200) });
+  const spans: SpanUpsert[] = [1, 2, 3].map((i) => ({
+    id: `s${i}`, traceId: 't1', kind: 'llm', name: `call ${i}`, startTime: 1_700_000_000_000_000 + i,
+    input: [...messages, ...Array.from({ length: i }, (_, k) => ({ role: 'assistant', content: long(k + 10) }))],
+    output: long(100 + i),
+    attributes: {
+      'llm.input_messages.0.message.content': system,
+      'input.value': request,
+      'not.canonical': `{ "spaced": true, "pad": "${'x'.repeat(300)}" }`,
+      'marker.0': '\ue000looks like a reference', 'marker.4': '\ue004zz', 'marker.5': `\ue005${'y'.repeat(300)}`,
+      'marker.2': '\ue002', 'marker.3': '\u0000old', unicode: `héllo ✓ ${'ü'.repeat(100)}`,
+      short: 'ok', n: 3, list: [long(7), 'a', { deep: long(8) }, { tiny: 1 }],
+      '\ue004weird.key': 'v', '\ue002other': { '\ue005k': 1 },
+    },
+    events: [{ name: 'exception', time: 1_700_000_000_000_100, attributes: { 'exception.stacktrace': long(9) } }],
+  }));
+  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't1', name: 'chunks' }], spans, scores: [] }, receivedAt: 1_700_000_000_000_000 }]);
+  const detail = await store.getTrace(1, 't1');
+  expect(detail?.spans.length).toBe(3);
+  for (const s of spans) {
+    const got = detail!.spans.find((x) => x.id === s.id)!;
+    expect(got.input).toEqual(s.input);
+    expect(got.output).toEqual(s.output);
+    expect(JSON.stringify(got.attributes)).toBe(JSON.stringify(s.attributes));
+    expect(got.events[0].attributes).toEqual(s.events![0].attributes);
+  }
+  const listed = await store.listSpans(1, { traceId: 't1' }, { limit: 10, order: 'asc' });
+  expect(listed.data.map((s) => s.attributes)).toEqual(spans.map((s) => s.attributes));
+
+  // The system prompt, sent 3 times in input and 3 times in attributes, is one chunk.
+  const all = bodies();
+  expect(all.filter((b) => b === system).length).toBe(1);
+  expect(new Set(all).size).toBe(all.length); // within one writer's memory, nothing twice
+});
+
+test('a conversation that grows by a message per call keeps the pieces it had', async () => {
+  const before = bodies().length;
+  const turns = Array.from({ length: 12 }, (_, k) => ({ role: k % 2 ? 'assistant' : 'user', content: `turn ${k}: ${'words and more words '.repeat(8)}` }));
+  const spans: SpanUpsert[] = turns.map((_, k) => ({
+    id: `g${k}`, traceId: 't3', kind: 'llm', startTime: 1_700_000_000_000_000 + k,
+    attributes: { 'input.value': JSON.stringify({ model: 'm', messages: turns.slice(0, k + 1) }) },
+  }));
+  for (const s of spans) await store.writeGroup([{ projectId: 1, batch: { traces: [], spans: [s], scores: [] }, receivedAt: 1 }]);
+  const made = bodies().slice(before);
+  const stored = made.reduce((n, b) => n + b.length, 0);
+  const sent = spans.reduce((n, s) => n + (s.attributes!['input.value'] as string).length, 0);
+  // Each call stores its new message and its last one again (that piece now ends differently),
+  // not the whole conversation: linear in the conversation, not quadratic.
+  expect(stored).toBeLessThan(sent / 3);
+  const d = await store.getTrace(1, 't3');
+  expect(d!.spans.map((s) => s.attributes['input.value'])).toEqual(spans.map((s) => s.attributes!['input.value']));
+});
+
+test('pieces cut just before `,"` and join back to the text', () => {
+  const text = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ k: `value ${i} `.repeat(5) })));
+  const ends = pieceEnds(text);
+  expect(ends[ends.length - 1]).toBe(text.length);
+  for (const e of ends.slice(0, -1)) expect(text.slice(e, e + 2)).toBe(',"');
+  expect(pieceEnds('x'.repeat(10_000)).every((e, i, a) => e - (a[i - 1] ?? 0) <= 4096)).toBe(true);
+});
+
+test('a re-sent span keeps reading the same after its chunks are reused', async () => {
+  const span: SpanUpsert = { id: 'r1', traceId: 't2', kind: 'tool', startTime: 1_700_000_000_000_000, input: { q: long(1) }, output: long(2) };
+  for (let i = 0; i < 2; i++) await store.writeGroup([{ projectId: 1, batch: { traces: [], spans: [span], scores: [] }, receivedAt: 1 }]);
+  const d = await store.getTrace(1, 't2');
+  expect(d?.spans[0].input).toEqual(span.input);
+  expect(d?.spans[0].output).toEqual(span.output);
+});
+
+test('span JSON written in the earlier blob format still reads back', async () => {
+  await store.writeGroup([{ projectId: 1, batch: { traces: [], spans: [{ id: 'o1', traceId: 't4', kind: 'llm', startTime: 1_700_000_000_000_000 }], scores: [] }, receivedAt: 1 }]);
+  const db = new Database(join(dir, 'loupe.db'));
+  const id = Number(db.prepare('INSERT INTO blobs (hash, body) VALUES (?, ?)').run('h', long(3)).lastInsertRowid);
+  db.prepare("UPDATE spans SET input = ?, attributes = ? WHERE id = 'o1'").run(JSON.stringify([{ role: 'user', content: `\ue000${id.toString(36)}` }]), JSON.stringify({ a: `\ue000${id.toString(36)}`, '\ue002\ue000k': 1 }));
+  db.close();
+  const d = await store.getTrace(1, 't4');
+  expect(d?.spans[0].input).toEqual([{ role: 'user', content: long(3) }]);
+  expect(d?.spans[0].attributes).toEqual({ a: long(3), '\ue000k': 1 });
+});

@@ -1,0 +1,306 @@
+// How SQLite stores a span's JSON columns (input, output, attributes, events): every distinct
+// long string once, in `chunks`, by content. An agent resends its whole conversation on every LLM
+// call, and OpenInference repeats each message in the flattened attributes, in input.value and in
+// the parsed input; RAG spans repeat the same documents; system prompts repeat everywhere.
+//
+// Encoding a value:
+// - each string of at least LONG_STRING characters becomes a reference to its chunk; a string
+//   that looks like JSON (input.value: the whole request, growing by a message per call) is cut
+//   into pieces at `,"` (where JSON's next key or string element starts), each piece a chunk,
+//   so a conversation that only grew at its end keeps its pieces;
+// - what remains (the skeleton: keys, short values, references) is JSON text, stored inline when
+//   short, else cut the same way into chunks, so the flattened message keys an agent resends
+//   are shared too.
+// Reading joins chunks and puts strings back: byte-for-byte the JSON that was written.
+//
+// The column holds a BLOB: a format byte, then the inline skeleton (UTF-8) or its chunk ids as
+// zigzag varints of the difference from the previous id. Text columns are values written before
+// chunks existed (blobs.ts reads them). Inside a skeleton, a string's first character says what
+// it is, taken from Unicode's private use area (JSON.stringify leaves it as 3 bytes):
+//   E004<base36 id>            the string in chunk id
+//   E005<base36 id>,<id>,…     the string that is these chunks joined
+//   E002<text>                 a literal string or key that itself began with U+E000…U+E005
+//
+// The text → id lookup is a Map of recent chunk texts in memory (warmed from the newest chunks at
+// start), never a SQL index: a unique index on random keys dirties a random page per new chunk,
+// which is what makes inserts slow down as the table grows; and no hash either, which on this
+// hardware cost more than the insert (SHA-256 of a string: ~7 µs per KB). A chunk seen again
+// after it left memory is stored a second time: harmless, ids are what rows hold.
+import type Database from 'better-sqlite3';
+import { LruMap } from '../lru.js';
+
+/** Strings at least this long are stored once, by content. */
+export const LONG_STRING = 64;
+/** JSON-looking strings at least this long are stored as pieces. */
+export const SPLIT_STRING = 256;
+/** Skeletons shorter than this stay in the row. */
+const INLINE_SKELETON = 512;
+const MIN_PIECE = 96;
+const MAX_PIECE = 4096;
+
+const INLINE = 1;
+const CHUNKED = 2;
+
+const ESC = '\ue002';
+const REF = '\ue004';
+const PIECES = '\ue005';
+const FIRST = 0xe000;
+const LAST = 0xe005;
+const MARKED = /[\ue000-\ue005]/;
+const isMarked = (s: string) => {
+  const c = s.charCodeAt(0);
+  return c >= FIRST && c <= LAST;
+};
+
+/** Chunk texts remembered with their id, in characters: about that many bytes of memory, twice. */
+const RECENT_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Where each piece of `text` ends (exclusive offsets; the last is text.length): just before the
+ * first `,"` (or `,\"`, the same inside a JSON string) at least MIN_PIECE after the piece's
+ * start, or at MAX_PIECE when there is none. indexOf is native, several times faster here than a
+ * rolling hash in JavaScript; where two texts differ, the cuts fall back into step at the next
+ * long value.
+ */
+export function pieceEnds(text: string): number[] {
+  const ends: number[] = [];
+  const n = text.length;
+  let start = 0;
+  let plain = 0;
+  let escaped = 0;
+  while (n - start >= 2 * MIN_PIECE) {
+    const from = start + MIN_PIECE;
+    if (plain !== -1 && plain < from) plain = text.indexOf(',"', from);
+    if (escaped !== -1 && escaped < from) escaped = text.indexOf(',\\"', from);
+    let cut = plain === -1 ? escaped : escaped === -1 ? plain : Math.min(plain, escaped);
+    if (cut === -1 || cut - start > MAX_PIECE) cut = start + MAX_PIECE;
+    if (n - cut < MIN_PIECE) break;
+    ends.push(cut);
+    start = cut;
+  }
+  ends.push(n);
+  return ends;
+}
+
+/** Write side: encodes column values, inserting new chunks inside the caller's transaction. */
+export class ChunkWriter {
+  private readonly insert: Database.Statement;
+  /** Committed chunks, text → id; a new generation starts when it holds RECENT_CHARS. */
+  private recent = new Map<string, number>();
+  private recentChars = 0;
+  /** Chunks of the transaction under way; kept only once it commits. */
+  private pending = new Map<string, number>();
+
+  constructor(db: Database.Database) {
+    this.insert = db.prepare('INSERT INTO chunks (body) VALUES (?)');
+    // The newest chunks, for the dedupe to survive a restart (what a new span is likely to repeat).
+    const newest = db.prepare('SELECT id, body FROM chunks ORDER BY id DESC').iterate() as IterableIterator<{ id: number; body: string }>;
+    const warm: Array<{ id: number; body: string }> = [];
+    let chars = 0;
+    for (const row of newest) {
+      warm.push(row);
+      chars += row.body.length;
+      if (chars >= RECENT_CHARS / 2) break;
+    }
+    for (let i = warm.length - 1; i >= 0; i--) this.recent.set(warm[i].body, warm[i].id);
+    this.recentChars = chars;
+  }
+
+  /** The column value for `v`: NULL when undefined ("not said"). */
+  json(v: unknown): Buffer | null {
+    if (v === undefined) return null;
+    const skeleton = JSON.stringify(this.value(v));
+    if (skeleton.length < INLINE_SKELETON) {
+      const out = Buffer.allocUnsafe(1 + Buffer.byteLength(skeleton));
+      out[0] = INLINE;
+      out.write(skeleton, 1);
+      return out;
+    }
+    const ids: number[] = [];
+    let start = 0;
+    for (const end of pieceEnds(skeleton)) {
+      ids.push(this.idFor(skeleton.slice(start, end)));
+      start = end;
+    }
+    return encodeIds(ids);
+  }
+
+  /** `v` with long strings replaced by references; objects are copied only where something changed. */
+  private value(v: unknown): unknown {
+    if (typeof v === 'string') {
+      if (v.length >= LONG_STRING) return this.string(v);
+      return isMarked(v) ? ESC + v : v;
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = this.value(v[i]);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
+    }
+    const o = v as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const k in o) {
+      const x = this.value(o[k]);
+      if (isMarked(k)) {
+        out = renameKey(out ?? o, k, ESC + k, x);
+      } else if (x !== o[k]) (out ??= { ...o })[k] = x;
+    }
+    return out ?? v;
+  }
+
+  private string(s: string): string {
+    const c = s.charCodeAt(0);
+    if (s.length < SPLIT_STRING || (c !== 123 /* { */ && c !== 91 /* [ */)) return REF + this.idFor(s).toString(36);
+    let ref = PIECES;
+    let start = 0;
+    for (const end of pieceEnds(s)) {
+      ref += (start === 0 ? '' : ',') + this.idFor(s.slice(start, end)).toString(36);
+      start = end;
+    }
+    return ref;
+  }
+
+  private idFor(chunk: string): number {
+    let id = this.recent.get(chunk) ?? this.pending.get(chunk);
+    if (id === undefined) {
+      id = Number(this.insert.run(chunk).lastInsertRowid);
+      this.pending.set(chunk, id);
+    }
+    return id;
+  }
+
+  /** The transaction committed: its chunks may be reused by later ones. */
+  committed(): void {
+    if (this.recentChars > RECENT_CHARS) {
+      this.recent = new Map();
+      this.recentChars = 0;
+    }
+    for (const [k, id] of this.pending) {
+      this.recent.set(k, id);
+      this.recentChars += k.length;
+    }
+    this.pending.clear();
+  }
+
+  /** The transaction rolled back: forget its chunks. */
+  rolledBack(): void {
+    this.pending.clear();
+  }
+}
+
+/** A copy of `o` with key `from` renamed to `to` (value `x`), keeping the order of keys. */
+function renameKey(o: Record<string, unknown>, from: string, to: string, x: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    if (k === from) out[to] = x;
+    else out[k] = o[k];
+  }
+  return out;
+}
+
+function encodeIds(ids: number[]): Buffer {
+  const out = Buffer.allocUnsafe(1 + ids.length * 8);
+  out[0] = CHUNKED;
+  let p = 1;
+  let prev = 0;
+  for (const id of ids) {
+    const d = id - prev;
+    prev = id;
+    let z = d >= 0 ? d * 2 : -d * 2 - 1;
+    while (z >= 0x80) {
+      out[p++] = (z % 0x80) | 0x80;
+      z = Math.floor(z / 0x80);
+    }
+    out[p++] = z;
+  }
+  return out.subarray(0, p);
+}
+
+function decodeIds(buf: Uint8Array): number[] {
+  const ids: number[] = [];
+  let prev = 0;
+  let p = 1;
+  while (p < buf.length) {
+    let z = 0;
+    let mul = 1;
+    let b: number;
+    do {
+      b = buf[p++];
+      z += (b & 0x7f) * mul;
+      mul *= 0x80;
+    } while (b & 0x80);
+    prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    ids.push(prev);
+  }
+  return ids;
+}
+
+/** Read side: a chunk-encoded column back to its JSON text or value. */
+export class ChunkReader {
+  private readonly get: Database.Statement;
+  /** Recently read chunks (system prompts and shared documents are read again and again). */
+  private readonly cache = new LruMap<number, string>(16_384);
+
+  constructor(db: Database.Database) {
+    this.get = db.prepare('SELECT body FROM chunks WHERE id = ?').pluck();
+  }
+
+  value(buf: Uint8Array): unknown {
+    const skeleton = this.skeleton(buf);
+    const v = JSON.parse(skeleton) as unknown;
+    return MARKED.test(skeleton) ? this.restore(v) : v;
+  }
+
+  /** The JSON text that was written. */
+  text(buf: Uint8Array): string {
+    const skeleton = this.skeleton(buf);
+    return MARKED.test(skeleton) ? JSON.stringify(this.restore(JSON.parse(skeleton))) : skeleton;
+  }
+
+  private skeleton(buf: Uint8Array): string {
+    if (buf[0] === INLINE) return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.length - 1).toString('utf8');
+    if (buf[0] !== CHUNKED) throw new Error(`unknown span column format ${buf[0]}`);
+    let out = '';
+    for (const id of decodeIds(buf)) out += this.body(id);
+    return out;
+  }
+
+  private restore(v: unknown): unknown {
+    if (typeof v === 'string') return isMarked(v) ? this.string(v) : v;
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) v[i] = this.restore(v[i]);
+      return v;
+    }
+    const o = v as Record<string, unknown>;
+    let escaped = false;
+    for (const k in o) {
+      if (isMarked(k)) escaped = true;
+      o[k] = this.restore(o[k]);
+    }
+    if (!escaped) return o;
+    const out: Record<string, unknown> = {};
+    for (const k in o) out[isMarked(k) ? k.slice(1) : k] = o[k];
+    return out;
+  }
+
+  private string(s: string): string {
+    const c = s.charCodeAt(0);
+    if (c === 0xe004) return this.body(parseInt(s.slice(1), 36));
+    if (c === 0xe005) return s.slice(1).split(',').map((id) => this.body(parseInt(id, 36))).join('');
+    return s.slice(1);
+  }
+
+  private body(id: number): string {
+    let body = this.cache.get(id);
+    if (body === undefined) {
+      body = this.get.get(id) as string | undefined;
+      if (body === undefined) throw new Error(`chunk ${id} is missing`);
+      if (body.length < 64 * 1024) this.cache.set(id, body);
+    }
+    return body;
+  }
+}
