@@ -34,9 +34,18 @@ export class SqliteWritePath {
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: (items: WriteItem[]) => Map<string, number>;
+  /** Trace upserts applied in the transaction under way (num → parameters), for lastUpsert once it commits. */
+  private readonly upserted = new Map<number, string>();
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>(200_000);
+  /**
+   * traces.num → the parameters of the last trace upsert applied to it (committed). Applying the
+   * same upsert again changes nothing (coalesce, an identical merge patch), and OTLP sends the
+   * same one (resource metadata, user, session) with every batch that carries some of a trace's
+   * spans: those are skipped.
+   */
+  private readonly lastUpsert = new LruMap<number, string>(50_000);
   /** Span input/output/attributes/events, stored as content-defined chunks. */
   private readonly chunks: ChunkWriter;
   /** Reads back stored attributes, for the rare span that arrives in parts. */
@@ -147,10 +156,13 @@ export class SqliteWritePath {
       made = this.run(items);
     } catch (e) {
       this.chunks.rolledBack();
+      this.upserted.clear();
       throw e;
     }
     this.chunks.committed();
     for (const [key, num] of made) this.traceNums.set(key, num);
+    for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
+    this.upserted.clear();
   }
 
   private apply(items: WriteItem[]): Map<string, number> {
@@ -181,7 +193,13 @@ export class SqliteWritePath {
     for (const { projectId, batch, receivedAt } of items) {
       for (const t of batch.traces) {
         const num = numFor(projectId, t.id, t.startTime, receivedAt);
-        this.updateTrace.run(traceParams(num, t));
+        const params = traceParams(num, t);
+        // A duration without an end counts from the trace's start, which may have moved since: always applied.
+        const text = t.durationMs === undefined ? JSON.stringify(params) : undefined;
+        if (text === undefined || (this.upserted.get(num) ?? this.lastUpsert.get(num)) !== text) {
+          this.updateTrace.run(params);
+          if (text !== undefined) this.upserted.set(num, text);
+        }
         if (!touched.has(num)) touched.set(num, emptySums(num));
         if (t.name !== undefined || t.input !== undefined || t.output !== undefined) searchable.add(num);
         if (t.tags?.length) {
