@@ -60,7 +60,7 @@ export function analyticsRoutes(deps: AppDeps): RouteSpec[] {
     route({
       method: 'GET',
       path: '/api/v1/metrics',
-      summary: 'Time-bucketed counts, error rate, exact latency percentiles (nearest rank), tokens and cost, optionally grouped',
+      summary: 'Time-bucketed counts, error rate, latency percentiles (nearest rank: exact, or within 1% when a large window is answered from the SQLite metrics rollups, docs/metrics.md), tokens and cost, optionally grouped',
       tag: 'analytics',
       scope: 'read',
       params: metricsParams,

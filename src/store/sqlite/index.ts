@@ -20,6 +20,7 @@ import { deletePrices, listPrices, putPrices } from './analytics.js';
 import { SqliteReads, type ReadOps } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
+import { DEFAULT_ROLLUP_THRESHOLD } from './metric-rollup-reads.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -35,6 +36,13 @@ export interface SqliteOptions {
    * LLM span of CPU (structured clone) and buys a second core; on one core it is a loss.
    */
   writeWorker?: boolean;
+  /**
+   * Metrics over windows with more spans (or traces, at trace level) than this are answered from
+   * the metrics rollups when they can be (percentiles within 1%, docs/metrics.md); smaller windows
+   * run the exact statement. Default 20,000, or LOUPE_METRICS_ROLLUP_THRESHOLD. 0 sends every query
+   * a rollup can answer to it; Infinity none.
+   */
+  metricsRollupThreshold?: number;
 }
 
 const CHECKPOINT_MS = 200;
@@ -73,13 +81,15 @@ export class SqliteStore implements Store {
       if (applied.has(m.version)) continue;
       this.db.transaction(() => {
         this.db.exec(m.sql);
+        m.run?.(this.db);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now() * 1000);
       }).immediate();
     }
     this.blobSide = registerBlobFunctions(this.db, this.file);
-    this.reads = new SqliteReads(this.db);
+    const metricsRollupThreshold = this.opts.metricsRollupThreshold ?? envNumber('LOUPE_METRICS_ROLLUP_THRESHOLD') ?? DEFAULT_ROLLUP_THRESHOLD;
+    this.reads = new SqliteReads(this.db, { metricsRollupThreshold });
     const onFile = this.file !== ':memory:';
-    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file });
+    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupThreshold });
     const env = process.env.LOUPE_WRITE_WORKER;
     this.useWriteThread = onFile && (this.opts.writeWorker ?? (env ? env === '1' : availableParallelism() >= 2));
     if (onFile) this.db.pragma('wal_autocheckpoint = 0');
@@ -253,4 +263,12 @@ export class SqliteStore implements Store {
   async deletePrices(projectId: number, modelPattern: string, effectiveFrom?: number): Promise<number> {
     return deletePrices(this.db, projectId, modelPattern, effectiveFrom);
   }
+}
+
+function envNumber(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  if (Number.isNaN(n)) throw new Error(`${name}: not a number: ${v}`);
+  return n;
 }

@@ -3,12 +3,17 @@
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
 import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
+import type Database from 'better-sqlite3';
 import { MIGRATION_6 } from './migration-6-analytics.js';
+import { MIGRATION_9 } from './migration-9-span-metrics.js';
+import { MIGRATION_10 } from './migration-10-trace-metrics.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: for data steps SQL alone cannot express. */
+  run?: (db: Database.Database) => void;
 }
 
 export const SQLITE_MIGRATIONS: Migration[] = [
@@ -190,3 +195,5 @@ CREATE TABLE chunks (
 );
 `,
 });
+
+SQLITE_MIGRATIONS.push(MIGRATION_9, MIGRATION_10);

@@ -6,13 +6,13 @@ import { SqliteReads } from './reads.js';
 import { registerBlobFunctions } from './blobs.js';
 import { serveThread } from './serve-thread.js';
 
-const { file } = workerData as { file: string };
+const { file, metricsRollupThreshold } = workerData as { file: string; metricsRollupThreshold: number };
 const db = new Database(file, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -65536');
 db.pragma('mmap_size = 268435456');
 const side = registerBlobFunctions(db, file);
-serveThread(new SqliteReads(db), () => {
+serveThread(new SqliteReads(db, { metricsRollupThreshold }), () => {
   side?.close();
   db.close();
 });

@@ -9,6 +9,7 @@ import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import { SqliteRollupReads } from './rollup-reads.js';
 import { runMetrics, sqliteAnalyticsDialect } from './analytics.js';
 import { exportPage } from './export.js';
+import { MetricRollupReads } from './metric-rollup-reads.js';
 import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
@@ -56,10 +57,13 @@ export class SqliteReads implements ReadOps {
   private readonly stmts = new Map<string, Database.Statement>();
 
   private readonly rollups: SqliteRollupReads;
+  private readonly metricRollups: MetricRollupReads;
 
-  constructor(private readonly db: Database.Database) {
+  /** `metricsRollupThreshold`: see SqliteOptions. */
+  constructor(private readonly db: Database.Database, opts: { metricsRollupThreshold?: number } = {}) {
     this.blobs = new BlobReader(db);
     this.rollups = new SqliteRollupReads(db, sqliteDialect);
+    this.metricRollups = new MetricRollupReads(db, sqliteDialect, opts.metricsRollupThreshold);
   }
 
   listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Page<Session> {
@@ -83,7 +87,7 @@ export class SqliteReads implements ReadOps {
   }
 
   metrics(projectId: number, q: MetricsQuery): MetricsRow[] {
-    return runMetrics(this.db, analyticsDialect, projectId, q);
+    return this.metricRollups.metrics(projectId, q) ?? runMetrics(this.db, analyticsDialect, projectId, q);
   }
 
   exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord> {

@@ -12,6 +12,7 @@ import { LruMap } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
 import { ChunkWriter } from './chunks.js';
+import { MetricRollups } from './metric-rollups.js';
 
 type Stmt = Database.Statement;
 
@@ -49,6 +50,8 @@ export class SqliteWritePath {
   private readonly chunks: ChunkWriter;
   /** Reads back stored attributes, for the rare span that arrives in parts. */
   private readonly reader: BlobReader;
+  /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
+  private readonly metricRollups: MetricRollups;
 
   constructor(db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
@@ -140,7 +143,8 @@ export class SqliteWritePath {
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
-    this.run = db.transaction((items: WriteItem[]) => this.apply(items));
+    this.metricRollups = new MetricRollups(db, SPAN_ROW);
+    this.run = db.transaction((items: WriteItem[]) => this.metricRollups.group(() => this.apply(items)));
     this.chunks = new ChunkWriter(db);
     this.reader = new BlobReader(db);
   }
@@ -170,14 +174,20 @@ export class SqliteWritePath {
     const searchable = new Set<number>();
     const tagged = new Set<number>();
     const scored: Array<[number, string]> = [];
+    /** Traces this transaction inserted: the trace metrics rollup needs no read of their old rows. */
+    const fresh = new Set<number>();
 
     const numFor = (projectId: number, traceId: string, startTime: number | undefined, receivedAt: number): number => {
       const key = `${projectId}:${traceId}`;
       let num = nums.get(key) ?? this.traceNums.get(key);
       if (num === undefined) {
         num = this.findTrace.get(projectId, traceId) as number | undefined;
-        if (num === undefined) num = this.insertTrace.get(projectId, traceId, startTime ?? receivedAt, receivedAt) as number;
+        if (num === undefined) {
+          num = this.insertTrace.get(projectId, traceId, startTime ?? receivedAt, receivedAt) as number;
+          fresh.add(num);
+        }
       }
+      if (!nums.has(key)) this.metricRollups.trace(num, fresh.has(num));
       nums.set(key, num);
       return num;
     };
@@ -234,7 +244,10 @@ export class SqliteWritePath {
   /** Inserts the span, or merges it into the stored one; true when it was new. */
   private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): boolean {
     const row = spanRow(num, projectId, receivedAt, s, this.chunks);
-    if (this.insertSpan.run(row).changes === 1) return true;
+    if (this.insertSpan.run(row).changes === 1) {
+      this.metricRollups.spanInserted(row);
+      return true;
+    }
     // A later part of a span already stored: given fields win, attributes merge key by key
     // (RFC 7386, as json_patch), and the start is the stored one unless this part gives one.
     const p: Record<string, unknown> = {};
@@ -244,6 +257,7 @@ export class SqliteWritePath {
       const old = this.readAttributes.get(num, s.id) as string | Uint8Array | null;
       if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
     }
+    this.metricRollups.spanUpdating(num, p);
     this.updateSpan.run(p);
     return false;
   }

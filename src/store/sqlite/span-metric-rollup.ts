@@ -1,0 +1,157 @@
+// The span metrics rollup (migration 9, table span_metrics), kept current inside the write
+// transaction: rows per (project, hour or day of start_time, kind, status, model) with the sums
+// the metrics query needs and a latency histogram (rollup-table.ts, latency-histogram.ts). A span
+// that is written again (a retried batch, a start part then an end part) moves its
+// contribution: the write applies new minus old, so a row always equals a recomputation from
+// the spans table.
+//
+// Cost on the ingest path: a span the write path inserts needs no read (it had no row); one it
+// merges into a stored row costs one point read of that row (through spans_by_trace) before the
+// UPDATE. Then in-memory deltas; per group, one read and one write per touched rollup row.
+import type Database from 'better-sqlite3';
+import { USAGE_KINDS } from '../../model/enums.js';
+import { ordOf } from './latency-histogram.js';
+import { HOUR_MICROS, RollupDeltas, floorTo, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
+
+/** A missing model is (has_model 0, model ''): a key column cannot be NULL, and '' is a model name a client could send. */
+export const SPAN_METRICS: RollupTable = { name: 'span_metrics', keys: ['kind', 'status', 'has_model', 'model'], count: 'span_count' };
+
+/** The span columns its contribution depends on, as the spans table holds them. */
+export interface SpanState {
+  projectId: number;
+  kind: string | null;
+  model: string | null;
+  status: string | null;
+  startTime: number;
+  endTime: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+/** What write.ts binds to the UPDATE of a stored span (by name), as far as the rollup reads it; null: not given. */
+export interface SpanUpdate {
+  id: string;
+  kind: string | null;
+  model: string | null;
+  status: string | null;
+  startTime: number | null;
+  endTime: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+/** The spans columns a contribution needs, by name as write.ts's insert row lists them. */
+const INSERT_COLUMNS = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+
+const USAGE = new Set<string>(USAGE_KINDS);
+
+export function spanContributionOf(s: SpanState): Contribution {
+  // the same double as the duration_ms column: (end_time - start_time) / 1000.0
+  const durationMs = s.endTime === null ? null : (s.endTime - s.startTime) / 1000;
+  return spanContribution(s.projectId, floorTo(s.startTime, HOUR_MICROS), s.kind, s.model, s.status, durationMs, s.inputTokens, s.outputTokens, s.costUsd);
+}
+
+/**
+ * A span's contribution from its columns (duration_ms rather than the times: reads of spans
+ * select it directly). A missing kind is 'span' and a missing status 'unset', as every metrics
+ * query treats them; tokens and cost count only for llm and embedding spans, as in metrics-sql.ts.
+ */
+export function spanContribution(projectId: number, hour: number, kind: string | null, model: string | null, status: string | null, durationMs: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null): Contribution {
+  const usage = kind !== null && USAGE.has(kind);
+  const k = kind ?? 'span';
+  const st = status ?? 'unset';
+  return {
+    projectId,
+    hour,
+    key: [k, st, model === null ? 0 : 1, model ?? ''],
+    // rowId(projectId, key), written out: this runs for every span written
+    id: `${projectId}|${k}|${st}|${model === null ? '0|' : `1|${model}`}`,
+    ord: durationMs === null ? null : ordOf(durationMs),
+    inputTokens: usage ? inputTokens ?? 0 : 0,
+    outputTokens: usage ? outputTokens ?? 0 : 0,
+    costUsd: usage ? costUsd : null,
+  };
+}
+
+/**
+ * A stored span after write.ts's UPDATE of it, for these columns: the same coalesce rules.
+ * The rollup tests compare the rollup with a recomputation from the table, so a change there
+ * that is not made here fails them.
+ */
+export function afterUpdate(old: SpanState, p: SpanUpdate): SpanState {
+  return {
+    projectId: old.projectId,
+    kind: p.kind ?? old.kind,
+    model: p.model ?? old.model,
+    status: old.status === 'error' ? 'error' : p.status ?? old.status,
+    startTime: p.startTime ?? old.startTime,
+    endTime: p.endTime ?? old.endTime,
+    inputTokens: p.inputTokens ?? old.inputTokens,
+    outputTokens: p.outputTokens ?? old.outputTokens,
+    costUsd: p.costUsd ?? old.costUsd,
+  };
+}
+
+const STATE_COLUMNS = INSERT_COLUMNS.join(', ');
+type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
+
+function stateOf([projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd]: StateRow): SpanState {
+  return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd };
+}
+
+/** The write path's side of the span rollup: one instance per write connection. */
+export class SpanMetricRollup {
+  // an array per row: cheaper to build than an object, and this read is on the ingest path
+  private readonly readSpan: Database.Statement;
+  private readonly deltas = new RollupDeltas(SPAN_METRICS);
+  /** Where INSERT_COLUMNS are in the rows spanInserted is given. */
+  private readonly at: number[];
+
+  /** `insertColumns`: the spans columns of the rows the write path inserts, in their order. */
+  constructor(private readonly db: Database.Database, insertColumns: readonly string[]) {
+    this.readSpan = db.prepare(`SELECT ${STATE_COLUMNS} FROM spans WHERE trace_num = ? AND id = ?`).raw();
+    this.at = INSERT_COLUMNS.map((c) => {
+      const i = insertColumns.indexOf(c);
+      if (i < 0) throw new Error(`span metrics rollup: the span insert has no ${c}`);
+      return i;
+    });
+  }
+
+  /** Forgets what an earlier transaction (perhaps rolled back) left. */
+  begin(): void {
+    this.deltas.clear();
+  }
+
+  /** The write path inserted a new span row with these values. */
+  inserted(row: readonly unknown[]): void {
+    this.deltas.add(spanContributionOf(stateOf(this.at.map((i) => row[i]) as StateRow)), 1);
+  }
+
+  /** The write path is about to merge `p` into the stored span (traceNum, p.id). */
+  updating(traceNum: number, p: SpanUpdate): void {
+    const row = this.readSpan.get(traceNum, p.id) as StateRow | undefined;
+    if (!row) return;
+    const old = stateOf(row);
+    const before = spanContributionOf(old);
+    const next = spanContributionOf(afterUpdate(old, p));
+    if (sameContribution(before, next)) return;
+    this.deltas.add(before, -1);
+    this.deltas.add(next, 1);
+  }
+
+  /** Applies the transaction's changes (inside it). */
+  commit(): void {
+    this.deltas.apply(this.db);
+  }
+}
+
+/** Builds span_metrics from every span (migration 9, on a database that had spans before it). */
+export function backfillSpanMetrics(db: Database.Database): void {
+  const deltas = new RollupDeltas(SPAN_METRICS);
+  for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM spans`).raw().iterate() as IterableIterator<StateRow>) deltas.add(spanContributionOf(stateOf(r)), 1);
+  deltas.apply(db);
+}
