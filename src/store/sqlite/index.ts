@@ -3,7 +3,6 @@
 // read-worker.ts) so a heavy read never blocks the event loop that acknowledges writes.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
@@ -31,9 +30,10 @@ export interface SqliteOptions {
   readWorker?: boolean;
   /**
    * Run the write path (span JSON encoding, SQL, commit) on a worker thread, beside the event loop
-   * that decodes and maps the next requests. Default: on for a file when the machine has two or
-   * more CPUs (LOUPE_WRITE_WORKER=0 or 1 overrides). Handing a batch over costs ~40 µs per
-   * LLM span of CPU (structured clone) and buys a second core; on one core it is a loss.
+   * that decodes and maps the next requests (default: off; LOUPE_WRITE_WORKER=1 turns it on).
+   * Measured on the 2-core bench machine (bench/README.md, 2026-12-01): the server then uses ~1.5
+   * cores instead of ~1.15, but each span costs ~25% more CPU (the batch is cloned to the worker,
+   * two heaps collect garbage), so spans/s stay level while p99 and RSS grow.
    */
   writeWorker?: boolean;
   /**
@@ -91,7 +91,7 @@ export class SqliteStore implements Store {
     const onFile = this.file !== ':memory:';
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupThreshold });
     const env = process.env.LOUPE_WRITE_WORKER;
-    this.useWriteThread = onFile && (this.opts.writeWorker ?? (env ? env === '1' : availableParallelism() >= 2));
+    this.useWriteThread = onFile && (this.opts.writeWorker ?? env === '1');
     if (onFile) this.db.pragma('wal_autocheckpoint = 0');
   }
 
