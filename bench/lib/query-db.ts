@@ -56,10 +56,11 @@ export async function ensureQueryDb(dir: string, traces: number, spansPerTrace: 
   await (await startServer({ host: '127.0.0.1', port: 0, dataDir: dir })).close();
   // Secondary indexes are dropped for the build and made again at the end: one sorted build
   // each is far cheaper than millions of incremental inserts. The unique ones the write path
-  // looks rows up by (traces_by_id, spans_by_trace) stay.
+  // looks rows up by (traces_by_id, spans_by_trace; traces_by_session and traces_by_user for the
+  // first/last times of sessions and users) stay.
   const file = join(dir, 'loupe.db');
   const admin = new Database(file);
-  const indexes = admin.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name NOT IN ('traces_by_id', 'spans_by_trace') AND tbl_name IN ('traces', 'spans', 'trace_tags')").all() as Array<{ name: string; sql: string }>;
+  const indexes = admin.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name NOT IN ('traces_by_id', 'spans_by_trace', 'traces_by_session', 'traces_by_user') AND tbl_name IN ('traces', 'spans', 'trace_tags')").all() as Array<{ name: string; sql: string }>;
   for (const ix of indexes) admin.exec(`DROP INDEX ${ix.name}`);
   admin.close();
   const store = new SqliteStore(file, { synchronous: 'NORMAL', readWorker: false });

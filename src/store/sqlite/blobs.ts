@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 import { ChunkReader } from './chunks.js';
+import { restoreTree, type MarkedTree } from './json-tree.js';
 
 const FIRST = 0xe000;
 const LAST = 0xe003;
@@ -50,29 +51,24 @@ export class BlobReader {
   }
 
   private value(v: unknown): unknown {
-    if (typeof v === 'string') return isMarked(v) ? this.string(v) : v;
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = this.value(v[i]);
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    let marked = false;
-    for (const k in o) {
-      if (isMarked(k)) marked = true;
-      o[k] = this.value(o[k]);
-    }
-    if (!marked) return o;
-    // Put groups back in place and unescape keys, keeping the key order.
-    const out: Record<string, unknown> = {};
-    for (const k in o) {
-      const c = k.charCodeAt(0);
-      if (c === LAST) for (const entry of o[k] as Array<Record<string, unknown>>) Object.assign(out, entry);
-      else if (c === FIRST + 2) out[k.slice(1)] = o[k];
-      else out[k] = o[k];
-    }
-    return out;
+    return restoreTree(v, this.tree);
   }
+
+  private readonly tree: MarkedTree = {
+    isMarked,
+    string: (s) => this.string(s),
+    rekey: (o) => {
+      // Put groups back in place and unescape keys, keeping the key order.
+      const out: Record<string, unknown> = {};
+      for (const k in o) {
+        const c = k.charCodeAt(0);
+        if (c === LAST) for (const entry of o[k] as Array<Record<string, unknown>>) Object.assign(out, entry);
+        else if (c === FIRST + 2) out[k.slice(1)] = o[k];
+        else out[k] = o[k];
+      }
+      return out;
+    },
+  };
 
   private string(s: string): unknown {
     const c = s.charCodeAt(0) - FIRST;

@@ -28,6 +28,7 @@
 // after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
+import { restoreTree, type MarkedTree } from './json-tree.js';
 
 /** Strings at least this long are stored once, by content. */
 export const LONG_STRING = 64;
@@ -269,23 +270,18 @@ export class ChunkReader {
   }
 
   private restore(v: unknown): unknown {
-    if (typeof v === 'string') return isMarked(v) ? this.string(v) : v;
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = this.restore(v[i]);
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    let escaped = false;
-    for (const k in o) {
-      if (isMarked(k)) escaped = true;
-      o[k] = this.restore(o[k]);
-    }
-    if (!escaped) return o;
-    const out: Record<string, unknown> = {};
-    for (const k in o) out[isMarked(k) ? k.slice(1) : k] = o[k];
-    return out;
+    return restoreTree(v, this.tree);
   }
+
+  private readonly tree: MarkedTree = {
+    isMarked,
+    string: (s) => this.string(s),
+    rekey: (o) => {
+      const out: Record<string, unknown> = {};
+      for (const k in o) out[isMarked(k) ? k.slice(1) : k] = o[k];
+      return out;
+    },
+  };
 
   private string(s: string): string {
     const c = s.charCodeAt(0);

@@ -46,6 +46,8 @@ export interface SqliteOptions {
 }
 
 const CHECKPOINT_MS = 200;
+/** A checkpoint unanswered for this long is done by the write connection itself (see checkpointSoon). */
+const CHECKPOINT_STALL_MS = 1000;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -126,10 +128,23 @@ export class SqliteStore implements Store {
     this.checkpointSoon();
   }
 
-  /** At most one checkpoint in flight, and one every CHECKPOINT_MS: the WAL stays small. */
+  /**
+   * At most one checkpoint in flight on the checkpoint worker, and one every CHECKPOINT_MS. A
+   * caller that writes group after group without yielding to the event loop never hears back
+   * from the worker, and the WAL would grow without end: when the worker has not answered for
+   * CHECKPOINT_STALL_MS, this connection checkpoints itself (PASSIVE still: it never waits).
+   */
   private checkpointSoon(): void {
+    if (!this.checkpointer) return;
     const now = Date.now();
-    if (!this.checkpointer || this.checkpointing || now - this.lastCheckpoint < CHECKPOINT_MS) return;
+    if (this.checkpointing) {
+      if (now - this.lastCheckpoint > CHECKPOINT_STALL_MS) {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+        this.lastCheckpoint = now;
+      }
+      return;
+    }
+    if (now - this.lastCheckpoint < CHECKPOINT_MS) return;
     this.checkpointing = true;
     this.lastCheckpoint = now;
     this.checkpointer.call('checkpoint').catch(() => undefined).finally(() => {

@@ -1,0 +1,28 @@
+// The walk both span JSON readers share (chunks.ts, and blobs.ts for the older format): a parsed
+// value is put back in place, marked strings resolved and objects with marked keys rebuilt.
+
+export interface MarkedTree {
+  /** Whether a string or key begins with one of the format's markers. */
+  isMarked(s: string): boolean;
+  /** The value a marked string stands for. */
+  string(s: string): unknown;
+  /** An object that has marked keys, rebuilt in key order (its values already restored). */
+  rekey(o: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** Restores `v` in place (arrays and plain objects are reused), returning the restored value. */
+export function restoreTree(v: unknown, f: MarkedTree): unknown {
+  if (typeof v === 'string') return f.isMarked(v) ? f.string(v) : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = restoreTree(v[i], f);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  let marked = false;
+  for (const k in o) {
+    if (f.isMarked(k)) marked = true;
+    o[k] = restoreTree(o[k], f);
+  }
+  return marked ? f.rekey(o) : o;
+}
