@@ -43,10 +43,11 @@ export class SqliteWritePath {
    * traces.num → the parameters of the last trace upsert applied to it (committed). Applying the
    * same upsert again changes nothing (coalesce, an identical merge patch), and OTLP sends the
    * same one (resource metadata, user, session) with every batch that carries some of a trace's
-   * spans: those are skipped.
+   * spans: those are skipped. (Held per write path: with a second process writing the same file,
+   * e.g. an import beside a running server, a repeat after the other's change would be skipped.)
    */
   private readonly lastUpsert = new LruMap<number, string>(50_000);
-  /** Span input/output/attributes/events, stored as content-defined chunks. */
+  /** Span input/output/attributes/events, long strings stored once (chunks.ts). */
   private readonly chunks: ChunkWriter;
   /** Reads back stored attributes, for the rare span that arrives in parts. */
   private readonly reader: BlobReader;
