@@ -114,3 +114,22 @@ test('span JSON written in the earlier blob format still reads back', async () =
   expect(d?.spans[0].input).toEqual([{ role: 'user', content: long(3) }]);
   expect(d?.spans[0].attributes).toEqual({ a: long(3), '\ue000k': 1 });
 });
+
+test('the WAL stays bounded when groups are written without yielding to the event loop', async () => {
+  const walDir = mkdtempSync(join(tmpdir(), 'loupe-wal-'));
+  const file = join(walDir, 'loupe.db');
+  const s = new SqliteStore(file, { readWorker: false, checkpointStallMs: 0 });
+  await s.init();
+  const { statSync } = await import('node:fs');
+  let written = 0;
+  for (let g = 0; g < 40; g++) {
+    const spans: SpanUpsert[] = Array.from({ length: 200 }, (_, i) => ({ id: `w${g}-${i}`, traceId: `wal${g}`, kind: 'span', startTime: 1_700_000_000_000_000 + i, attributes: { note: `${g}/${i} ${'x'.repeat(400)}` } }));
+    written += spans.length * 450;
+    await s.writeGroup([{ projectId: 1, batch: { traces: [], spans, scores: [] }, receivedAt: 1 }]);
+  }
+  // Without checkpoints the WAL would hold every page written (more than `written` bytes).
+  expect(statSync(`${file}-wal`).size).toBeLessThan(written / 4);
+  expect((await s.getTrace(1, 'wal39'))?.spans).toHaveLength(200);
+  await s.close();
+  rmSync(walDir, { recursive: true, force: true });
+});

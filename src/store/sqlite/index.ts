@@ -43,6 +43,8 @@ export interface SqliteOptions {
    * a rollup can answer to it; Infinity none.
    */
   metricsRollupThreshold?: number;
+  /** How long an unanswered worker checkpoint may take before the write connection checkpoints itself (default 1 s). */
+  checkpointStallMs?: number;
 }
 
 const CHECKPOINT_MS = 200;
@@ -138,7 +140,7 @@ export class SqliteStore implements Store {
     if (!this.checkpointer) return;
     const now = Date.now();
     if (this.checkpointing) {
-      if (now - this.lastCheckpoint > CHECKPOINT_STALL_MS) {
+      if (now - this.lastCheckpoint >= (this.opts.checkpointStallMs ?? CHECKPOINT_STALL_MS)) {
         this.db.pragma('wal_checkpoint(PASSIVE)');
         this.lastCheckpoint = now;
       }
