@@ -50,6 +50,8 @@ export interface SqliteOptions {
 const CHECKPOINT_MS = 200;
 /** A checkpoint unanswered for this long is done by the write connection itself (see checkpointSoon). */
 const CHECKPOINT_STALL_MS = 1000;
+/** A WAL longer than this (pages, 16 MB) is made to start over (see checkpointSoon). */
+const WAL_RESTART_FRAMES = 4096;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -64,6 +66,8 @@ export class SqliteStore implements Store {
   /** Checkpoints the WAL off the event loop (the write connection's automatic checkpoint is off). */
   private checkpointer?: DbThread<{ checkpoint(): unknown }>;
   private checkpointing = false;
+  /** WAL length in pages at the worker's last checkpoint. */
+  private walFrames = 0;
   private useWriteThread = false;
   private lastCheckpoint = 0;
   /** The read-only connection loupe_span_json reads blob bodies through. */
@@ -131,25 +135,31 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * At most one checkpoint in flight on the checkpoint worker, and one every CHECKPOINT_MS. A
-   * caller that writes group after group without yielding to the event loop never hears back
-   * from the worker, and the WAL would grow without end: when the worker has not answered for
-   * CHECKPOINT_STALL_MS, this connection checkpoints itself (PASSIVE still: it never waits).
+   * At most one checkpoint in flight on the checkpoint worker, and one every CHECKPOINT_MS. The WAL
+   * starts over from its beginning only when a write begins while it is wholly copied, which under
+   * steady load a worker pass never leaves it (the next group has written more by then); a long
+   * WAL makes every page lookup slower. So once the worker reports a long WAL, this connection
+   * copies the little the worker has not, between two groups, and the next group starts the WAL
+   * over. And a caller that writes group after group without yielding never hears back from the
+   * worker: when it has not answered for checkpointStallMs, this connection checkpoints too.
+   * Both stay PASSIVE: they never wait for a lock.
    */
   private checkpointSoon(): void {
     if (!this.checkpointer) return;
     const now = Date.now();
-    if (this.checkpointing) {
-      if (now - this.lastCheckpoint >= (this.opts.checkpointStallMs ?? CHECKPOINT_STALL_MS)) {
-        this.db.pragma('wal_checkpoint(PASSIVE)');
-        this.lastCheckpoint = now;
-      }
+    if (this.walFrames > WAL_RESTART_FRAMES || (this.checkpointing && now - this.lastCheckpoint >= (this.opts.checkpointStallMs ?? CHECKPOINT_STALL_MS))) {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.walFrames = 0;
+      this.lastCheckpoint = now;
       return;
     }
-    if (now - this.lastCheckpoint < CHECKPOINT_MS) return;
+    if (this.checkpointing || now - this.lastCheckpoint < CHECKPOINT_MS) return;
     this.checkpointing = true;
     this.lastCheckpoint = now;
-    this.checkpointer.call('checkpoint').catch(() => undefined).finally(() => {
+    this.checkpointer.call('checkpoint').then((r) => {
+      const log = (r as Array<{ log?: number }> | undefined)?.[0]?.log;
+      if (typeof log === 'number') this.walFrames = log;
+    }, () => undefined).finally(() => {
       this.checkpointing = false;
     });
   }
