@@ -168,7 +168,9 @@ export class ChunkWriter {
     let id = this.recent.get(chunk) ?? this.pending.get(chunk);
     if (id === undefined) {
       id = Number(this.insert.run(chunk).lastInsertRowid);
-      this.pending.set(chunk, id);
+      // A piece is a slice of its whole text and would keep all of it alive as a Map key (a new
+      // last piece of a 4 KB input.value held the 4 KB): the key is made a copy of its own.
+      this.pending.set((' ' + chunk).slice(1), id);
     }
     return id;
   }
