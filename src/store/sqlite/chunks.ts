@@ -53,7 +53,7 @@ const isMarked = (s: string) => {
   return c >= FIRST && c <= LAST;
 };
 
-/** Chunk texts remembered with their id, in characters: about that many bytes of memory, twice. */
+/** Chunk texts remembered with their id, in characters, over both generations (see committed()). */
 const RECENT_CHARS = 16 * 1024 * 1024;
 
 /**
@@ -86,8 +86,15 @@ export function pieceEnds(text: string): number[] {
 /** Write side: encodes column values, inserting new chunks inside the caller's transaction. */
 export class ChunkWriter {
   private readonly insert: Database.Statement;
-  /** Committed chunks, text → id; a new generation starts when it holds RECENT_CHARS. */
+  /**
+   * Committed chunks, text → id, in two generations: when the current one holds half of
+   * RECENT_CHARS it becomes the previous one (and the previous is forgotten); a chunk met in the
+   * previous generation moves back into the current one. So what keeps repeating (system
+   * prompts, shared documents) stays known however much new text goes by: an LRU, roughly,
+   * without reordering a Map on every hit.
+   */
   private recent = new Map<string, number>();
+  private previous = new Map<string, number>();
   private recentChars = 0;
   /** Chunks of the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
@@ -167,7 +174,7 @@ export class ChunkWriter {
   private idFor(chunk: string): number {
     let id = this.recent.get(chunk) ?? this.pending.get(chunk);
     if (id === undefined) {
-      id = Number(this.insert.run(chunk).lastInsertRowid);
+      id = this.previous.get(chunk) ?? Number(this.insert.run(chunk).lastInsertRowid);
       // A piece is a slice of its whole text and would keep all of it alive as a Map key (a new
       // last piece of a 4 KB input.value held the 4 KB): the key is made a copy of its own.
       this.pending.set((' ' + chunk).slice(1), id);
@@ -177,7 +184,8 @@ export class ChunkWriter {
 
   /** The transaction committed: its chunks may be reused by later ones. */
   committed(): void {
-    if (this.recentChars > RECENT_CHARS) {
+    if (this.recentChars > RECENT_CHARS / 2) {
+      this.previous = this.recent;
       this.recent = new Map();
       this.recentChars = 0;
     }
