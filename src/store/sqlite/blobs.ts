@@ -8,9 +8,8 @@
 //   E003<list>        key: the flattened attributes `<list>.N.*`, as an array of entry objects
 // Values written since are JSON text or a chunk list (a BLOB); the reader takes all three.
 import Database from 'better-sqlite3';
-import { LruMap } from '../lru.js';
 import { ChunkReader } from './chunks.js';
-import { restoreTree, type MarkedTree } from './json-tree.js';
+import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 
 const FIRST = 0xe000;
 const LAST = 0xe003;
@@ -26,13 +25,11 @@ export type SpanJsonValue = string | Uint8Array | null;
 
 /** Read side: turns stored JSON text back into the values that were written. */
 export class BlobReader {
-  private readonly get: Database.Statement;
-  /** Recently read bodies (system prompts and shared documents are read again and again). */
-  private readonly cache = new LruMap<number, string>(4096);
+  private readonly bodies: BodyCache;
   private readonly chunks: ChunkReader;
 
   constructor(db: Database.Database) {
-    this.get = db.prepare('SELECT body FROM blobs WHERE id = ?').pluck();
+    this.bodies = new BodyCache(db.prepare('SELECT body FROM blobs WHERE id = ?').pluck(), 'blob', 4096);
     this.chunks = new ChunkReader(db);
   }
 
@@ -79,13 +76,7 @@ export class BlobReader {
   }
 
   private body(id: number): string {
-    let body = this.cache.get(id);
-    if (body === undefined) {
-      body = this.get.get(id) as string | undefined;
-      if (body === undefined) throw new Error(`blob ${id} is missing`);
-      if (body.length < 64 * 1024) this.cache.set(id, body);
-    }
-    return body;
+    return this.bodies.get(id);
   }
 }
 

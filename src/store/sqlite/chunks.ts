@@ -27,8 +27,7 @@
 // hardware cost more than the insert (SHA-256 of a string: ~7 µs per KB). A chunk seen again
 // after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
-import { LruMap } from '../lru.js';
-import { restoreTree, type MarkedTree } from './json-tree.js';
+import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 
 /** Strings at least this long are stored once, by content. */
 export const LONG_STRING = 64;
@@ -251,12 +250,10 @@ function decodeIds(buf: Uint8Array): number[] {
 
 /** Read side: a chunk-encoded column back to its JSON text or value. */
 export class ChunkReader {
-  private readonly get: Database.Statement;
-  /** Recently read chunks (system prompts and shared documents are read again and again). */
-  private readonly cache = new LruMap<number, string>(16_384);
+  private readonly bodies: BodyCache;
 
   constructor(db: Database.Database) {
-    this.get = db.prepare('SELECT body FROM chunks WHERE id = ?').pluck();
+    this.bodies = new BodyCache(db.prepare('SELECT body FROM chunks WHERE id = ?').pluck(), 'chunk', 16_384);
   }
 
   value(buf: Uint8Array): unknown {
@@ -301,12 +298,6 @@ export class ChunkReader {
   }
 
   private body(id: number): string {
-    let body = this.cache.get(id);
-    if (body === undefined) {
-      body = this.get.get(id) as string | undefined;
-      if (body === undefined) throw new Error(`chunk ${id} is missing`);
-      if (body.length < 64 * 1024) this.cache.set(id, body);
-    }
-    return body;
+    return this.bodies.get(id);
   }
 }

@@ -1,5 +1,8 @@
-// The walk both span JSON readers share (chunks.ts, and blobs.ts for the older format): a parsed
-// value is put back in place, marked strings resolved and objects with marked keys rebuilt.
+// What both span JSON readers share (chunks.ts, and blobs.ts for the older format): the walk that
+// puts a parsed value back in place (marked strings resolved, objects with marked keys rebuilt),
+// and the cache of bodies they read by id.
+import type Database from 'better-sqlite3';
+import { LruMap } from '../lru.js';
 
 export interface MarkedTree {
   /** Whether a string or key begins with one of the format's markers. */
@@ -25,4 +28,23 @@ export function restoreTree(v: unknown, f: MarkedTree): unknown {
     o[k] = restoreTree(o[k], f);
   }
   return marked ? f.rekey(o) : o;
+}
+
+/** Bodies by id from a one-column statement, the recent ones cached (prompts and documents are read again and again). */
+export class BodyCache {
+  private readonly cache: LruMap<number, string>;
+
+  constructor(private readonly stmt: Database.Statement, private readonly what: string, capacity: number) {
+    this.cache = new LruMap(capacity);
+  }
+
+  get(id: number): string {
+    let body = this.cache.get(id);
+    if (body === undefined) {
+      body = this.stmt.get(id) as string | undefined;
+      if (body === undefined) throw new Error(`${this.what} ${id} is missing`);
+      if (body.length < 64 * 1024) this.cache.set(id, body);
+    }
+    return body;
+  }
 }
