@@ -19,8 +19,8 @@ function anyValue(r: ProtoReader): AttrValue {
       const sub = r.sub();
       while (!sub.done()) {
         const tf2 = sub.varint();
-    const f2 = tf2 >>> 3;
-    const w2 = tf2 & 7;
+        const f2 = tf2 >>> 3;
+        const w2 = tf2 & 7;
         if (f2 === 1 && w2 === 2) keyValue(sub, kv);
         else sub.skip(w2);
       }
@@ -140,8 +140,8 @@ function scopeSpans(r: ProtoReader): OtlpScopeSpans {
       const sc = r.sub();
       while (!sc.done()) {
         const tf2 = sc.varint();
-    const f2 = tf2 >>> 3;
-    const w2 = tf2 & 7;
+        const f2 = tf2 >>> 3;
+        const w2 = tf2 & 7;
         if (f2 === 1 && w2 === 2) ss.scope.name = sc.string();
         else if (f2 === 2 && w2 === 2) ss.scope.version = sc.string();
         else sc.skip(w2);
@@ -162,8 +162,8 @@ function resourceSpans(r: ProtoReader): OtlpResourceSpans {
       const res = r.sub();
       while (!res.done()) {
         const tf2 = res.varint();
-    const f2 = tf2 >>> 3;
-    const w2 = tf2 & 7;
+        const f2 = tf2 >>> 3;
+        const w2 = tf2 & 7;
         if (f2 === 1 && w2 === 2) keyValue(res, rs.resource);
         else res.skip(w2);
       }
@@ -179,8 +179,8 @@ export function decodeOtlpProto(buf: Buffer): OtlpExport {
   try {
     while (!r.done()) {
       const tf = r.varint();
-    const f = tf >>> 3;
-    const w = tf & 7;
+      const f = tf >>> 3;
+      const w = tf & 7;
       if (f === 1 && w === 2) out.resourceSpans.push(resourceSpans(r.sub()));
       else r.skip(w);
     }

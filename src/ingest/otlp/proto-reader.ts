@@ -15,7 +15,7 @@ export class ProtoReader {
     return this.pos >= this.end;
   }
 
-  /** Reads a tag and returns [fieldNumber, wireType]. */
+  /** Reads a tag and returns [fieldNumber, wireType] (the decoder reads varint() itself: no tuple per field). */
   tag(): [number, number] {
     const t = this.varint();
     return [t >>> 3, t & 7];
@@ -76,13 +76,11 @@ export class ProtoReader {
   }
 
   string(): string {
-    const len = this.varint();
-    const start = this.pos;
-    const end = start + len;
-    if (end > this.end) throw new OtlpDecodeError('length-delimited field runs past its message');
-    this.pos = end;
+    const outer = this.enter();
     // Buffer's own utf8Slice skips toString's argument checks: measurable at ~50 strings a span.
-    return (this.buf as unknown as Utf8Sliceable).utf8Slice(start, end);
+    const s = (this.buf as unknown as Utf8Sliceable).utf8Slice(this.pos, this.end);
+    this.leave(outer);
+    return s;
   }
 
   hex(): string {

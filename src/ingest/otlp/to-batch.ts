@@ -100,13 +100,15 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
     const resourceMeta: Record<string, unknown> = { ...(service ? { 'service.name': service } : {}), ...(Object.keys(resource).length ? { resource } : {}) };
     rs.scopeSpans.forEach((ss, j) => {
       ss.spans.forEach((s, k) => {
+        // Built only for a span refused (a template string per span shows in profiles).
+        const where = () => `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`;
         if (!s.traceId || !s.spanId) {
-          rejected.push({ item: `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`, message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
+          rejected.push({ item: where(), message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
           return;
         }
         // Absurd times (past 2^53 µs, from JSON) could not be shown later: refuse the span now.
         if (!storableTimes(s)) {
-          rejected.push({ item: `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]`, message: 'times must be nanoseconds since the epoch, before the year 2255' });
+          rejected.push({ item: where(), message: 'times must be nanoseconds since the epoch, before the year 2255' });
           return;
         }
         const d = newDraft();

@@ -78,30 +78,7 @@ export class SqliteWritePath {
     // part by part (an upsert never clears what an earlier part said).
     this.insertSpan = db.prepare(`INSERT INTO spans (${SPAN_ROW.join(', ')}) VALUES (${SPAN_ROW.map(() => '?').join(', ')})
       ON CONFLICT (trace_num, id) DO NOTHING`);
-    this.updateSpan = db.prepare(`UPDATE spans SET
-        parent_id = coalesce(@parentId, parent_id),
-        kind = coalesce(@kind, kind),
-        name = coalesce(@name, name),
-        status = CASE WHEN status = 'error' THEN status ELSE coalesce(@status, status) END,
-        error = coalesce(@error, error),
-        start_time = coalesce(@startTime, start_time),
-        end_time = coalesce(@endTime, end_time),
-        input = coalesce(@input, input),
-        output = coalesce(@output, output),
-        model = coalesce(@model, model),
-        provider = coalesce(@provider, provider),
-        params = CASE WHEN @params IS NULL THEN params ELSE json_patch(coalesce(params, '{}'), @params) END,
-        input_tokens = coalesce(@inputTokens, input_tokens),
-        output_tokens = coalesce(@outputTokens, output_tokens),
-        total_tokens = coalesce(@totalTokens, total_tokens),
-        cache_read_tokens = coalesce(@cacheReadTokens, cache_read_tokens),
-        cache_write_tokens = coalesce(@cacheWriteTokens, cache_write_tokens),
-        reasoning_tokens = coalesce(@reasoningTokens, reasoning_tokens),
-        cost_usd = coalesce(@costUsd, cost_usd),
-        metadata = CASE WHEN @metadata IS NULL THEN metadata ELSE json_patch(coalesce(metadata, '{}'), @metadata) END,
-        attributes = coalesce(@attributes, attributes),
-        events = coalesce(@events, events),
-        links = coalesce(@links, links)
+    this.updateSpan = db.prepare(`UPDATE spans SET ${SPAN_ROW.slice(3).map((c, i) => `${c} = ${spanMerge(c, `@${SPAN_PARAMS[i + 3]}`)}`).join(',\n        ')}
       WHERE trace_num = @traceNum AND id = @id`);
     this.readAttributes = db.prepare('SELECT attributes FROM spans WHERE trace_num = ? AND id = ?').pluck();
     this.upsertScore = db.prepare(`INSERT INTO scores (project_id, id, trace_num, span_id, name, value_type, num_value, str_value, comment, source, created_at)
@@ -336,6 +313,16 @@ const SPAN_ROW = ['trace_num', 'id', 'project_id', 'parent_id', 'kind', 'name', 
   'cost_usd', 'metadata', 'attributes', 'events', 'links'] as const;
 /** The same values by name, for the UPDATE of a span that arrives in parts. */
 const SPAN_PARAMS = SPAN_ROW.map((c) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase()));
+
+/**
+ * How a later part of a span merges into a stored column: what it gives wins, an error status
+ * stays, maps merge key by key (attributes arrive merged already, see writeSpan).
+ */
+function spanMerge(column: (typeof SPAN_ROW)[number], param: string): string {
+  if (column === 'status') return `CASE WHEN status = 'error' THEN status ELSE coalesce(${param}, status) END`;
+  if (column === 'params' || column === 'metadata') return `CASE WHEN ${param} IS NULL THEN ${column} ELSE json_patch(coalesce(${column}, '{}'), ${param}) END`;
+  return `coalesce(${param}, ${column})`;
+}
 
 function hasKeys(o: Record<string, unknown> | undefined): o is Record<string, unknown> {
   for (const _ in o) return true;
