@@ -14,7 +14,7 @@ import type { SpanUpsert, TraceUpsert } from '../../src/model/batch.js';
 import type { SpanKind, SpanStatus } from '../../src/model/enums.js';
 import { parseMetricsQuery, type MetricsQuery, type MetricsRow } from '../../src/query/metrics.js';
 import { rollupPlan } from '../../src/store/sqlite/metric-rollup-reads.js';
-import { random } from '../support/metric-rollups.js';
+import { prng } from '../helpers/otlp.js';
 
 const H0 = 1_772_359_200_000_000; // 2026-03-01T10:00:00Z
 const HOUR = 3_600_000_000;
@@ -32,7 +32,7 @@ const MODELS: Array<string | undefined> = ['gpt-4o', 'gpt-4o', 'claude-3-5', '',
 const STATUSES: Array<SpanStatus | undefined> = ['ok', 'ok', 'ok', 'error', undefined];
 
 function dataSet(): { whole: SpanUpsert[]; startParts: SpanUpsert[]; endParts: SpanUpsert[]; traces: TraceUpsert[] } {
-  const rnd = random(42);
+  const rnd = prng(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const whole: SpanUpsert[] = [];
   const startParts: SpanUpsert[] = [];

@@ -12,7 +12,8 @@ import { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { Batch, ScoreUpsert, SpanUpsert, TraceUpsert } from '../../src/model/batch.js';
 import type { SpanKind, SpanStatus, TraceStatus } from '../../src/model/enums.js';
 import type { WriteItem } from '../../src/store/store.js';
-import { comparable, random, recomputedRollup, storedRollup } from '../support/metric-rollups.js';
+import { comparable, recomputedRollup, storedRollup } from '../support/metric-rollups.js';
+import { prng } from '../helpers/otlp.js';
 
 const H0 = 1_772_359_200_000_000; // 2026-03-01T10:00:00Z
 const HOUR = 3_600_000_000;
@@ -109,7 +110,7 @@ const STATUSES: Array<SpanStatus | undefined> = [undefined, 'ok', 'error', 'unse
 const TRACE_STATUSES: Array<TraceStatus | undefined> = [undefined, undefined, 'success', 'error', 'pending'];
 
 test('random upsert sequences over new and existing traces, in random groups', async () => {
-  const rnd = random(7);
+  const rnd = prng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const part = (id: string, traceId: string): SpanUpsert => {
     const s: SpanUpsert = { id, traceId };

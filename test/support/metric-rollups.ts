@@ -1,6 +1,6 @@
 // Test helpers for the metrics rollups: a rollup table as it is, and as a recomputation from the
 // spans or traces table would make it (independently of the rollup code: SQL sums, and the
-// histogram built from the duration_ms column); and a seeded random source.
+// histogram built from the duration_ms column).
 import type Database from 'better-sqlite3';
 import { forEachBucket, ordOf } from '../../src/store/sqlite/latency-histogram.js';
 
@@ -66,16 +66,4 @@ function recompute(db: Database.Database, level: Level, width: number, out: Map<
 /** Rows sorted by key, cost rounded to 12 places (float sums in a different order). */
 export function comparable(m: Map<string, RollupRow>): RollupRow[] {
   return [...m.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((r) => ({ ...r, costUsd: Math.round(r.costUsd * 1e12) / 1e12 }));
-}
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
