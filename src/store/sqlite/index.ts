@@ -16,7 +16,7 @@ import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { ModelPrice } from '../../cost/types.js';
 import { deletePrices, listPrices, putPrices } from './analytics.js';
-import { SqliteReads, type ReadOps } from './reads.js';
+import { SqliteReads, type ReadOps, type ReadOptions } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
 import { DEFAULT_ROLLUP_THRESHOLD } from './metric-rollup-reads.js';
@@ -43,6 +43,12 @@ export interface SqliteOptions {
    * a rollup can answer to it; Infinity none.
    */
   metricsRollupThreshold?: number;
+  /**
+   * A trace list filtered by duration counts its matches in the duration index up to this many
+   * (default 10,000) to choose its plan: below, it sorts the matches; at it, it walks start-time
+   * order (SqliteReads.durationListSql).
+   */
+  durationProbeLimit?: number;
   /** How long an unanswered worker checkpoint may take before the write connection checkpoints itself (default 1 s). */
   checkpointStallMs?: number;
 }
@@ -95,9 +101,10 @@ export class SqliteStore implements Store {
     }
     this.blobSide = registerBlobFunctions(this.db, this.file);
     const metricsRollupThreshold = this.opts.metricsRollupThreshold ?? envNumber('LOUPE_METRICS_ROLLUP_THRESHOLD') ?? DEFAULT_ROLLUP_THRESHOLD;
-    this.reads = new SqliteReads(this.db, { metricsRollupThreshold });
+    const readOptions: ReadOptions = { metricsRollupThreshold, durationProbeLimit: this.opts.durationProbeLimit };
+    this.reads = new SqliteReads(this.db, readOptions);
     const onFile = this.file !== ':memory:';
-    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, metricsRollupThreshold });
+    if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, options: readOptions });
     const env = process.env.LOUPE_WRITE_WORKER;
     this.useWriteThread = onFile && (this.opts.writeWorker ?? env === '1');
     if (onFile) this.db.pragma('wal_autocheckpoint = 0');

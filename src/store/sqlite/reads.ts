@@ -52,6 +52,18 @@ export interface ReadOps {
   exportTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord>;
 }
 
+/** Options of the read queries; SqliteOptions documents each. */
+export interface ReadOptions {
+  metricsRollupThreshold?: number;
+  durationProbeLimit?: number;
+}
+
+/**
+ * A duration filter matching fewer traces than this is listed through the duration index; one
+ * matching more is listed in start-time order, checking the duration as it goes (listTraces).
+ */
+export const DURATION_PROBE_LIMIT = 10_000;
+
 export class SqliteReads implements ReadOps {
   private readonly blobs: BlobReader;
   private readonly stmts = new Map<string, Database.Statement>();
@@ -59,8 +71,10 @@ export class SqliteReads implements ReadOps {
   private readonly rollups: SqliteRollupReads;
   private readonly metricRollups: MetricRollupReads;
 
-  /** `metricsRollupThreshold`: see SqliteOptions. */
-  constructor(private readonly db: Database.Database, opts: { metricsRollupThreshold?: number } = {}) {
+  private readonly durationProbeLimit: number;
+
+  constructor(private readonly db: Database.Database, opts: ReadOptions = {}) {
+    this.durationProbeLimit = opts.durationProbeLimit ?? DURATION_PROBE_LIMIT;
     this.blobs = new BlobReader(db);
     this.rollups = new SqliteRollupReads(db, sqliteDialect);
     this.metricRollups = new MetricRollupReads(db, sqliteDialect, opts.metricsRollupThreshold);
@@ -105,15 +119,50 @@ export class SqliteReads implements ReadOps {
   }
 
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace> {
-    const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
+    const { minDurationMs: min, maxDurationMs: max, ...rest } = filter;
+    const { where, params } = compileTraceFilter(sqliteDialect, projectId, rest);
     const ks = keyset('t.start_time', 't.num', page.order, page.cursor);
-    if (ks.clause) where.push(ks.clause);
-    const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    let sql: string;
+    if (min === undefined && max === undefined) {
+      if (ks.clause) where.push(ks.clause);
+      sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
+    } else {
+      sql = this.durationListSql(projectId, where, params, min, max, ks);
+    }
     const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];
     return { data: rows.map(traceFromRow), nextCursor: more && last ? encodeCursor({ t: last.start_time, k: last.num }) : null };
+  }
+
+  /**
+   * SQLite keeps no statistics here to tell a rare duration from a common one, and each wrong
+   * guess is costly at 1M traces: sorting every trace over 20 s by start time took 300 ms, and
+   * walking start-time order for a duration no trace has took 2 s. So count the matches in the
+   * duration index (which holds the start time too), up to a limit. Few: sort just their index
+   * entries and fetch one page of rows. Many: walk start-time order, where a page comes soon.
+   */
+  private durationListSql(projectId: number, where: string[], params: unknown[], min: number | undefined, max: number | undefined, ks: ReturnType<typeof keyset>): string {
+    const range: string[] = [];
+    const bounds: number[] = [];
+    if (min !== undefined) {
+      range.push('duration_ms >= ?');
+      bounds.push(min);
+    }
+    if (max !== undefined) {
+      range.push('duration_ms <= ?');
+      bounds.push(max);
+    }
+    const probe = `SELECT count(*) FROM (SELECT 1 FROM traces INDEXED BY traces_by_duration WHERE project_id = ? AND ${range.join(' AND ')} LIMIT ?)`;
+    const few = (this.stmt(probe).pluck().get(projectId, ...bounds, this.durationProbeLimit) as number) < this.durationProbeLimit;
+    params.push(...bounds);
+    // The unary + keeps the planner off the duration index.
+    where.push(...range.map((r) => (few ? `t.${r}` : `+t.${r}`)));
+    if (ks.clause) where.push(ks.clause);
+    const conditions = where.join(' AND ');
+    if (!few) return `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${conditions} ORDER BY ${ks.orderBy} LIMIT ?`;
+    return `SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.num IN (SELECT t.num FROM traces t INDEXED BY traces_by_duration WHERE ${conditions} ORDER BY ${ks.orderBy} LIMIT ?) ORDER BY ${ks.orderBy}`;
   }
 
   getTrace(projectId: number, traceId: string): TraceDetail | null {
