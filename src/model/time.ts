@@ -49,8 +49,16 @@ export function isoFromMicros(us: Micros): string;
 export function isoFromMicros(us: Micros | null | undefined): string | null;
 export function isoFromMicros(us: Micros | null | undefined): string | null {
   if (us === null || us === undefined) return null;
-  const ms = Math.floor(us / 1000);
-  const rest = us - ms * 1000;
-  const iso = new Date(ms).toISOString(); // …sss Z
-  return `${iso.slice(0, -1)}${String(rest).padStart(3, '0')}Z`;
+  const second = Math.floor(us / 1_000_000);
+  if (second !== lastSecond) {
+    // "…:ss.sssZ" without its ".sssZ"; also right for years beyond 9999 ("+010000-…")
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, -5);
+    lastSecond = second;
+  }
+  return `${lastPrefix}.${String(us - second * 1_000_000).padStart(6, '0')}Z`;
 }
+
+// The spans of one trace mostly share their second, and formatting a Date is most of the cost
+// (a 5,000-span trace formats 10,000 times).
+let lastSecond = NaN;
+let lastPrefix = '';

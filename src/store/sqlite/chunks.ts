@@ -249,6 +249,19 @@ function decodeIds(buf: Uint8Array): number[] {
 }
 
 /** Read side: a chunk-encoded column back to its JSON text or value. */
+/**
+ * Selects a chunk-format column with its inline values as text (`\x01` and the skeleton), which
+ * better-sqlite3 hands over as a string: each Buffer it makes costs ~1.5 µs, against ~0.2 µs for
+ * a string, and most span columns are inline. Chunk lists stay bytes (BLOB sorts after TEXT, and
+ * an inline value's first byte is below x'02'); text of the older format passes unchanged.
+ */
+export function chunkedColumn(col: string, as: string): string {
+  return `CASE WHEN ${col} >= x'02' THEN ${col} ELSE CAST(${col} AS TEXT) END AS ${as}`;
+}
+
+/** Whether a value read through chunkedColumn is an inline chunk-format value. */
+export const isInlineText = (stored: string): boolean => stored.charCodeAt(0) === INLINE;
+
 export class ChunkReader {
   private readonly bodies: BodyCache;
 
@@ -256,19 +269,21 @@ export class ChunkReader {
     this.bodies = new BodyCache(db.prepare('SELECT body FROM chunks WHERE id = ?').pluck(), 'chunk', 16_384);
   }
 
-  value(buf: Uint8Array): unknown {
-    const skeleton = this.skeleton(buf);
+  /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */
+  value(stored: Uint8Array | string): unknown {
+    const skeleton = this.skeleton(stored);
     const v = JSON.parse(skeleton) as unknown;
     return MARKED.test(skeleton) ? this.restore(v) : v;
   }
 
   /** The JSON text that was written. */
-  text(buf: Uint8Array): string {
-    const skeleton = this.skeleton(buf);
+  text(stored: Uint8Array | string): string {
+    const skeleton = this.skeleton(stored);
     return MARKED.test(skeleton) ? JSON.stringify(this.restore(JSON.parse(skeleton))) : skeleton;
   }
 
-  private skeleton(buf: Uint8Array): string {
+  private skeleton(buf: Uint8Array | string): string {
+    if (typeof buf === 'string') return buf.slice(1);
     if (buf[0] === INLINE) return Buffer.from(buf.buffer, buf.byteOffset + 1, buf.length - 1).toString('utf8');
     if (buf[0] !== CHUNKED) throw new Error(`unknown span column format ${buf[0]}`);
     let out = '';

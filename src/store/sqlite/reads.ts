@@ -15,7 +15,10 @@ import { encodeCursor } from '../../query/cursor.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { TraceDetail } from '../store.js';
 import { BlobReader } from './blobs.js';
-import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanColumns, spanFromRow, spanRows, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
+
+/** A trace's spans, its id bound rather than joined. */
+const TRACE_SPAN_COLUMNS = spanColumns('?');
 
 export const sqliteDialect: Dialect = {
   contains: (col) => `${col} LIKE ? ESCAPE '\\'`,
@@ -177,7 +180,7 @@ export class SqliteReads implements ReadOps {
 
   private detail(row: TraceRow): TraceDetail {
     // Sorted here rather than by SQL: ORDER BY would copy every full row through a temp B-tree.
-    const spans = (this.stmt(`SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE s.trace_num = ?`).all(row.num) as SpanRow[])
+    const spans = spanRows(this.stmt(`SELECT ${TRACE_SPAN_COLUMNS} FROM spans s WHERE s.trace_num = ?`), row.id, row.num)
       .sort((a, b) => a.start_time - b.start_time || a.rowid - b.rowid);
     const scores = this.stmt(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
     return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, this.blobs)), scores: scores.map(scoreFromRow) };
@@ -199,7 +202,7 @@ export class SqliteReads implements ReadOps {
     const ks = keyset('s.start_time', 's.rowid', page.order, page.cursor);
     if (ks.clause) where.push(ks.clause);
     const sql = `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
-    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as SpanRow[];
+    const rows = spanRows(this.stmt(sql), ...params, ...ks.params, page.limit + 1);
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];

@@ -4,7 +4,9 @@ import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
 import { isoFromMicros } from '../../model/time.js';
 import { fromJson } from './json.js';
+import type Database from 'better-sqlite3';
 import type { SpanJsonValue } from './blobs.js';
+import { chunkedColumn } from './chunks.js';
 
 export interface TraceRow {
   num: number;
@@ -97,10 +99,35 @@ export interface SpanRow {
   links: string | null;
 }
 
-export const SPAN_COLUMNS = `s.rowid, t.id AS trace_id, s.id, s.project_id, s.parent_id, s.kind, s.name, s.status, s.error,
-  s.start_time, s.end_time, s.duration_ms, s.input, s.output, s.model, s.provider, s.params, s.input_tokens,
-  s.output_tokens, s.total_tokens, s.cache_read_tokens, s.cache_write_tokens, s.reasoning_tokens, s.cost_usd,
-  s.metadata, s.attributes, s.events, s.links`;
+/** SpanRow's fields in the order SPAN_COLUMNS selects them. */
+const SPAN_FIELDS = [
+  'rowid', 'trace_id', 'id', 'project_id', 'parent_id', 'kind', 'name', 'status', 'error', 'start_time', 'end_time',
+  'duration_ms', 'input', 'output', 'model', 'provider', 'params', 'input_tokens', 'output_tokens', 'total_tokens',
+  'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'metadata', 'attributes', 'events', 'links',
+] as const satisfies readonly (keyof SpanRow)[];
+
+const CHUNKED_FIELDS = new Set<string>(['input', 'output', 'attributes', 'events']);
+
+/** The span columns, with the trace id read from `traceId` (the joined `t.id`, or a bound `?`). */
+export function spanColumns(traceId = 't.id'): string {
+  return SPAN_FIELDS.map((f) => (f === 'trace_id' ? `${traceId} AS trace_id` : CHUNKED_FIELDS.has(f) ? chunkedColumn(`s.${f}`, f) : `s.${f}`)).join(', ');
+}
+
+export const SPAN_COLUMNS = spanColumns();
+
+/**
+ * An array in SPAN_COLUMNS order as a SpanRow. Generated as one object literal: V8 builds that
+ * shape in one step, where a loop of keyed stores took as long as better-sqlite3's own objects.
+ */
+const spanRowOf = new Function('a', `return { ${SPAN_FIELDS.map((f, i) => `${f}: a[${i}]`).join(', ')} };`) as (a: unknown[]) => SpanRow;
+
+/**
+ * Span rows from a statement in better-sqlite3's raw mode (arrays), made into objects here: with
+ * its own objects, reading a 5,000-span trace took twice as long (91 ms against 40 here).
+ */
+export function spanRows(stmt: Database.Statement, ...params: unknown[]): SpanRow[] {
+  return (stmt.raw(true).all(...params) as unknown[][]).map(spanRowOf);
+}
 
 /** Parses a JSON column; SQLite's BlobReader also resolves content-addressed strings in it. */
 export interface JsonReader {
