@@ -47,7 +47,8 @@ test('long strings, JSON strings and marker-like strings and keys read back unch
       'marker.0': '\ue000looks like a reference', 'marker.4': '\ue004zz', 'marker.5': `\ue005${'y'.repeat(300)}`,
       'marker.2': '\ue002', 'marker.3': '\u0000old', unicode: `héllo ✓ ${'ü'.repeat(100)}`,
       short: 'ok', n: 3, list: [long(7), 'a', { deep: long(8) }, { tiny: 1 }],
-      '\ue004weird.key': 'v', '\ue002other': { '\ue005k': 1 },
+      '\ue004weird.key': 'v', '\ue002other': { '\ue005k': 1 }, [`\ue004${'long.marked.key.'.repeat(2)}`]: 1,
+      '12345678901234567890': 'numeric-looking long key', '7': 'index key', [`nested.${'k'.repeat(20)}`]: { [`inner.${'j'.repeat(20)}`]: [1] },
     },
     events: [{ name: 'exception', time: 1_700_000_000_000_100, attributes: { 'exception.stacktrace': long(9) } }],
   }));
@@ -67,6 +68,8 @@ test('long strings, JSON strings and marker-like strings and keys read back unch
   // The system prompt, sent 3 times in input and 3 times in attributes, is one chunk.
   const all = bodies();
   expect(all.filter((b) => b === system).length).toBe(1);
+  // So is a long key, sent in every span's attributes.
+  expect(all.filter((b) => b === 'llm.input_messages.0.message.content').length).toBe(1);
   expect(new Set(all).size).toBe(all.length); // within one writer's memory, nothing twice
 });
 

@@ -20,6 +20,7 @@
 //   E004<base36 id>            the string in chunk id
 //   E005<base36 id>,<id>,…     the string that is these chunks joined
 //   E002<text>                 a literal string or key that itself began with U+E000…U+E005
+// A key of LONG_KEY characters or more is also a chunk, named by an E004 reference.
 //
 // The text → id lookup is a Map of recent chunk texts in memory (warmed from the newest chunks at
 // start), never a SQL index: a unique index on random keys dirties a random page per new chunk,
@@ -33,6 +34,11 @@ import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 export const LONG_STRING = 64;
 /** JSON-looking strings at least this long are stored as pieces. */
 export const SPLIT_STRING = 256;
+/**
+ * Keys at least this long are stored once too: OpenInference's flattened keys
+ * (`llm.input_messages.3.message.contents.0.message_content.text`) were half of a skeleton.
+ */
+const LONG_KEY = 16;
 /** Skeletons shorter than this stay in the row. */
 const INLINE_SKELETON = 512;
 const MIN_PIECE = 96;
@@ -148,14 +154,25 @@ export class ChunkWriter {
       return out ?? v;
     }
     const o = v as Record<string, unknown>;
+    for (const k in o) {
+      if (k.length >= LONG_KEY || isMarked(k)) return this.rekeyed(o);
+    }
     let out: Record<string, unknown> | undefined;
     for (const k in o) {
       const x = this.value(o[k]);
-      if (isMarked(k)) {
-        out = renameKey(out ?? o, k, ESC + k, x);
-      } else if (x !== o[k]) (out ??= { ...o })[k] = x;
+      if (x !== o[k]) (out ??= { ...o })[k] = x;
     }
     return out ?? v;
+  }
+
+  /** A copy of `o` with its long keys as references and its marked keys escaped, in key order. */
+  private rekeyed(o: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k in o) {
+      const key = k.length >= LONG_KEY ? REF + this.idFor(k).toString(36) : isMarked(k) ? ESC + k : k;
+      out[key] = this.value(o[k]);
+    }
+    return out;
   }
 
   private string(s: string): string {
@@ -199,16 +216,6 @@ export class ChunkWriter {
   rolledBack(): void {
     this.pending.clear();
   }
-}
-
-/** A copy of `o` with key `from` renamed to `to` (value `x`), keeping the order of keys. */
-function renameKey(o: Record<string, unknown>, from: string, to: string, x: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k in o) {
-    if (k === from) out[to] = x;
-    else out[k] = o[k];
-  }
-  return out;
 }
 
 function encodeIds(ids: number[]): Buffer {
@@ -300,7 +307,7 @@ export class ChunkReader {
     string: (s) => this.string(s),
     rekey: (o) => {
       const out: Record<string, unknown> = {};
-      for (const k in o) out[isMarked(k) ? k.slice(1) : k] = o[k];
+      for (const k in o) out[isMarked(k) ? this.string(k) : k] = o[k];
       return out;
     },
   };
