@@ -135,7 +135,8 @@ function turn(c: Ctx, scenario: Scenario, history: ChatMessage[], question: stri
         for (let k = rng.weighted([[1, 6], [2, 3], [3, 1]] as const); k > 0; k--) {
           const tool = rng.pick(TOOLS);
           const args = tool.args(rng);
-          calls.push({ tool, args, call: { id: `call_${rng.hex(12)}`, type: 'function', function: { name: tool.name, arguments: JSON.stringify(args) } } });
+          // The call id carries the tag, so a bench replay makes it new, as every real call's is.
+          calls.push({ tool, args, call: { id: `call_${c.tag}${rng.hex(12).slice(8)}`, type: 'function', function: { name: tool.name, arguments: JSON.stringify(args) } } });
         }
       }
       answer = last ? `${prose(rng, rng.int(150, 700))} (ref ${c.tag})` : '';
