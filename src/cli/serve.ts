@@ -9,7 +9,7 @@ const semiSpace = Number(process.env.LOUPE_SEMI_SPACE_MB ?? 64);
 if (semiSpace > 0) setFlagsFromString(`--max-semi-space-size=${semiSpace}`);
 // Under steady ingest V8 let the old generation grow to ~4x what was live (queued batches die
 // there after a promotion), so peak RSS climbed past 600 MiB over 90 s of OTLP load. Growing it
-// by at most 2x held the peak to ~460 MiB for ~8% more CPU per span (bench/README.md,
+// by at most 2x held the peak to ~470 MiB for up to ~8% more CPU per span (bench/README.md,
 // 2026-12-01). LOUPE_HEAP_GROWING_PERCENT=0 keeps V8's own heuristic.
 const growing = Number(process.env.LOUPE_HEAP_GROWING_PERCENT ?? 100);
 if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);

@@ -255,7 +255,6 @@ function decodeIds(buf: Uint8Array): number[] {
   return ids;
 }
 
-/** Read side: a chunk-encoded column back to its JSON text or value. */
 /**
  * Selects a chunk-format column with its inline values as text (`\x01` and the skeleton), which
  * better-sqlite3 hands over as a string: each Buffer it makes costs ~1.5 µs, against ~0.2 µs for
@@ -269,6 +268,7 @@ export function chunkedColumn(col: string, as: string): string {
 /** Whether a value read through chunkedColumn is an inline chunk-format value. */
 export const isInlineText = (stored: string): boolean => stored.charCodeAt(0) === INLINE;
 
+/** Read side: a chunk-encoded column back to its JSON text or value. */
 export class ChunkReader {
   private readonly bodies: BodyCache;
 
