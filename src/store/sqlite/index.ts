@@ -84,7 +84,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('cache_size = -65536');
+    // 32 MB: writes touch the tail pages of each table and index plus the trace-id index. Against
+    // 64 MB it cost the same CPU per span under OTLP load and peaked 35-50 MiB lower (2026-12-01).
+    this.db.pragma('cache_size = -32768');
     this.db.pragma('temp_store = MEMORY');
   }
 
