@@ -29,6 +29,8 @@
 // after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
 import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
+import { decodeVarints, encodeVarints } from './varint.js';
+import { ChunkPacker, PackReader, newestChunks } from './chunk-packs.js';
 
 /** Strings at least this long are stored once, by content. */
 export const LONG_STRING = 64;
@@ -103,20 +105,20 @@ export class ChunkWriter {
   private recentChars = 0;
   /** Chunks of the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
+  /** Rows the transaction under way inserted, for the packer. */
+  private inserted: Array<{ id: number; body: string }> = [];
+  private readonly packer: ChunkPacker;
 
-  constructor(db: Database.Database) {
+  /** `packChars`: see ChunkPacker (tests make it small). */
+  constructor(db: Database.Database, packChars?: number) {
     this.insert = db.prepare('INSERT INTO chunks (body) VALUES (?)');
+    this.packer = new ChunkPacker(db, packChars);
     // The newest chunks, for the dedupe to survive a restart (what a new span is likely to repeat).
-    const newest = db.prepare('SELECT id, body FROM chunks ORDER BY id DESC').iterate() as IterableIterator<{ id: number; body: string }>;
-    const warm: Array<{ id: number; body: string }> = [];
-    let chars = 0;
-    for (const row of newest) {
-      warm.push(row);
-      chars += row.body.length;
-      if (chars >= RECENT_CHARS / 2) break;
+    const warm = newestChunks(db, RECENT_CHARS / 2);
+    for (let i = warm.length - 1; i >= 0; i--) {
+      this.recent.set(warm[i].body, warm[i].id);
+      this.recentChars += warm[i].body.length;
     }
-    for (let i = warm.length - 1; i >= 0; i--) this.recent.set(warm[i].body, warm[i].id);
-    this.recentChars = chars;
   }
 
   /** The column value for `v`: NULL when undefined ("not said"). */
@@ -190,10 +192,15 @@ export class ChunkWriter {
   private idFor(chunk: string): number {
     let id = this.recent.get(chunk) ?? this.pending.get(chunk);
     if (id === undefined) {
-      id = this.previous.get(chunk) ?? Number(this.insert.run(chunk).lastInsertRowid);
+      id = this.previous.get(chunk);
       // A piece is a slice of its whole text and would keep all of it alive as a Map key (a new
       // last piece of a 4 KB input.value held the 4 KB): the key is made a copy of its own.
-      this.pending.set((' ' + chunk).slice(1), id);
+      const own = (' ' + chunk).slice(1);
+      if (id === undefined) {
+        id = Number(this.insert.run(chunk).lastInsertRowid);
+        this.inserted.push({ id, body: own });
+      }
+      this.pending.set(own, id);
     }
     return id;
   }
@@ -210,49 +217,36 @@ export class ChunkWriter {
       this.recentChars += k.length;
     }
     this.pending.clear();
+    this.packer.committed(this.inserted);
+    this.inserted = [];
   }
 
   /** The transaction rolled back: forget its chunks. */
   rolledBack(): void {
     this.pending.clear();
+    this.inserted = [];
+    this.packer.rolledBack();
+  }
+
+  /** Called at the start of a write transaction: packs chunk rows that earlier ones committed. */
+  packCommitted(): void {
+    this.packer.packCommitted();
   }
 }
 
+/** The column value for a chunk list: the format byte, then zigzag varints of id differences. */
 function encodeIds(ids: number[]): Buffer {
-  const out = Buffer.allocUnsafe(1 + ids.length * 8);
-  out[0] = CHUNKED;
-  let p = 1;
   let prev = 0;
-  for (const id of ids) {
+  return encodeVarints(ids.map((id) => {
     const d = id - prev;
     prev = id;
-    let z = d >= 0 ? d * 2 : -d * 2 - 1;
-    while (z >= 0x80) {
-      out[p++] = (z % 0x80) | 0x80;
-      z = Math.floor(z / 0x80);
-    }
-    out[p++] = z;
-  }
-  return out.subarray(0, p);
+    return d >= 0 ? d * 2 : -d * 2 - 1;
+  }), [CHUNKED]);
 }
 
 function decodeIds(buf: Uint8Array): number[] {
-  const ids: number[] = [];
   let prev = 0;
-  let p = 1;
-  while (p < buf.length) {
-    let z = 0;
-    let mul = 1;
-    let b: number;
-    do {
-      b = buf[p++];
-      z += (b & 0x7f) * mul;
-      mul *= 0x80;
-    } while (b & 0x80);
-    prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    ids.push(prev);
-  }
-  return ids;
+  return decodeVarints(buf, 1).map((z) => (prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2));
 }
 
 /**
@@ -273,7 +267,8 @@ export class ChunkReader {
   private readonly bodies: BodyCache;
 
   constructor(db: Database.Database) {
-    this.bodies = new BodyCache(db.prepare('SELECT body FROM chunks WHERE id = ?').pluck(), 'chunk', 16_384);
+    const packs = new PackReader(db);
+    this.bodies = new BodyCache(db.prepare('SELECT body FROM chunks WHERE id = ?').pluck(), 'chunk', 16_384, (id, put) => packs.read(id, put));
   }
 
   /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */

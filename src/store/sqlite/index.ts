@@ -20,6 +20,7 @@ import { SqliteReads, type ReadOps, type ReadOptions } from './reads.js';
 import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
 import { DEFAULT_ROLLUP_THRESHOLD } from './metric-rollup-reads.js';
+import { PACK_CHARS } from './chunk-packs.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -49,6 +50,11 @@ export interface SqliteOptions {
    * order (SqliteReads.durationListSql).
    */
   durationProbeLimit?: number;
+  /**
+   * Characters of new chunks compressed together into a pack (chunk-packs.ts): default 128K, or
+   * LOUPE_CHUNK_PACK_CHARS; 0 never packs (chunks stay rows: ~5% less CPU per LLM span, ~1.6x the bytes).
+   */
+  chunkPackChars?: number;
   /** How long an unanswered worker checkpoint may take before the write connection checkpoints itself (default 1 s). */
   checkpointStallMs?: number;
 }
@@ -115,8 +121,13 @@ export class SqliteStore implements Store {
   /** Made on the first write, so that commands which only read or manage keys start no threads. */
   private writer(): { thread?: DbThread<{ writeGroup(items: WriteItem[]): void }>; path?: SqliteWritePath } {
     if (this.file !== ':memory:') this.checkpointer ??= new DbThread('checkpoint-worker', { file: this.file });
-    if (this.useWriteThread) return { thread: (this.writeThread ??= new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL' })) };
-    return { path: (this.writePath ??= new SqliteWritePath(this.db)) };
+    if (this.useWriteThread) return { thread: (this.writeThread ??= new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL', chunkPackChars: this.packChars() })) };
+    return { path: (this.writePath ??= new SqliteWritePath(this.db, { chunkPackChars: this.packChars() })) };
+  }
+
+  private packChars(): number {
+    const chars = this.opts.chunkPackChars ?? envNumber('LOUPE_CHUNK_PACK_CHARS') ?? PACK_CHARS;
+    return chars > 0 ? chars : Infinity;
   }
 
   async close(): Promise<void> {

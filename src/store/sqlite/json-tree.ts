@@ -34,14 +34,22 @@ export function restoreTree(v: unknown, f: MarkedTree): unknown {
 export class BodyCache {
   private readonly cache: LruMap<number, string>;
 
-  constructor(private readonly stmt: Database.Statement, private readonly what: string, capacity: number) {
+  /** `elsewhere`: where a body that is not in `stmt` is read from, handing over its neighbours too (chunk packs). */
+  constructor(
+    private readonly stmt: Database.Statement,
+    private readonly what: string,
+    capacity: number,
+    private readonly elsewhere?: (id: number, put: (id: number, body: string) => void) => string | undefined,
+  ) {
     this.cache = new LruMap(capacity);
   }
 
   get(id: number): string {
     let body = this.cache.get(id);
     if (body === undefined) {
-      body = this.stmt.get(id) as string | undefined;
+      body = (this.stmt.get(id) as string | undefined) ?? this.elsewhere?.(id, (k, b) => {
+        if (b.length < 64 * 1024) this.cache.set(k, b);
+      });
       if (body === undefined) throw new Error(`${this.what} ${id} is missing`);
       if (body.length < 64 * 1024) this.cache.set(id, body);
     }

@@ -208,3 +208,17 @@ DROP INDEX traces_by_duration;
 CREATE INDEX traces_by_duration ON traces(project_id, duration_ms, start_time);
 `,
 });
+
+// Migration 12 (perf): chunk packs, see chunk-packs.ts. Keyed by the first chunk id they hold.
+SQLITE_MIGRATIONS.push({
+  version: 12,
+  name: 'chunk_packs',
+  sql: `
+CREATE TABLE chunk_packs (
+  first_id INTEGER PRIMARY KEY,
+  last_id INTEGER NOT NULL,
+  ids BLOB NOT NULL, -- (id - first_id, length) varint pairs
+  body BLOB NOT NULL -- the chunks' texts joined, raw deflate
+);
+`,
+});

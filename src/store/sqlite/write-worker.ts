@@ -7,7 +7,7 @@ import type { WriteItem } from '../store.js';
 import { serveThread } from './serve-thread.js';
 import { SqliteWritePath } from './write.js';
 
-const { file, synchronous } = workerData as { file: string; synchronous: 'FULL' | 'NORMAL' };
+const { file, synchronous, chunkPackChars } = workerData as { file: string; synchronous: 'FULL' | 'NORMAL'; chunkPackChars?: number };
 const db = new Database(file, { fileMustExist: true });
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${synchronous}`);
@@ -16,5 +16,5 @@ db.pragma('cache_size = -65536');
 db.pragma('temp_store = MEMORY');
 // The store's checkpoint worker copies the WAL into the database file, off this thread.
 db.pragma('wal_autocheckpoint = 0');
-const path = new SqliteWritePath(db);
+const path = new SqliteWritePath(db, { chunkPackChars });
 serveThread({ writeGroup: (items: WriteItem[]) => path.writeGroup(items) }, () => db.close());

@@ -54,7 +54,8 @@ export class SqliteWritePath {
   /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
   private readonly metricRollups: MetricRollups;
 
-  constructor(db: Database.Database) {
+  /** `chunkPackChars`: see SqliteOptions. */
+  constructor(db: Database.Database, opts: { chunkPackChars?: number } = {}) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
     this.insertTrace = db.prepare('INSERT INTO traces (project_id, id, start_time, created_at) VALUES (?, ?, ?, ?) RETURNING num').pluck();
     this.updateTrace = db.prepare(`UPDATE traces SET
@@ -122,8 +123,11 @@ export class SqliteWritePath {
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
     this.metricRollups = new MetricRollups(db, SPAN_ROW);
-    this.run = db.transaction((items: WriteItem[]) => this.metricRollups.group(() => this.apply(items)));
-    this.chunks = new ChunkWriter(db);
+    this.run = db.transaction((items: WriteItem[]) => {
+      this.chunks.packCommitted();
+      return this.metricRollups.group(() => this.apply(items));
+    });
+    this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.reader = new BlobReader(db);
   }
 

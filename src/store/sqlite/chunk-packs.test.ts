@@ -1,0 +1,78 @@
+// Chunk packs: committed chunk rows are compressed together by later transactions, and everything
+// reads the same before and after: trace details on the read worker, span filters in SQL, and a
+// writer restarted on the file (its dedupe warmed from packs, its new ids never a packed one's).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { SpanUpsert } from '../../model/batch.js';
+import { parseFilterExpression } from '../../query/fields.js';
+import { SqliteStore } from './index.js';
+
+let dir: string;
+let file: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-packs-'));
+  file = join(dir, 'loupe.db');
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const text = (trace: number, i: number) => `Trace ${trace} message ${i}: ${'the refund was approved after review '.repeat(6)}#${trace}.${i}`;
+const spansOf = (trace: number): SpanUpsert[] =>
+  Array.from({ length: 6 }, (_, i) => ({
+    id: `s${i}`, traceId: `t${trace}`, kind: 'llm', name: `call ${i}`, startTime: 1_700_000_000_000_000 + trace * 1000 + i,
+    input: [{ role: 'system', content: `You are careful. ${'Follow the policy. '.repeat(10)}` }, { role: 'user', content: text(trace, i) }],
+    output: text(trace, i + 100),
+    attributes: { 'llm.input_messages.1.message.content': text(trace, i), 'input.value': JSON.stringify({ messages: [text(trace, i)] }) },
+  }));
+
+const counts = () => {
+  const db = new Database(file, { readonly: true });
+  const out = {
+    packs: db.prepare('SELECT count(*) FROM chunk_packs').pluck().get() as number,
+    rows: db.prepare('SELECT count(*) FROM chunks').pluck().get() as number,
+    maxRow: db.prepare('SELECT max(id) FROM chunks').pluck().get() as number,
+    maxPacked: db.prepare('SELECT max(last_id) FROM chunk_packs').pluck().get() as number | null,
+  };
+  db.close();
+  return out;
+};
+
+async function expectReadsBack(store: SqliteStore, traces: number[]): Promise<void> {
+  for (const t of traces) {
+    const d = await store.getTrace(1, `t${t}`);
+    const want = spansOf(t);
+    expect(d!.spans.map((s) => [s.input, s.output, s.attributes])).toEqual(want.map((s) => [s.input, s.output, s.attributes]));
+  }
+}
+
+test('packed chunks read back, filter in SQL, warm a restarted writer, and are never given out again', async () => {
+  const store = new SqliteStore(file, { chunkPackChars: 2000 });
+  await store.init();
+  for (let t = 0; t < 8; t++) await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  expect(counts().packs).toBeGreaterThanOrEqual(2);
+  const c = counts();
+  // the highest row stays a row, so SQLite never hands out a packed id again
+  expect(c.maxRow).toBeGreaterThan(c.maxPacked!);
+  await expectReadsBack(store, [0, 1, 2, 3, 4, 5, 6, 7]);
+  const hits = await store.listSpans(1, { expr: parseFilterExpression(`output contains "message 103:"`, 'span') }, { limit: 50, order: 'asc' });
+  expect(hits.data.map((s) => `${s.traceId}/${s.id}`).sort()).toEqual(Array.from({ length: 8 }, (_, t) => `t${t}/s3`));
+  await store.close();
+
+  // A new writer on the file: what is packed is known to it (no new row for a repeat), the rows
+  // left unpacked are packed by it, and the chunks it adds get ids of their own.
+  const again = new SqliteStore(file, { chunkPackChars: 2000 });
+  await again.init();
+  const before = counts();
+  await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: 'r0' }], spans: spansOf(0).map((s) => ({ ...s, traceId: 'r0' })), scores: [] }, receivedAt: 1 }]);
+  expect(counts().maxRow).toBe(before.maxRow); // no new row: every chunk of trace 0 was known
+  for (let t = 8; t < 12; t++) await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  expect(counts().packs).toBeGreaterThan(before.packs);
+  await expectReadsBack(again, [0, 3, 7, 8, 9, 10, 11]);
+  const r0 = await again.getTrace(1, 'r0');
+  expect(r0!.spans.map((s) => s.output)).toEqual(spansOf(0).map((s) => s.output));
+  await again.close();
+});
