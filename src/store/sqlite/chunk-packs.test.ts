@@ -76,3 +76,28 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
   expect(r0!.spans.map((s) => s.output)).toEqual(spansOf(0).map((s) => s.output));
   await again.close();
 });
+
+test('a write group that fails rolls its packs back with it, and the next one packs them', async () => {
+  const f = join(dir, 'rollback.db');
+  const store = new SqliteStore(f, { chunkPackChars: 2000 });
+  await store.init();
+  const count = (sql: string) => {
+    const db = new Database(f, { readonly: true });
+    const n = db.prepare(sql).pluck().get() as number;
+    db.close();
+    return n;
+  };
+  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't0' }], spans: spansOf(0), scores: [] }, receivedAt: 1 }]);
+  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't1' }], spans: spansOf(1), scores: [] }, receivedAt: 1 }]);
+  const packs = count('SELECT count(*) FROM chunk_packs');
+  const rows = count('SELECT count(*) FROM chunks');
+  // A score without a name breaks a NOT NULL constraint after the group's packs were made.
+  const bad = { id: 'bad', traceId: 't2', name: null as unknown as string, value: 1, valueType: 'numeric' as const, source: 'api' as const, createdAt: 1 };
+  await expect(store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't2' }], spans: spansOf(2), scores: [bad] }, receivedAt: 1 }])).rejects.toThrow();
+  expect([count('SELECT count(*) FROM chunk_packs'), count('SELECT count(*) FROM chunks')]).toEqual([packs, rows]);
+  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't3' }], spans: spansOf(3), scores: [] }, receivedAt: 1 }]);
+  expect(count('SELECT count(*) FROM chunk_packs')).toBeGreaterThan(packs);
+  await expectReadsBack(store, [0, 1, 3]);
+  expect(await store.getTrace(1, 't2')).toBeNull();
+  await store.close();
+});
