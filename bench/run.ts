@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     'no-readme': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'ingest-rate': { type: 'string' },
   },
 });
 
@@ -168,7 +169,10 @@ async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<
   // Ingest p99 at a fixed rate, idle and then under dashboard-like reads.
   const pool = buildPool('otlp-proto', quick ? 4000 : 20_000, CFG.spansPerRequest);
   // Half of the measured OTLP protobuf maximum (the "half of max load"), in 100-span requests.
-  const rate = measuredProtoSpansPerSec ? Math.max(1, measuredProtoSpansPerSec / 2 / CFG.spansPerRequest) : quick ? 10 : 100;
+  // Half of the OTLP protobuf rate this run measured; without an ingest phase, --ingest-rate
+  // (spans/s) or 1,000, about half of what this machine sustains (a rate past it measures a queue).
+  const spansPerSec = measuredProtoSpansPerSec ? measuredProtoSpansPerSec / 2 : Number(args['ingest-rate'] ?? 1000);
+  const rate = Math.max(1, spansPerSec / CFG.spansPerRequest);
   const base = Math.floor(Date.now() / 1000) % 0x7fffffff;
   // Warm-up (unmeasured): the server has not ingested yet, so JIT and caches would land on "idle".
   await runLoad({ url: server.url, key: server.key, pool, spans: Infinity, maxSeconds: quick ? 3 : 5, concurrency: CFG.concurrency, rate, round: base + 200_000 });
