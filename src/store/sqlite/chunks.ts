@@ -29,7 +29,7 @@
 // after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
 import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
-import { decodeVarints, encodeVarints } from './varint.js';
+import { decodeVarints, encodeVarints, unzigzag, zigzag } from './varint.js';
 import { ChunkPacker, PackReader, newestChunks } from './chunk-packs.js';
 
 /** Strings at least this long are stored once, by content. */
@@ -236,17 +236,12 @@ export class ChunkWriter {
 
 /** The column value for a chunk list: the format byte, then zigzag varints of id differences. */
 function encodeIds(ids: number[]): Buffer {
-  let prev = 0;
-  return encodeVarints(ids.map((id) => {
-    const d = id - prev;
-    prev = id;
-    return d >= 0 ? d * 2 : -d * 2 - 1;
-  }), [CHUNKED]);
+  return encodeVarints(ids.map((id, i) => zigzag(id - (i === 0 ? 0 : ids[i - 1]))), [CHUNKED]);
 }
 
 function decodeIds(buf: Uint8Array): number[] {
   let prev = 0;
-  return decodeVarints(buf, 1).map((z) => (prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2));
+  return decodeVarints(buf, 1).map((z) => (prev += unzigzag(z)));
 }
 
 /**

@@ -6,6 +6,7 @@
 //
 // The ord numbering and the byte format are stored on disk: changing GAMMA, I_MIN or I_MAX means
 // a new migration that rebuilds span_metrics.
+import { decodeVarints, encodeVarints, unzigzag, zigzag } from './varint.js';
 
 /** Bucket i holds |v| in (GAMMA^(i-1), GAMMA^i]. */
 export const GAMMA = 1.02;
@@ -39,50 +40,25 @@ export function valueOfOrd(ord: number): number {
 
 // ---- storage: (ord delta, count) pairs as zigzag varints, ords ascending ----------------------
 
-function pushVarint(out: number[], n: number): void {
-  // zigzag, in arithmetic rather than bit operations: counts can pass 2^31
-  let z = n >= 0 ? 2 * n : -2 * n - 1;
-  while (z >= 128) {
-    out.push((z % 128) + 128);
-    z = Math.floor(z / 128);
-  }
-  out.push(z);
-}
-
 /** Encodes a sparse histogram (ord → count; zero counts are left out). */
 export function encodeHistogram(h: ReadonlyMap<number, number>): Buffer {
   const ords = [...h.keys()].filter((o) => h.get(o) !== 0).sort((a, b) => a - b);
   const out: number[] = [];
   let prev = 0;
   for (const o of ords) {
-    pushVarint(out, o - prev);
-    pushVarint(out, h.get(o) as number);
+    out.push(zigzag(o - prev), zigzag(h.get(o) as number));
     prev = o;
   }
-  return Buffer.from(out);
+  return encodeVarints(out);
 }
 
 /** Calls `each(ord, count)` for every bucket of an encoded histogram, in ascending ord. */
 export function forEachBucket(b: Uint8Array, each: (ord: number, count: number) => void): void {
-  let pos = 0;
+  const v = decodeVarints(b);
   let ord = 0;
-  let first = true;
-  const next = (): number => {
-    let z = 0;
-    let mul = 1;
-    for (;;) {
-      const byte = b[pos++];
-      z += (byte & 127) * mul;
-      if (byte < 128) break;
-      mul *= 128;
-    }
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  };
-  while (pos < b.length) {
-    const d = next();
-    ord = first ? d : ord + d;
-    first = false;
-    each(ord, next());
+  for (let i = 0; i < v.length; i += 2) {
+    ord += unzigzag(v[i]);
+    each(ord, unzigzag(v[i + 1]));
   }
 }
 
@@ -126,7 +102,7 @@ export class DenseHistogram {
         if (byte < 128) break;
         mul *= 128;
       }
-      const d = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      const d = unzigzag(z);
       slot = first ? SPAN + d : slot + d;
       first = false;
       z = 0;
@@ -137,7 +113,7 @@ export class DenseHistogram {
         if (byte < 128) break;
         mul *= 128;
       }
-      counts[slot] += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      counts[slot] += unzigzag(z);
       if (slot < lo) lo = slot;
       if (slot > hi) hi = slot;
     }

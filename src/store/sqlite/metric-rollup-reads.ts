@@ -19,6 +19,7 @@ import { DenseHistogram } from './latency-histogram.js';
 import { DAY_MICROS, HOUR_MICROS, type Contribution } from './rollup-table.js';
 import { SPAN_METRICS, spanContribution } from './span-metric-rollup.js';
 import { TRACE_METRICS, traceContribution } from './trace-metric-rollup.js';
+import { StatementCache } from './statement-cache.js';
 
 /** Windows with at most this many items (by the rollup's count) run the exact statement. */
 export const DEFAULT_ROLLUP_THRESHOLD = 20_000;
@@ -189,10 +190,11 @@ type SpanItem = [kind: string | null, model: string | null, status: string | nul
 type TraceItem = [status: string, durationMs: number | null, inputTokens: number, outputTokens: number, costUsd: number | null];
 
 export class MetricRollupReads {
-  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly stmts: StatementCache;
   private readonly read: (projectId: number, plan: RollupPlan) => MetricsRow[] | undefined;
 
   constructor(private readonly db: Database.Database, private readonly dialect: Dialect, private readonly threshold: number = DEFAULT_ROLLUP_THRESHOLD) {
+    this.stmts = new StatementCache(db, 100);
     // one read transaction: the rollup rows and the edge items come from the same snapshot
     this.read = db.transaction((projectId: number, plan: RollupPlan) => this.answer(projectId, plan));
   }
@@ -237,11 +239,11 @@ export class MetricRollupReads {
       where.push(`status IN (${plan.status.map(() => '?').join(', ')})`);
       params.push(...plan.status);
     }
-    if (countOnly) return this.stmt(`SELECT coalesce(sum(${table.count}), 0) FROM ${table.name} WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
+    if (countOnly) return this.stmts.get(`SELECT coalesce(sum(${table.count}), 0) FROM ${table.name} WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
     const group = plan.groupBy === 'model' ? 'CASE WHEN has_model = 1 THEN model END' : plan.groupBy === 'kind' ? 'kind' : 'NULL';
     const sql = `SELECT start, ${group}, status = 'error', ${table.count}, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency
       FROM ${table.name} WHERE ${where.join(' AND ')} ORDER BY start`;
-    return this.stmt(sql).raw().all(...params) as RollupRow[];
+    return this.stmts.get(sql).raw().all(...params) as RollupRow[];
   }
 
   /** Adds the items of [from, to), within the one hour starting at `hour`, selected by the filter the exact statement compiles. */
@@ -249,7 +251,7 @@ export class MetricRollupReads {
     if (plan.level === 'trace') {
       const { where, params } = compileTraceFilter(this.dialect, projectId, { from, to, status: plan.status as TraceStatus[] | undefined });
       const sql = `SELECT t.status, t.duration_ms, t.input_tokens, t.output_tokens, t.cost_usd FROM traces t WHERE ${where.join(' AND ')}`;
-      for (const [status, ...rest] of this.stmt(sql).raw().all(...params) as TraceItem[]) {
+      for (const [status, ...rest] of this.stmts.get(sql).raw().all(...params) as TraceItem[]) {
         points.addItem(traceContribution(projectId, hour, status, ...rest), null, status === 'error');
       }
       return;
@@ -257,20 +259,11 @@ export class MetricRollupReads {
     const filter: SpanFilter = { from, to, kind: plan.kind, model: plan.model, status: plan.status as SpanStatus[] | undefined };
     const { where, params } = compileSpanFilter(this.dialect, projectId, filter);
     const sql = `SELECT s.kind, s.model, s.status, s.duration_ms, s.input_tokens, s.output_tokens, s.cost_usd FROM spans s WHERE ${where.join(' AND ')}`;
-    for (const r of this.stmt(sql).raw().all(...params) as SpanItem[]) {
+    for (const r of this.stmts.get(sql).raw().all(...params) as SpanItem[]) {
       const c = spanContribution(projectId, hour, ...r);
       const [kind, status] = c.key as [string, string];
       points.addItem(c, plan.groupBy === 'model' ? r[1] : plan.groupBy === 'kind' ? kind : null, status === 'error');
     }
   }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      if (this.stmts.size > 100) this.stmts.clear();
-      this.stmts.set(sql, s);
-    }
-    return s;
-  }
 }

@@ -15,6 +15,7 @@ import { encodeCursor } from '../../query/cursor.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { TraceDetail } from '../store.js';
 import { BlobReader } from './blobs.js';
+import { StatementCache } from './statement-cache.js';
 import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanColumns, spanFromRow, spanRows, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
 
 /** A trace's spans, its id bound rather than joined. */
@@ -69,7 +70,7 @@ export const DURATION_PROBE_LIMIT = 10_000;
 
 export class SqliteReads implements ReadOps {
   private readonly blobs: BlobReader;
-  private readonly stmts = new Map<string, Database.Statement>();
+  private readonly stmts: StatementCache;
 
   private readonly rollups: SqliteRollupReads;
   private readonly metricRollups: MetricRollupReads;
@@ -78,6 +79,7 @@ export class SqliteReads implements ReadOps {
 
   constructor(private readonly db: Database.Database, opts: ReadOptions = {}) {
     this.durationProbeLimit = opts.durationProbeLimit ?? DURATION_PROBE_LIMIT;
+    this.stmts = new StatementCache(db, 500);
     this.blobs = new BlobReader(db);
     this.rollups = new SqliteRollupReads(db, sqliteDialect);
     this.metricRollups = new MetricRollupReads(db, sqliteDialect, opts.metricsRollupThreshold);
@@ -111,15 +113,6 @@ export class SqliteReads implements ReadOps {
     return exportPage(this.db, sqliteDialect, projectId, filter, page);
   }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.stmts.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      if (this.stmts.size > 500) this.stmts.clear();
-      this.stmts.set(sql, s);
-    }
-    return s;
-  }
 
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace> {
     const { minDurationMs: min, maxDurationMs: max, ...rest } = filter;
@@ -132,7 +125,7 @@ export class SqliteReads implements ReadOps {
     } else {
       sql = this.durationListSql(projectId, where, params, min, max, ks);
     }
-    const rows = this.stmt(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
+    const rows = this.stmts.get(sql).all(...params, ...ks.params, page.limit + 1) as TraceRow[];
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];
@@ -158,7 +151,7 @@ export class SqliteReads implements ReadOps {
       bounds.push(max);
     }
     const probe = `SELECT count(*) FROM (SELECT 1 FROM traces INDEXED BY traces_by_duration WHERE project_id = ? AND ${range.join(' AND ')} LIMIT ?)`;
-    const few = (this.stmt(probe).pluck().get(projectId, ...bounds, this.durationProbeLimit) as number) < this.durationProbeLimit;
+    const few = (this.stmts.get(probe).pluck().get(projectId, ...bounds, this.durationProbeLimit) as number) < this.durationProbeLimit;
     params.push(...bounds);
     // The unary + keeps the planner off the duration index.
     where.push(...range.map((r) => (few ? `t.${r}` : `+t.${r}`)));
@@ -169,27 +162,27 @@ export class SqliteReads implements ReadOps {
   }
 
   getTrace(projectId: number, traceId: string): TraceDetail | null {
-    const row = this.stmt(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
+    const row = this.stmts.get(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.id = ?`).get(projectId, traceId) as TraceRow | undefined;
     return row ? this.detail(row) : null;
   }
 
   getTraceByNumericId(projectId: number, numericId: number): TraceDetail | null {
-    const row = this.stmt(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.num = ?`).get(projectId, numericId) as TraceRow | undefined;
+    const row = this.stmts.get(`SELECT ${TRACE_COLUMNS} FROM traces t WHERE t.project_id = ? AND t.num = ?`).get(projectId, numericId) as TraceRow | undefined;
     return row ? this.detail(row) : null;
   }
 
   private detail(row: TraceRow): TraceDetail {
     // Sorted here rather than by SQL: ORDER BY would copy every full row through a temp B-tree.
-    const spans = spanRows(this.stmt(`SELECT ${TRACE_SPAN_COLUMNS} FROM spans s WHERE s.trace_num = ?`), row.id, row.num)
+    const spans = spanRows(this.stmts.get(`SELECT ${TRACE_SPAN_COLUMNS} FROM spans s WHERE s.trace_num = ?`), row.id, row.num)
       .sort((a, b) => a.start_time - b.start_time || a.rowid - b.rowid);
-    const scores = this.stmt(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
+    const scores = this.stmts.get(`SELECT sc.*, ? AS trace_id FROM scores sc WHERE sc.trace_num = ? ORDER BY sc.created_at, sc.id`).all(row.id, row.num) as ScoreRow[];
     return { trace: traceFromRow(row), spans: spans.map((r) => spanFromRow(r, this.blobs)), scores: scores.map(scoreFromRow) };
   }
 
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Trace[] {
     const { where, params } = compileTraceFilter(sqliteDialect, projectId, filter);
     const sql = `SELECT ${TRACE_COLUMNS} FROM traces t WHERE ${where.join(' AND ')} ORDER BY t.start_time DESC, t.num DESC LIMIT ? OFFSET ?`;
-    return (this.stmt(sql).all(...params, limit, offset) as TraceRow[]).map(traceFromRow);
+    return (this.stmts.get(sql).all(...params, limit, offset) as TraceRow[]).map(traceFromRow);
   }
 
   getTraceJson(projectId: number, traceId: string): string | null {
@@ -202,7 +195,7 @@ export class SqliteReads implements ReadOps {
     const ks = keyset('s.start_time', 's.rowid', page.order, page.cursor);
     if (ks.clause) where.push(ks.clause);
     const sql = `SELECT ${SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')} ORDER BY ${ks.orderBy} LIMIT ?`;
-    const rows = spanRows(this.stmt(sql), ...params, ...ks.params, page.limit + 1);
+    const rows = spanRows(this.stmts.get(sql), ...params, ...ks.params, page.limit + 1);
     const more = rows.length > page.limit;
     if (more) rows.pop();
     const last = rows[rows.length - 1];

@@ -1,4 +1,10 @@
-// Unsigned LEB128 varints, for the id lists of chunk-format columns and chunk packs.
+// Unsigned LEB128 varints, and zigzag for signed values: the id lists of chunk-format columns,
+// chunk packs and latency histograms.
+
+/** A signed integer as a non-negative one (0, -1, 1, -2 … → 0, 1, 2, 3 …), in arithmetic: values can pass 2^31. */
+export const zigzag = (n: number): number => (n >= 0 ? 2 * n : -2 * n - 1);
+
+export const unzigzag = (z: number): number => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** `values` (non-negative integers) as varints, after `head` (bytes written first, as they are). */
 export function encodeVarints(values: number[], head: number[] = []): Buffer {

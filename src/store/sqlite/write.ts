@@ -123,11 +123,11 @@ export class SqliteWritePath {
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
     this.metricRollups = new MetricRollups(db, SPAN_ROW);
+    this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.run = db.transaction((items: WriteItem[]) => {
       this.chunks.packCommitted();
       return this.metricRollups.group(() => this.apply(items));
     });
-    this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.reader = new BlobReader(db);
   }
 
