@@ -29,7 +29,8 @@ export class BlobReader {
   private readonly chunks: ChunkReader;
 
   constructor(db: Database.Database) {
-    this.bodies = new BodyCache(db.prepare('SELECT body FROM blobs WHERE id = ?').pluck(), 'blob', 4096);
+    const row = db.prepare('SELECT body FROM blobs WHERE id = ?').pluck();
+    this.bodies = new BodyCache((id) => row.get(id) as string | undefined, 'blob', 4096);
     this.chunks = new ChunkReader(db);
   }
 

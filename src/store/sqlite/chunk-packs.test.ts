@@ -101,3 +101,17 @@ test('a write group that fails rolls its packs back with it, and the next one pa
   expect(await store.getTrace(1, 't2')).toBeNull();
   await store.close();
 });
+
+test('a reader that goes back and forth over more packs than it keeps open reads every chunk right', async () => {
+  const f = join(dir, 'many-packs.db');
+  const store = new SqliteStore(f, { chunkPackChars: 300 });
+  await store.init();
+  for (let t = 0; t < 60; t++) await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  const db = new Database(f, { readonly: true });
+  expect(db.prepare('SELECT count(*) FROM chunk_packs').pluck().get()).toBeGreaterThan(100);
+  db.close();
+  // newest to oldest, then odd and even alternately from both ends
+  const order = [...Array.from({ length: 60 }, (_, i) => 59 - i), ...Array.from({ length: 30 }, (_, i) => (i % 2 ? i : 59 - i))];
+  await expectReadsBack(store, order);
+  await store.close();
+});

@@ -29,36 +29,85 @@ interface PackRow {
   body: Buffer;
 }
 
-/** The chunks of a pack: its index holds (id - first_id, length) pairs, its body their texts joined. */
-function unpack(p: PackRow): ChunkRow[] {
-  const text = inflateRawSync(p.body).toString('utf8');
-  const index = decodeVarints(p.ids);
-  const out: ChunkRow[] = [];
-  let at = 0;
-  for (let i = 0; i < index.length; i += 2) {
-    out.push({ id: p.first_id + index[i], body: text.slice(at, at + index[i + 1]) });
-    at += index[i + 1];
-  }
-  return out;
+/** A pack's chunks: ids ascending, each body the text between its start and the next one's. */
+interface OpenPack {
+  first: number;
+  last: number;
+  ids: number[];
+  starts: number[];
+  text: string;
 }
 
-/** Reads a chunk that is no longer a row from its pack; `put` receives every chunk of that pack. */
+/** Inflates a pack; its index holds (id - first_id, length) pairs, its body their texts joined. */
+function open(p: PackRow): OpenPack {
+  const text = inflateRawSync(p.body).toString('utf8');
+  const index = decodeVarints(p.ids);
+  const ids: number[] = [];
+  const starts: number[] = [];
+  let at = 0;
+  for (let i = 0; i < index.length; i += 2) {
+    ids.push(p.first_id + index[i]);
+    starts.push(at);
+    at += index[i + 1];
+  }
+  starts.push(at);
+  return { first: p.first_id, last: p.last_id, ids, starts, text };
+}
+
+/**
+ * The body of chunk `id` if `p` holds it: a copy, since a slice would keep the whole pack's text
+ * alive for as long as any cache holds the body.
+ */
+function bodyIn(p: OpenPack, id: number): string | undefined {
+  let lo = 0;
+  let hi = p.ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (p.ids[mid] < id) lo = mid + 1;
+    else if (p.ids[mid] > id) hi = mid - 1;
+    else return (' ' + p.text.slice(p.starts[mid], p.starts[mid + 1])).slice(1);
+  }
+  return undefined;
+}
+
+function unpack(p: PackRow): ChunkRow[] {
+  const o = open(p);
+  return o.ids.map((id, i) => ({ id, body: o.text.slice(o.starts[i], o.starts[i + 1]) }));
+}
+
+/** Packs kept inflated by a reader: a trace's spans refer to chunks of a few packs, over and over. */
+const OPEN_PACKS = 32;
+
+/** Reads chunks that are no longer rows from their packs, keeping the last few packs it opened. */
 export class PackReader {
   private readonly find: Database.Statement;
+  /** Least recently used first. */
+  private readonly packs: OpenPack[] = [];
 
   constructor(db: Database.Database) {
     this.find = db.prepare('SELECT first_id, last_id, ids, body FROM chunk_packs WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1');
   }
 
-  read(id: number, put: (id: number, body: string) => void): string | undefined {
-    const p = this.find.get(id) as PackRow | undefined;
-    if (!p || p.last_id < id) return undefined;
-    let found: string | undefined;
-    for (const c of unpack(p)) {
-      put(c.id, c.body);
-      if (c.id === id) found = c.body;
+  /** The chunk from a pack already open, without SQL. */
+  opened(id: number): string | undefined {
+    for (let i = this.packs.length - 1; i >= 0; i--) {
+      const p = this.packs[i];
+      if (p.first <= id && id <= p.last) {
+        if (i !== this.packs.length - 1) this.packs.push(...this.packs.splice(i, 1));
+        return bodyIn(p, id);
+      }
     }
-    return found;
+    return undefined;
+  }
+
+  /** The chunk from the pack whose id range holds it, opening that pack. */
+  read(id: number): string | undefined {
+    const row = this.find.get(id) as PackRow | undefined;
+    if (!row || row.last_id < id) return undefined;
+    const p = open(row);
+    this.packs.push(p);
+    if (this.packs.length > OPEN_PACKS) this.packs.shift();
+    return bodyIn(p, id);
   }
 }
 

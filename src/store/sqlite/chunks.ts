@@ -263,7 +263,9 @@ export class ChunkReader {
 
   constructor(db: Database.Database) {
     const packs = new PackReader(db);
-    this.bodies = new BodyCache(db.prepare('SELECT body FROM chunks WHERE id = ?').pluck(), 'chunk', 16_384, (id, put) => packs.read(id, put));
+    const row = db.prepare('SELECT body FROM chunks WHERE id = ?').pluck();
+    // A pack already open answers without SQL; a row is the next cheapest; else the pack is opened.
+    this.bodies = new BodyCache((id) => packs.opened(id) ?? (row.get(id) as string | undefined) ?? packs.read(id), 'chunk', 16_384);
   }
 
   /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */

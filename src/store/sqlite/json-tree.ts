@@ -30,16 +30,15 @@ export function restoreTree(v: unknown, f: MarkedTree): unknown {
   return marked ? f.rekey(o) : o;
 }
 
-/** Bodies by id from a one-column statement, the recent ones cached (prompts and documents are read again and again). */
+/** Bodies by id, the recent ones cached (prompts and documents are read again and again). */
 export class BodyCache {
   private readonly cache: LruMap<number, string>;
 
-  /** `elsewhere`: where a body that is not in `stmt` is read from, handing over its neighbours too (chunk packs). */
+  /** `fetch`: the body with this id, from wherever it is stored; undefined when it is nowhere. */
   constructor(
-    private readonly stmt: Database.Statement,
+    private readonly fetch: (id: number) => string | undefined,
     private readonly what: string,
     capacity: number,
-    private readonly elsewhere?: (id: number, put: (id: number, body: string) => void) => string | undefined,
   ) {
     this.cache = new LruMap(capacity);
   }
@@ -47,9 +46,7 @@ export class BodyCache {
   get(id: number): string {
     let body = this.cache.get(id);
     if (body === undefined) {
-      body = (this.stmt.get(id) as string | undefined) ?? this.elsewhere?.(id, (k, b) => {
-        if (b.length < 64 * 1024) this.cache.set(k, b);
-      });
+      body = this.fetch(id);
       if (body === undefined) throw new Error(`${this.what} ${id} is missing`);
       if (body.length < 64 * 1024) this.cache.set(id, body);
     }
