@@ -9,8 +9,10 @@
 //   into pieces at `,"` (where JSON's next key or string element starts), each piece a chunk,
 //   so a conversation that only grew at its end keeps its pieces;
 // - what remains (the skeleton: keys, short values, references) is JSON text, stored inline when
-//   short, else cut the same way into chunks, so the flattened message keys an agent resends
-//   are shared too.
+//   very short; up to SPLIT_SKELETON it is a chunk of its own, so that packing deflates it with
+//   its neighbours (chunk-packs.ts: the keys, scope and session ids that every span repeats);
+//   longer, it is cut the same way into deduped chunks, so the flattened message keys an agent
+//   resends are shared too.
 // Reading joins chunks and puts strings back: byte-for-byte the JSON that was written.
 //
 // The column holds a BLOB: a format byte, then the inline skeleton (UTF-8) or its chunk ids as
@@ -42,7 +44,14 @@ export const SPLIT_STRING = 256;
  */
 const LONG_KEY = 16;
 /** Skeletons shorter than this stay in the row. */
-const INLINE_SKELETON = 512;
+const INLINE_SKELETON = 48;
+/**
+ * Skeletons at least this long are cut into pieces and deduped like long JSON strings (a
+ * resent conversation's flattened keys); shorter ones are a chunk of their own, never looked up:
+ * they hold ids and times that make each one unique, and what they share with their neighbours
+ * (keys, session ids, the scope) is what deflate takes out when their pack is made.
+ */
+const SPLIT_SKELETON = 512;
 const MIN_PIECE = 96;
 const MAX_PIECE = 4096;
 
@@ -131,6 +140,7 @@ export class ChunkWriter {
       out.write(skeleton, 1);
       return out;
     }
+    if (skeleton.length < SPLIT_SKELETON) return encodeIds([this.uniqueId(skeleton)]);
     const ids: number[] = [];
     let start = 0;
     for (const end of pieceEnds(skeleton)) {
@@ -202,6 +212,13 @@ export class ChunkWriter {
       }
       this.pending.set(own, id);
     }
+    return id;
+  }
+
+  /** A chunk that is not expected to repeat: stored, but left out of the dedupe Maps. */
+  private uniqueId(chunk: string): number {
+    const id = Number(this.insert.run(chunk).lastInsertRowid);
+    this.inserted.push({ id, body: chunk });
     return id;
   }
 
