@@ -1,12 +1,15 @@
 // Trace lists filtered by duration take one of two plans on SQLite (SqliteReads.durationListSql):
 // sorting the few matches out of the duration index, or walking start-time order when many
 // match. Both must give the same pages. One store forces the walk (a probe limit of 1), the
-// other keeps the default, so every filter here runs both plans over the same file.
+// other keeps the default, so every filter here runs both plans over the same file; and an
+// EXPLAIN of the statement each one ran checks that it took the plan its limit implies.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
+import { SqliteReads } from '../../src/store/sqlite/reads.js';
 import { emptyBatch } from '../../src/model/batch.js';
 import type { TraceFilter } from '../../src/query/filter.js';
 import type { Order } from '../../src/query/filter.js';
@@ -76,4 +79,27 @@ test('both plans page through the same traces, in (start time, id) order, both d
       expect(await allPages(walking, filter, order), `walking ${label}`).toEqual(expected);
     }
   }
+});
+
+test('each store takes the plan its probe limit implies', async () => {
+  // The reads on a connection of our own, logging the statements they run, to EXPLAIN the list's.
+  const plan = (probeLimit: number, filter: TraceFilter): string => {
+    const ran: string[] = [];
+    const db = new Database(join(dir, 'loupe.db'), { readonly: true, verbose: (sql) => ran.push(String(sql)) });
+    try {
+      new SqliteReads(db, { durationProbeLimit: probeLimit }).listTraces(project, filter, { limit: 7, order: 'desc' });
+      const list = ran.filter((sql) => sql.startsWith('SELECT t.num'));
+      expect(list).toHaveLength(1);
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${list[0]}`).all() as Array<{ detail: string }>;
+      return rows.map((r) => r.detail).join(' | ');
+    } finally {
+      db.close();
+    }
+  };
+  // Few matches (of 40 traces, under the default limit): sorted out of the duration index.
+  expect(plan(10_000, { minDurationMs: 3800 })).toMatch(/traces_by_duration/);
+  // Many (at least the limit): start-time order, the duration checked on each row.
+  const walk = plan(1, { minDurationMs: 1000 });
+  expect(walk).toMatch(/traces_by_start/);
+  expect(walk).not.toMatch(/traces_by_duration/);
 });
