@@ -1,7 +1,6 @@
 // What both span JSON readers share (chunks.ts, and blobs.ts for the older format): the walk that
 // puts a parsed value back in place (marked strings resolved, objects with marked keys rebuilt),
 // and the cache of bodies they read by id.
-import type Database from 'better-sqlite3';
 import { LruMap } from '../lru.js';
 
 export interface MarkedTree {
