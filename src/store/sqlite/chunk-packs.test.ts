@@ -113,7 +113,7 @@ test('a write group that fails rolls its packs back with it, and the next one pa
   await store.close();
 });
 
-test('a reader that goes back and forth over more packs than it keeps open reads every chunk right', async () => {
+test('a reader reads every chunk right across more packs than it keeps open, newest first and then in a mixed order', async () => {
   const f = join(dir, 'many-packs.db');
   const store = new SqliteStore(f, { chunkPackChars: 300 });
   await store.init();
@@ -121,7 +121,7 @@ test('a reader that goes back and forth over more packs than it keeps open reads
   const db = new Database(f, { readonly: true });
   expect(db.prepare('SELECT count(*) FROM chunk_packs').pluck().get()).toBeGreaterThan(100);
   db.close();
-  // newest to oldest, then odd and even alternately from both ends
+  // newest to oldest (over 100 packs, so open ones are let go), then odd and even alternately from both ends
   const order = [...Array.from({ length: 60 }, (_, i) => 59 - i), ...Array.from({ length: 30 }, (_, i) => (i % 2 ? i : 59 - i))];
   await expectReadsBack(store, order);
   await store.close();

@@ -265,5 +265,4 @@ export class MetricRollupReads {
       points.addItem(c, plan.groupBy === 'model' ? r[1] : plan.groupBy === 'kind' ? kind : null, status === 'error');
     }
   }
-
 }

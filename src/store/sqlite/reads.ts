@@ -113,7 +113,6 @@ export class SqliteReads implements ReadOps {
     return exportPage(this.db, sqliteDialect, projectId, filter, page);
   }
 
-
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Page<Trace> {
     const { minDurationMs: min, maxDurationMs: max, ...rest } = filter;
     const { where, params } = compileTraceFilter(sqliteDialect, projectId, rest);
