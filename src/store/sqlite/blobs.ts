@@ -28,10 +28,11 @@ export class BlobReader {
   private readonly bodies: BodyCache;
   private readonly chunks: ChunkReader;
 
-  constructor(db: Database.Database) {
+  /** `unstoredChunk`: see ChunkReader. */
+  constructor(db: Database.Database, unstoredChunk?: (id: number) => string | undefined) {
     const row = db.prepare('SELECT body FROM blobs WHERE id = ?').pluck();
     this.bodies = new BodyCache((id) => row.get(id) as string | undefined, 'blob', 4096);
-    this.chunks = new ChunkReader(db);
+    this.chunks = new ChunkReader(db, unstoredChunk);
   }
 
   /** Parses a column's value, joining chunks or resolving references; `fallback` when NULL. */

@@ -1,6 +1,8 @@
-// Chunk packs: committed chunk rows are compressed together by later transactions, and everything
-// reads the same before and after: trace details on the read worker, span filters in SQL, and a
-// writer restarted on the file (its dedupe warmed from packs, its new ids never a packed one's).
+// Chunk packs: chunks are compressed together, committed rows by later transactions and a large
+// group's new chunks at once, and everything reads the same before and after: trace details on
+// the read worker, span filters in SQL, a span merged from parts within one group, and a writer
+// restarted on the file or a second one beside it (dedupe warmed from packs, new ids never a
+// stored one's, every pack holding each id of its range).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +11,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { SpanUpsert } from '../../model/batch.js';
 import { parseFilterExpression } from '../../query/fields.js';
 import { SqliteStore } from './index.js';
+import { decodeVarints } from './varint.js';
 
 let dir: string;
 let file: string;
@@ -29,6 +32,20 @@ const spansOf = (trace: number): SpanUpsert[] =>
     attributes: { 'llm.input_messages.1.message.content': text(trace, i), 'input.value': JSON.stringify({ messages: [text(trace, i)] }) },
   }));
 
+function holeyPacks(db: Database.Database): number {
+  const packs = db.prepare('SELECT first_id, last_id, ids FROM chunk_packs ORDER BY first_id').all() as Array<{ first_id: number; last_id: number; ids: Buffer }>;
+  const inRange = db.prepare('SELECT count(*) FROM chunks WHERE id BETWEEN ? AND ?').pluck();
+  let holey = 0;
+  let prevLast = 0;
+  for (const p of packs) {
+    const offsets = decodeVarints(p.ids).filter((_, i) => i % 2 === 0);
+    const whole = offsets.length === p.last_id - p.first_id + 1 && offsets.every((o, i) => o === i);
+    if (!whole || p.first_id <= prevLast || (inRange.get(p.first_id, p.last_id) as number) > 0) holey++;
+    prevLast = p.last_id;
+  }
+  return holey;
+}
+
 const counts = () => {
   const db = new Database(file, { readonly: true });
   const out = {
@@ -36,6 +53,8 @@ const counts = () => {
     rows: db.prepare('SELECT count(*) FROM chunks').pluck().get() as number,
     maxRow: db.prepare('SELECT max(id) FROM chunks').pluck().get() as number,
     maxPacked: db.prepare('SELECT max(last_id) FROM chunk_packs').pluck().get() as number | null,
+    /** Packs whose id range holds an id that is not theirs (another pack's, or a row's). */
+    holey: holeyPacks(db),
   };
   db.close();
   return out;
@@ -61,9 +80,7 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
   await store.init();
   for (let t = 0; t < 8; t++) await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
   expect(counts().packs).toBeGreaterThanOrEqual(2);
-  const c = counts();
-  // the highest row stays a row, so SQLite never hands out a packed id again
-  expect(c.maxRow).toBeGreaterThan(c.maxPacked!);
+  expect(counts().holey).toBe(0);
   await expectReadsBack(store, [0, 1, 2, 3, 4, 5, 6, 7]);
   const hits = await store.listSpans(1, { expr: parseFilterExpression(`output contains "message 103:"`, 'span') }, { limit: 50, order: 'asc' });
   expect(hits.data.map((s) => `${s.traceId}/${s.id}`).sort()).toEqual(Array.from({ length: 8 }, (_, t) => `t${t}/s3`));
@@ -77,7 +94,7 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
   await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: 'r0' }], spans: spansOf(0).map((s) => ({ ...s, traceId: 'r0' })), scores: [] }, receivedAt: 1 }]);
   // Every string of trace 0 was known: the only new rows are the spans' own skeletons, which
   // hold references, not text.
-  const added = newRows(before.maxRow);
+  const added = newRows(Math.max(before.maxRow, before.maxPacked ?? 0));
   expect(added.length).toBeLessThanOrEqual(spansOf(0).length * 3);
   for (const b of added) expect(b).toMatch(/^[[{].*[\ue004\ue005]/s);
   for (let t = 8; t < 12; t++) await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
@@ -125,4 +142,61 @@ test('a reader reads every chunk right across more packs than it keeps open, new
   const order = [...Array.from({ length: 60 }, (_, i) => 59 - i), ...Array.from({ length: 30 }, (_, i) => (i % 2 ? i : 59 - i))];
   await expectReadsBack(store, order);
   await store.close();
+});
+
+test('a large group packs its own new chunks in the same transaction, leaving only a tail as rows', async () => {
+  const f = join(dir, 'direct.db');
+  const store = new SqliteStore(f, { chunkPackChars: 2000 });
+  await store.init();
+  const traces = Array.from({ length: 10 }, (_, t) => 100 + t);
+  await store.writeGroup(traces.map((t) => ({ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 })));
+  const db = new Database(f, { readonly: true });
+  const packs = db.prepare('SELECT count(*) FROM chunk_packs').pluck().get() as number;
+  const rowChars = db.prepare('SELECT coalesce(sum(length(body)), 0) FROM chunks').pluck().get() as number;
+  expect(holeyPacks(db)).toBe(0);
+  db.close();
+  expect(packs).toBeGreaterThanOrEqual(5);
+  expect(rowChars).toBeLessThan(2000);
+  await expectReadsBack(store, traces);
+  await store.close();
+});
+
+test('a span sent in two parts within one group merges with the part whose chunks are not stored yet', async () => {
+  const f = join(dir, 'parts.db');
+  const store = new SqliteStore(f, { chunkPackChars: 2000 });
+  await store.init();
+  const [first] = spansOf(7);
+  const second: SpanUpsert = { id: first.id, traceId: first.traceId, endTime: first.startTime! + 500, attributes: { 'llm.output_messages.0.message.content': text(7, 99), extra: 'yes' } };
+  await store.writeGroup([
+    { projectId: 1, batch: { traces: [{ id: 't7' }], spans: [first], scores: [] }, receivedAt: 1 },
+    { projectId: 1, batch: { traces: [], spans: [second], scores: [] }, receivedAt: 2 },
+  ]);
+  const d = await store.getTrace(1, 't7');
+  expect(d!.spans).toHaveLength(1);
+  expect(d!.spans[0].attributes).toEqual({ ...first.attributes, ...second.attributes });
+  expect(d!.spans[0].input).toEqual(first.input);
+  await store.close();
+});
+
+test('two writers on one file number their chunks apart and never make overlapping packs', async () => {
+  const f = join(dir, 'two-writers.db');
+  const a = new SqliteStore(f, { chunkPackChars: 1500 });
+  await a.init();
+  const b = new SqliteStore(f, { chunkPackChars: 1500 });
+  await b.init();
+  for (let t = 200; t < 216; t++) {
+    const w = t % 3 === 0 ? b : a;
+    await w.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t).slice(0, 1 + (t % 4)), scores: [] }, receivedAt: 1 }]);
+  }
+  const db = new Database(f, { readonly: true });
+  expect(holeyPacks(db)).toBe(0);
+  expect(db.prepare('SELECT count(*) FROM chunk_packs').pluck().get()).toBeGreaterThan(2);
+  db.close();
+  for (let t = 200; t < 216; t++) {
+    const d = await a.getTrace(1, `t${t}`);
+    const want = spansOf(t).slice(0, 1 + (t % 4));
+    expect(d!.spans.map((s) => [s.input, s.output, s.attributes])).toEqual(want.map((s) => [s.input, s.output, s.attributes]));
+  }
+  await a.close();
+  await b.close();
 });

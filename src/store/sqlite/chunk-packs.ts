@@ -1,15 +1,16 @@
-// Chunk packs: committed chunks compressed together, since one chunk alone barely compresses
-// (1.45x) and costs a deflate call each, while 128K characters of them compressed 5x.
+// Chunk packs: chunks compressed together, since one chunk alone barely compresses (1.45x) and
+// costs a deflate call each, while 128K characters of them compressed 5x.
 //
-// A new chunk is first a row of `chunks`, written in the transaction that needs it, so it is
-// durable with the spans that refer to it. Once PACK_CHARS characters of rows have committed, a
-// later write transaction deflates them together, inserts the pack and deletes the rows. (On
-// libuv's thread pool the deflate waited seconds for its callback under load, and packing fell
-// behind.) Readers look for a chunk's row first, then for the pack whose id range holds it:
-// either way they find it, since the pack and the deletion commit together.
-//
-// The row with the highest id is never packed: SQLite gives a new row the highest id plus one,
-// and would otherwise give out a packed chunk's id again.
+// A write transaction gives its new chunks ids above every stored one and stores them at its end,
+// so they are durable with the spans that refer to them. While there is a pack's worth (rows that
+// earlier transactions committed first, then its own new chunks), it deflates them into packs and
+// deletes those rows; the rest of its new chunks become rows, to be packed by a later one. Under
+// load a group's new chunks go straight into packs, never written as rows at all; when writes are
+// few, rows gather until there is enough. (On libuv's thread pool the deflate waited seconds for
+// its callback under load, and packing fell behind.) Readers look for a chunk's row first, then
+// for the pack whose id range holds it: either way they find it, since a pack and the deletion of
+// its rows commit together. A pack holds every id of its range (it is cut where ids skip, as
+// another process's chunks may sit between ours), so ranges never overlap.
 import type Database from 'better-sqlite3';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeVarints, encodeVarints } from './varint.js';
@@ -137,75 +138,87 @@ export function newestChunks(db: Database.Database, chars: number): ChunkRow[] {
   return out;
 }
 
-/** Most packs made in one transaction (each ~2 ms of CPU here), so a backlog drains over several. */
-const PACKS_PER_TRANSACTION = 8;
+/** Most packs of earlier rows made in one transaction (each ~2 ms of CPU here), so a backlog drains over several. */
+const BACKLOG_PACKS_PER_TRANSACTION = 8;
+
+/** The id for the next new chunk: above every chunk stored, as a row or in a pack. */
+export function nextChunkId(db: Database.Database): () => number {
+  const maxRow = db.prepare('SELECT max(id) FROM chunks').pluck();
+  const maxPacked = db.prepare('SELECT last_id FROM chunk_packs ORDER BY first_id DESC LIMIT 1').pluck();
+  return () => Math.max((maxRow.get() as number | null) ?? 0, (maxPacked.get() as number | undefined) ?? 0) + 1;
+}
 
 /**
- * Writer side. Packs chunk rows committed by earlier transactions, inside the write transaction
- * under way: no extra commit (nor fsync) of its own, and a rollback undoes the pack with the rest.
+ * Writer side: stores a transaction's new chunks inside the transaction under way (no commit nor
+ * fsync of its own; a rollback undoes the packs with the rest), packing what it can.
  */
 export class ChunkPacker {
-  private readonly insert: Database.Statement;
+  private readonly insertPack: Database.Statement;
+  private readonly insertRow: Database.Statement;
   private readonly removeRange: Database.Statement;
-  private readonly removeOne: Database.Statement;
   /** Committed rows not yet packed, in id order, with their texts (read back from SQL only at start). */
   private unpacked: ChunkRow[];
-  private chars = 0;
-  /** How many of `unpacked` the transaction under way packed, for a rollback to put back. */
+  /** How many of `unpacked` the transaction under way packed, and which of its new chunks it left as rows. */
   private packedNow = 0;
+  private rowsNow: ChunkRow[] = [];
 
   constructor(db: Database.Database, private readonly packChars = PACK_CHARS) {
-    this.insert = db.prepare('INSERT INTO chunk_packs (first_id, last_id, ids, body) VALUES (?, ?, ?, ?)');
+    this.insertPack = db.prepare('INSERT INTO chunk_packs (first_id, last_id, ids, body) VALUES (?, ?, ?, ?)');
+    this.insertRow = db.prepare('INSERT INTO chunks (id, body) VALUES (?, ?)');
     this.removeRange = db.prepare('DELETE FROM chunks WHERE id >= ? AND id <= ?');
-    this.removeOne = db.prepare('DELETE FROM chunks WHERE id = ?');
     // Rows from before packs existed stay rows; rows committed after the last pack are packed.
     const lastPacked = db.prepare('SELECT max(last_id) FROM chunk_packs').pluck().get() as number | null;
     this.unpacked = lastPacked === null ? [] : (db.prepare('SELECT id, body FROM chunks WHERE id > ? ORDER BY id').all(lastPacked) as ChunkRow[]);
-    for (const r of this.unpacked) this.chars += r.body.length;
   }
 
-  /** In a write transaction: packs what earlier transactions committed, once there is enough. */
-  packCommitted(): void {
+  /**
+   * At the end of a write transaction, its new chunks (ids ascending, above every stored one):
+   * packed after the committed rows while a pack's worth remains, the rest inserted as rows.
+   */
+  store(fresh: ChunkRow[]): void {
     this.packedNow = 0;
-    for (let n = 0; n < PACKS_PER_TRANSACTION && this.chars >= this.packChars; n++) this.packOne();
-  }
-
-  /** A transaction committed these new chunk rows (in id order). */
-  committed(rows: ChunkRow[]): void {
-    // What this transaction packed is gone from the rows now.
-    this.unpacked = this.unpacked.slice(this.packedNow);
-    this.packedNow = 0;
-    for (const r of rows) {
-      this.unpacked.push(r);
-      this.chars += r.body.length;
+    const all = this.unpacked.length === 0 ? fresh : this.unpacked.concat(fresh);
+    const old = this.unpacked.length;
+    let left = 0;
+    for (const c of all) left += c.body.length;
+    let at = 0;
+    let backlogPacks = 0;
+    while (this.packChars > 0 && left >= this.packChars && (at >= old || backlogPacks < BACKLOG_PACKS_PER_TRANSACTION)) {
+      if (at < old) backlogPacks++;
+      const end = this.packOne(all, at);
+      for (let i = at; i < end; i++) left -= all[i].body.length;
+      at = end;
     }
+    this.packedNow = Math.min(at, old);
+    this.rowsNow = fresh.slice(Math.max(at - old, 0));
+    for (const c of this.rowsNow) this.insertRow.run(c.id, c.body);
+  }
+
+  /** The transaction committed: its packed rows are gone, its new rows wait for a pack. */
+  committed(): void {
+    this.unpacked = this.unpacked.slice(this.packedNow).concat(this.rowsNow);
+    this.packedNow = 0;
+    this.rowsNow = [];
   }
 
   rolledBack(): void {
-    for (let i = 0; i < this.packedNow; i++) this.chars += this.unpacked[i].body.length;
     this.packedNow = 0;
+    this.rowsNow = [];
   }
 
-  private packOne(): void {
-    // The highest row is left alone (see the top of this file).
-    const rows: ChunkRow[] = [];
+  /** Packs `all[at…]` up to a pack's worth, or up to where ids skip; returns where it stopped. */
+  private packOne(all: ChunkRow[], at: number): number {
+    let end = at;
     let chars = 0;
-    for (let i = this.packedNow; i < this.unpacked.length - 1 && chars < this.packChars; i++) {
-      rows.push(this.unpacked[i]);
-      chars += this.unpacked[i].body.length;
-    }
-    if (rows.length === 0) {
-      this.chars = 0;
-      return;
-    }
-    const first = rows[0].id;
-    const last = rows[rows.length - 1].id;
+    while (end < all.length && chars < this.packChars && (end === at || all[end].id === all[end - 1].id + 1)) chars += all[end++].body.length;
+    const first = all[at].id;
+    const last = all[end - 1].id;
+    const rows = all.slice(at, end);
     const ids = encodeVarints(rows.flatMap((r) => [r.id - first, r.body.length]));
-    this.insert.run(first, last, ids, deflateRawSync(Buffer.from(rows.map((r) => r.body).join('')), { level: 1 }));
-    // Only the rows packed: another process's rows may sit between ours.
-    if (last - first + 1 === rows.length) this.removeRange.run(first, last);
-    else for (const r of rows) this.removeOne.run(r.id);
-    this.packedNow += rows.length;
-    this.chars -= chars;
+    this.insertPack.run(first, last, ids, deflateRawSync(Buffer.from(rows.map((r) => r.body).join('')), { level: 1 }));
+    // Committed rows among them are deleted; the transaction's own never were rows.
+    const lastOld = Math.min(end, this.unpacked.length) - 1;
+    if (lastOld >= at) this.removeRange.run(first, all[lastOld].id);
+    return end;
   }
 }

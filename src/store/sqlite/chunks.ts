@@ -32,7 +32,7 @@
 import type Database from 'better-sqlite3';
 import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 import { decodeVarints, encodeVarints, unzigzag, zigzag } from './varint.js';
-import { ChunkPacker, PackReader, newestChunks } from './chunk-packs.js';
+import { ChunkPacker, PackReader, newestChunks, nextChunkId } from './chunk-packs.js';
 
 /** Strings at least this long are stored once, by content. */
 export const LONG_STRING = 64;
@@ -99,9 +99,14 @@ export function pieceEnds(text: string): number[] {
   return ends;
 }
 
-/** Write side: encodes column values, inserting new chunks inside the caller's transaction. */
+/**
+ * Write side: encodes column values inside the caller's transaction, which calls begin() first
+ * and end() last; new chunks are numbered as they are met and stored by end() (chunk-packs.ts).
+ */
 export class ChunkWriter {
-  private readonly insert: Database.Statement;
+  private readonly nextId: () => number;
+  /** The id of the transaction's first new chunk; the rest follow without gaps. */
+  private firstId = 0;
   /**
    * Committed chunks, text → id, in two generations: when the current one holds half of
    * RECENT_CHARS it becomes the previous one (and the previous is forgotten); a chunk met in the
@@ -114,13 +119,13 @@ export class ChunkWriter {
   private recentChars = 0;
   /** Chunks of the transaction under way; kept only once it commits. */
   private pending = new Map<string, number>();
-  /** Rows the transaction under way inserted, for the packer. */
-  private inserted: Array<{ id: number; body: string }> = [];
+  /** The transaction's new chunks, ids ascending from firstId. */
+  private fresh: Array<{ id: number; body: string }> = [];
   private readonly packer: ChunkPacker;
 
   /** `packChars`: see ChunkPacker (tests make it small). */
   constructor(db: Database.Database, packChars?: number) {
-    this.insert = db.prepare('INSERT INTO chunks (body) VALUES (?)');
+    this.nextId = nextChunkId(db);
     this.packer = new ChunkPacker(db, packChars);
     // The newest chunks, for the dedupe to survive a restart (what a new span is likely to repeat).
     const warm = newestChunks(db, RECENT_CHARS / 2);
@@ -140,7 +145,7 @@ export class ChunkWriter {
       out.write(skeleton, 1);
       return out;
     }
-    if (skeleton.length < SPLIT_SKELETON) return encodeIds([this.uniqueId(skeleton)]);
+    if (skeleton.length < SPLIT_SKELETON) return encodeIds([this.add(skeleton)]);
     const ids: number[] = [];
     let start = 0;
     for (const end of pieceEnds(skeleton)) {
@@ -206,20 +211,33 @@ export class ChunkWriter {
       // A piece is a slice of its whole text and would keep all of it alive as a Map key (a new
       // last piece of a 4 KB input.value held the 4 KB): the key is made a copy of its own.
       const own = (' ' + chunk).slice(1);
-      if (id === undefined) {
-        id = Number(this.insert.run(chunk).lastInsertRowid);
-        this.inserted.push({ id, body: own });
-      }
+      if (id === undefined) id = this.add(own);
       this.pending.set(own, id);
     }
     return id;
   }
 
-  /** A chunk that is not expected to repeat: stored, but left out of the dedupe Maps. */
-  private uniqueId(chunk: string): number {
-    const id = Number(this.insert.run(chunk).lastInsertRowid);
-    this.inserted.push({ id, body: chunk });
+  /** A new chunk: numbered now, stored by end(). Called directly for one not expected to repeat (left out of the dedupe Maps). */
+  private add(body: string): number {
+    const id = this.firstId + this.fresh.length;
+    this.fresh.push({ id, body });
     return id;
+  }
+
+  /** A new chunk of the transaction under way, before end() has stored it. */
+  unstored(id: number): string | undefined {
+    return this.fresh[id - this.firstId]?.body;
+  }
+
+  /** At the start of a write transaction: new chunks are numbered above every stored one. */
+  begin(): void {
+    this.firstId = this.nextId();
+    this.fresh = [];
+  }
+
+  /** At the end of a write transaction: stores its new chunks, packing what there is enough of. */
+  end(): void {
+    this.packer.store(this.fresh);
   }
 
   /** The transaction committed: its chunks may be reused by later ones. */
@@ -234,20 +252,15 @@ export class ChunkWriter {
       this.recentChars += k.length;
     }
     this.pending.clear();
-    this.packer.committed(this.inserted);
-    this.inserted = [];
+    this.packer.committed();
+    this.fresh = [];
   }
 
   /** The transaction rolled back: forget its chunks. */
   rolledBack(): void {
     this.pending.clear();
-    this.inserted = [];
+    this.fresh = [];
     this.packer.rolledBack();
-  }
-
-  /** Called at the start of a write transaction: packs chunk rows that earlier ones committed. */
-  packCommitted(): void {
-    this.packer.packCommitted();
   }
 }
 
@@ -278,11 +291,12 @@ export const isInlineText = (stored: string): boolean => stored.charCodeAt(0) ==
 export class ChunkReader {
   private readonly bodies: BodyCache;
 
-  constructor(db: Database.Database) {
+  /** `unstored`: the writer's new chunks not stored yet, for the write path's own reads. */
+  constructor(db: Database.Database, unstored?: (id: number) => string | undefined) {
     const packs = new PackReader(db);
     const row = db.prepare('SELECT body FROM chunks WHERE id = ?').pluck();
     // A pack already open answers without SQL; a row is the next cheapest; else the pack is opened.
-    this.bodies = new BodyCache((id) => packs.opened(id) ?? (row.get(id) as string | undefined) ?? packs.read(id), 'chunk', 16_384);
+    this.bodies = new BodyCache((id) => unstored?.(id) ?? packs.opened(id) ?? (row.get(id) as string | undefined) ?? packs.read(id), 'chunk', 16_384);
   }
 
   /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */

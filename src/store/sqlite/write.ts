@@ -49,8 +49,13 @@ export class SqliteWritePath {
   private readonly lastUpsert = new LruMap<number, string>(50_000);
   /** Span input/output/attributes/events, long strings stored once (chunks.ts). */
   private readonly chunks: ChunkWriter;
-  /** Reads back stored attributes, for the rare span that arrives in parts. */
-  private readonly reader: BlobReader;
+  /**
+   * Reads back stored attributes, for the rare span that arrives in parts (maybe earlier in the
+   * same transaction: its new chunks are not stored until the end). Made anew after a rollback,
+   * whose chunk ids the next transaction gives out again.
+   */
+  private reader: BlobReader;
+  private readonly newReader: () => BlobReader;
   /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
   private readonly metricRollups: MetricRollups;
 
@@ -125,10 +130,13 @@ export class SqliteWritePath {
     this.metricRollups = new MetricRollups(db, SPAN_ROW);
     this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.run = db.transaction((items: WriteItem[]) => {
-      this.chunks.packCommitted();
-      return this.metricRollups.group(() => this.apply(items));
+      this.chunks.begin();
+      const made = this.metricRollups.group(() => this.apply(items));
+      this.chunks.end();
+      return made;
     });
-    this.reader = new BlobReader(db);
+    this.newReader = () => new BlobReader(db, (id) => this.chunks.unstored(id));
+    this.reader = this.newReader();
   }
 
   /** Writes the group in one transaction; throws (and rolls back everything) on failure. */
@@ -140,6 +148,7 @@ export class SqliteWritePath {
       made = this.run.immediate(items);
     } catch (e) {
       this.chunks.rolledBack();
+      this.reader = this.newReader();
       this.upserted.clear();
       throw e;
     }
