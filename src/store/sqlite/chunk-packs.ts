@@ -167,8 +167,8 @@ export class ChunkPacker {
     this.insertRow = db.prepare('INSERT INTO chunks (id, body) VALUES (?, ?)');
     this.removeRange = db.prepare('DELETE FROM chunks WHERE id >= ? AND id <= ?');
     // Rows from before packs existed stay rows; rows committed after the last pack are packed.
-    const lastPacked = db.prepare('SELECT max(last_id) FROM chunk_packs').pluck().get() as number | null;
-    this.unpacked = lastPacked === null ? [] : (db.prepare('SELECT id, body FROM chunks WHERE id > ? ORDER BY id').all(lastPacked) as ChunkRow[]);
+    const lastPacked = db.prepare('SELECT last_id FROM chunk_packs ORDER BY first_id DESC LIMIT 1').pluck().get() as number | undefined;
+    this.unpacked = lastPacked === undefined ? [] : (db.prepare('SELECT id, body FROM chunks WHERE id > ? ORDER BY id').all(lastPacked) as ChunkRow[]);
   }
 
   /**
@@ -196,7 +196,8 @@ export class ChunkPacker {
 
   /** The transaction committed: its packed rows are gone, its new rows wait for a pack. */
   committed(): void {
-    this.unpacked = this.unpacked.slice(this.packedNow).concat(this.rowsNow);
+    // With packing off, rows are never packed: nothing to remember.
+    if (this.packChars > 0) this.unpacked = this.unpacked.slice(this.packedNow).concat(this.rowsNow);
     this.packedNow = 0;
     this.rowsNow = [];
   }
