@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'ingest-rate': { type: 'string' },
     'max-seconds': { type: 'string' },
+    formats: { type: 'string' },
   },
 });
 
@@ -247,14 +248,20 @@ async function main(): Promise<void> {
   const ingest: IngestRow[] = [];
   let agent: AgentDisk | undefined;
   if (!args['skip-ingest']) {
+    const only = args.formats?.split(',');
     for (const f of ['otlp-proto', 'otlp-json', 'native'] as WireFormat[]) {
+      if (only && !only.includes(f)) continue;
       log(`ingest ${f}: building the request pool…`);
       ingest.push(await ingestRun(buildPool(f, CFG.poolSpans, CFG.spansPerRequest), f));
     }
-    log('ingest small spans…');
-    ingest.push(await ingestRun(buildSmallPool(CFG.poolSpans, CFG.spansPerRequest), 'otlp-proto, small spans'));
-    log('agent workload bytes on disk…');
-    agent = await agentDiskRun();
+    if (!only || only.includes('small')) {
+      log('ingest small spans…');
+      ingest.push(await ingestRun(buildSmallPool(CFG.poolSpans, CFG.spansPerRequest), 'otlp-proto, small spans'));
+    }
+    if (!only || only.includes('agent')) {
+      log('agent workload bytes on disk…');
+      agent = await agentDiskRun();
+    }
   }
   const q = args['skip-queries'] ? undefined : (log('queries…'), await queryRuns(ingest.find((x) => x.format === 'otlp-proto')?.spansPerSec));
   const date = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
