@@ -49,6 +49,8 @@ const CFG = {
   queryIterations: quick ? 40 : 100,
   underLoadSeconds: quick ? 8 : 30,
 };
+/** What runLoad takes for CFG.maxSeconds: 0 means no cap. */
+const loadSeconds = CFG.maxSeconds || Infinity;
 const ROOT = new URL('../', import.meta.url).pathname;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const started = Date.now();
@@ -80,7 +82,7 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
   const server = await startServerProcess(dir, {}, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : []);
   log(`  ${label}: server ${server.url}, ${pool.bodies.length} pool bodies, ${int(pool.bytes / pool.spans)} B/span on the wire`);
   const cpu0 = server.cpuSeconds();
-  const r = await runLoad({ url: server.url, key: server.key, pool, spans: CFG.spans, maxSeconds: CFG.maxSeconds || Infinity, concurrency: CFG.concurrency });
+  const r = await runLoad({ url: server.url, key: server.key, pool, spans: CFG.spans, maxSeconds: loadSeconds, concurrency: CFG.concurrency });
   const cpu = server.cpuSeconds() - cpu0;
   const rss = server.peakRss();
   await server.stop();
@@ -112,7 +114,7 @@ async function agentDiskRun(): Promise<AgentDisk> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-agent-'));
   const server = await startServerProcess(dir);
   const target = quick ? 15_000 : 100_000;
-  const r = await runLoad({ url: server.url, key: server.key, pool, spans: target, maxSeconds: CFG.maxSeconds || Infinity, concurrency: CFG.concurrency });
+  const r = await runLoad({ url: server.url, key: server.key, pool, spans: target, maxSeconds: loadSeconds, concurrency: CFG.concurrency });
   await server.stop();
   const disk = dirBytes(dir);
   rmSync(dir, { recursive: true, force: true });

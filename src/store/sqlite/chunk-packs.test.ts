@@ -32,6 +32,16 @@ const spansOf = (trace: number): SpanUpsert[] =>
     attributes: { 'llm.input_messages.1.message.content': text(trace, i), 'input.value': JSON.stringify({ messages: [text(trace, i)] }) },
   }));
 
+/** A store on `f` (opened) whose packs are `chunkPackChars` characters. */
+async function openStore(f: string, chunkPackChars: number): Promise<SqliteStore> {
+  const store = new SqliteStore(f, { chunkPackChars });
+  await store.init();
+  return store;
+}
+
+/** One write item: trace `t` with its spans (all of spansOf(t) unless given). */
+const itemOf = (t: number, spans: SpanUpsert[] = spansOf(t)) => ({ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans, scores: [] }, receivedAt: 1 });
+
 function holeyPacks(db: Database.Database): number {
   const packs = db.prepare('SELECT first_id, last_id, ids FROM chunk_packs ORDER BY first_id').all() as Array<{ first_id: number; last_id: number; ids: Buffer }>;
   const inRange = db.prepare('SELECT count(*) FROM chunks WHERE id BETWEEN ? AND ?').pluck();
@@ -76,9 +86,8 @@ async function expectReadsBack(store: SqliteStore, traces: number[]): Promise<vo
 }
 
 test('packed chunks read back, filter in SQL, warm a restarted writer, and are never given out again', async () => {
-  const store = new SqliteStore(file, { chunkPackChars: 2000 });
-  await store.init();
-  for (let t = 0; t < 8; t++) await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  const store = await openStore(file, 2000);
+  for (let t = 0; t < 8; t++) await store.writeGroup([itemOf(t)]);
   expect(counts().packs).toBeGreaterThanOrEqual(2);
   expect(counts().holey).toBe(0);
   await expectReadsBack(store, [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -88,8 +97,7 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
 
   // A new writer on the file: what is packed is known to it (no new row for a repeat), the rows
   // left unpacked are packed by it, and the chunks it adds get ids of their own.
-  const again = new SqliteStore(file, { chunkPackChars: 2000 });
-  await again.init();
+  const again = await openStore(file, 2000);
   const before = counts();
   await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: 'r0' }], spans: spansOf(0).map((s) => ({ ...s, traceId: 'r0' })), scores: [] }, receivedAt: 1 }]);
   // Every string of trace 0 was known: the only new rows are the spans' own skeletons, which
@@ -97,7 +105,7 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
   const added = newRows(Math.max(before.maxRow, before.maxPacked ?? 0));
   expect(added.length).toBeLessThanOrEqual(spansOf(0).length * 3);
   for (const b of added) expect(b).toMatch(/^[[{].*[\ue004\ue005]/s);
-  for (let t = 8; t < 12; t++) await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  for (let t = 8; t < 12; t++) await again.writeGroup([itemOf(t)]);
   expect(counts().packs).toBeGreaterThan(before.packs);
   await expectReadsBack(again, [0, 3, 7, 8, 9, 10, 11]);
   const r0 = await again.getTrace(1, 'r0');
@@ -107,23 +115,22 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
 
 test('a write group that fails rolls its packs back with it, and the next one packs them', async () => {
   const f = join(dir, 'rollback.db');
-  const store = new SqliteStore(f, { chunkPackChars: 2000 });
-  await store.init();
+  const store = await openStore(f, 2000);
   const count = (sql: string) => {
     const db = new Database(f, { readonly: true });
     const n = db.prepare(sql).pluck().get() as number;
     db.close();
     return n;
   };
-  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't0' }], spans: spansOf(0), scores: [] }, receivedAt: 1 }]);
-  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't1' }], spans: spansOf(1), scores: [] }, receivedAt: 1 }]);
+  await store.writeGroup([itemOf(0)]);
+  await store.writeGroup([itemOf(1)]);
   const packs = count('SELECT count(*) FROM chunk_packs');
   const rows = count('SELECT count(*) FROM chunks');
   // A score without a name breaks a NOT NULL constraint after the group's packs were made.
   const bad = { id: 'bad', traceId: 't2', name: null as unknown as string, value: 1, valueType: 'numeric' as const, source: 'api' as const, createdAt: 1 };
   await expect(store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't2' }], spans: spansOf(2), scores: [bad] }, receivedAt: 1 }])).rejects.toThrow();
   expect([count('SELECT count(*) FROM chunk_packs'), count('SELECT count(*) FROM chunks')]).toEqual([packs, rows]);
-  await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't3' }], spans: spansOf(3), scores: [] }, receivedAt: 1 }]);
+  await store.writeGroup([itemOf(3)]);
   expect(count('SELECT count(*) FROM chunk_packs')).toBeGreaterThan(packs);
   await expectReadsBack(store, [0, 1, 3]);
   expect(await store.getTrace(1, 't2')).toBeNull();
@@ -132,9 +139,8 @@ test('a write group that fails rolls its packs back with it, and the next one pa
 
 test('a reader reads every chunk right across more packs than it keeps open, newest first and then in a mixed order', async () => {
   const f = join(dir, 'many-packs.db');
-  const store = new SqliteStore(f, { chunkPackChars: 300 });
-  await store.init();
-  for (let t = 0; t < 60; t++) await store.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 }]);
+  const store = await openStore(f, 300);
+  for (let t = 0; t < 60; t++) await store.writeGroup([itemOf(t)]);
   const db = new Database(f, { readonly: true });
   expect(db.prepare('SELECT count(*) FROM chunk_packs').pluck().get()).toBeGreaterThan(100);
   db.close();
@@ -146,10 +152,9 @@ test('a reader reads every chunk right across more packs than it keeps open, new
 
 test('a large group packs its own new chunks in the same transaction, leaving only a tail as rows', async () => {
   const f = join(dir, 'direct.db');
-  const store = new SqliteStore(f, { chunkPackChars: 2000 });
-  await store.init();
+  const store = await openStore(f, 2000);
   const traces = Array.from({ length: 10 }, (_, t) => 100 + t);
-  await store.writeGroup(traces.map((t) => ({ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t), scores: [] }, receivedAt: 1 })));
+  await store.writeGroup(traces.map((t) => itemOf(t)));
   const db = new Database(f, { readonly: true });
   const packs = db.prepare('SELECT count(*) FROM chunk_packs').pluck().get() as number;
   const rowChars = db.prepare('SELECT coalesce(sum(length(body)), 0) FROM chunks').pluck().get() as number;
@@ -163,14 +168,10 @@ test('a large group packs its own new chunks in the same transaction, leaving on
 
 test('a span sent in two parts within one group merges with the part whose chunks are not stored yet', async () => {
   const f = join(dir, 'parts.db');
-  const store = new SqliteStore(f, { chunkPackChars: 2000 });
-  await store.init();
+  const store = await openStore(f, 2000);
   const [first] = spansOf(7);
   const second: SpanUpsert = { id: first.id, traceId: first.traceId, endTime: first.startTime! + 500, attributes: { 'llm.output_messages.0.message.content': text(7, 99), extra: 'yes' } };
-  await store.writeGroup([
-    { projectId: 1, batch: { traces: [{ id: 't7' }], spans: [first], scores: [] }, receivedAt: 1 },
-    { projectId: 1, batch: { traces: [], spans: [second], scores: [] }, receivedAt: 2 },
-  ]);
+  await store.writeGroup([itemOf(7, [first]), { projectId: 1, batch: { traces: [], spans: [second], scores: [] }, receivedAt: 2 }]);
   const d = await store.getTrace(1, 't7');
   expect(d!.spans).toHaveLength(1);
   expect(d!.spans[0].attributes).toEqual({ ...first.attributes, ...second.attributes });
@@ -180,13 +181,11 @@ test('a span sent in two parts within one group merges with the part whose chunk
 
 test('two writers on one file number their chunks apart and never make overlapping packs', async () => {
   const f = join(dir, 'two-writers.db');
-  const a = new SqliteStore(f, { chunkPackChars: 1500 });
-  await a.init();
-  const b = new SqliteStore(f, { chunkPackChars: 1500 });
-  await b.init();
+  const a = await openStore(f, 1500);
+  const b = await openStore(f, 1500);
   for (let t = 200; t < 216; t++) {
     const w = t % 3 === 0 ? b : a;
-    await w.writeGroup([{ projectId: 1, batch: { traces: [{ id: `t${t}` }], spans: spansOf(t).slice(0, 1 + (t % 4)), scores: [] }, receivedAt: 1 }]);
+    await w.writeGroup([itemOf(t, spansOf(t).slice(0, 1 + (t % 4)))]);
   }
   const db = new Database(f, { readonly: true });
   expect(holeyPacks(db)).toBe(0);

@@ -176,7 +176,6 @@ export class ChunkPacker {
    * packed after the committed rows while a pack's worth remains, the rest inserted as rows.
    */
   store(fresh: ChunkRow[]): void {
-    this.packedNow = 0;
     const all = this.unpacked.length === 0 ? fresh : this.unpacked.concat(fresh);
     const old = this.unpacked.length;
     let left = 0;

@@ -217,7 +217,10 @@ export class ChunkWriter {
     return id;
   }
 
-  /** A new chunk: numbered now, stored by end(). Called directly for one not expected to repeat (left out of the dedupe Maps). */
+  /**
+   * A new chunk: numbered now, stored by end(). Called directly for one not expected to repeat,
+   * which stays out of the dedupe Maps.
+   */
   private add(body: string): number {
     const id = this.firstId + this.fresh.length;
     this.fresh.push({ id, body });
