@@ -172,6 +172,22 @@ export const Score = z.object({
 });
 export type Score = z.infer<typeof Score>;
 
+/** A score as a trace list row carries it (`include=scores`): enough to show it, without ids or times. */
+export const BriefScore = Score.pick({ name: true, value: true, source: true, comment: true, spanId: true });
+export type BriefScore = z.infer<typeof BriefScore>;
+
+/** Most scores a trace list row carries; newer ones first, the rest are in GET /api/v1/traces/:id. */
+export const LIST_ROW_SCORE_CAP = 50;
+
+/** A row of the trace list: a Trace, plus the extras `include=` asked for. */
+export const TraceListRow = Trace.extend({
+  models: z.array(z.string()).optional()
+    .describe('With include=models: the distinct models of the trace\'s spans, sorted (empty when no span names one)'),
+  scores: z.array(BriefScore).optional()
+    .describe(`With include=scores: the trace's scores, newest first, at most ${LIST_ROW_SCORE_CAP}`),
+});
+export type TraceListRow = z.infer<typeof TraceListRow>;
+
 export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { SpanKind, TraceStatus, SpanStatus, ScoreSource } from '../model/enums.js';
 import { microsFromIso, type Micros } from '../model/time.js';
+import { LIST_ROW_SCORE_CAP } from '../model/schemas.js';
 import { LoupeError } from '../errors.js';
 import type { FilterExpr } from './expr.js';
 import { parseFilterExpression, type FilterTarget } from './fields.js';
@@ -117,6 +118,7 @@ export const LIST_PARAMS: ReadonlyArray<{ name: string; description: string; typ
   { name: 'limit', description: 'Page size, 1-1000 (default 50)', type: 'integer' },
   { name: 'cursor', description: 'nextCursor of the previous page' },
   { name: 'order', description: 'desc (newest first, default) or asc' },
+  { name: 'include', description: `Trace list only: extras on each row, comma-separated or repeated: models (the distinct models of the trace's spans), scores (its newest scores, at most ${LIST_ROW_SCORE_CAP}) (docs/filters.md)` },
 ];
 
 const KNOWN = new Set(LIST_PARAMS.map((p) => p.name));
@@ -173,6 +175,9 @@ function parseCommon(raw: RawQuery, extraKnown: Set<string>, target: FilterTarge
       const field = key.slice('metadata.'.length);
       if (!/^[\w.\-]+$/.test(field)) throw new LoupeError('invalid_query', `metadata key "${field}" may only hold letters, digits, _ . -`);
       metadata[field] = single({ [key]: raw[key] })[key];
+    } else if (key === 'include') {
+      // Not a filter: it shapes the rows of GET /api/v1/traces, which takes it off first (parseTraceListQuery).
+      throw new LoupeError('invalid_query', 'include applies to the trace list (GET /api/v1/traces) only');
     } else if (!KNOWN.has(key) && !extraKnown.has(key)) {
       throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
     }
@@ -212,6 +217,30 @@ export function parseTraceQuery(raw: RawQuery): { filter: TraceFilter; page: Pag
   if (c.base.traceId) throw new LoupeError('invalid_query', 'traceId is a span filter; use GET /api/v1/traces/:id');
   const { traceId: _t, ...rest } = c.base;
   return { filter: withoutUndefined({ ...rest, ...listFilter(c, z.array(TraceStatus)) }), page: c.page };
+}
+
+/** What `include=` may add to each row of the trace list. */
+export const TRACE_INCLUDES = ['models', 'scores'] as const;
+export type TraceIncludeName = (typeof TRACE_INCLUDES)[number];
+/** Which extras a trace list asked for; all false means the rows are plain traces. */
+export type TraceInclude = Record<TraceIncludeName, boolean>;
+
+/** `include=models,scores`, or repeated (`include=models&include=scores`); empty entries ask for nothing. */
+export function parseTraceInclude(value: string | string[] | undefined): TraceInclude {
+  const include: TraceInclude = { models: false, scores: false };
+  for (const name of all(value).flatMap(csv)) {
+    if (!(TRACE_INCLUDES as readonly string[]).includes(name)) {
+      throw new LoupeError('invalid_query', `include: unknown "${name}"; known: ${TRACE_INCLUDES.join(', ')}`, { parameter: 'include', known: TRACE_INCLUDES });
+    }
+    include[name as TraceIncludeName] = true;
+  }
+  return include;
+}
+
+/** GET /api/v1/traces: the trace filters and page, and the row extras (`include`). */
+export function parseTraceListQuery(raw: RawQuery): { filter: TraceFilter; page: PageRequest; include: TraceInclude } {
+  const { include, ...rest } = raw;
+  return { ...parseTraceQuery(rest), include: parseTraceInclude(include) };
 }
 
 export function parseSpanQuery(raw: RawQuery): { filter: SpanFilter; page: PageRequest } {

@@ -14,11 +14,14 @@
 import type { Batch } from '../model/batch.js';
 import type { Scope } from '../model/enums.js';
 import type { Score, Span, Trace } from '../model/schemas.js';
-import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../query/filter.js';
 import type { Session, SessionDetail, User } from '../model/rollups.js';
 import type { MetricsQuery, MetricsRow } from '../query/metrics.js';
 import type { ExportRecord } from '../model/export.js';
 import type { ModelPrice } from '../cost/types.js';
+import type { TraceFacets } from './trace-facets.js';
+
+export type { TraceFacets } from './trace-facets.js';
 
 export interface WriteItem {
   projectId: number;
@@ -73,6 +76,14 @@ export interface Store {
    * it), so a backend can build large traces off the event loop. Routes prefer it when present.
    */
   getTraceJson?(projectId: number, traceId: string): Promise<string | null>;
+  /**
+   * The extras of a trace list page (`include=`), for all its ids in one or two queries, never one
+   * per trace. Per id: `models` when asked, the distinct non-null models of its spans, sorted;
+   * `scores` when asked, its scores newest first (createdAt, then id, descending), at most
+   * LIST_ROW_SCORE_CAP. Every given id has an entry, with empty arrays for a trace without any
+   * (or not in this project).
+   */
+  traceFacets(projectId: number, traceIds: string[], want: TraceInclude): Promise<Map<string, TraceFacets>>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>>;
   /**
    * The trace id of a span found by its id alone, or null. Only spans written in a batch with

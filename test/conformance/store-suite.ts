@@ -9,6 +9,7 @@ import { listContracts } from './filters.js';
 import { analyticsContracts } from './analytics.js';
 import { metricsContracts } from './metrics.js';
 import { exportContracts, priceContracts, spanIdContracts } from './export-prices.js';
+import { traceFacetContracts } from './trace-facets.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -23,6 +24,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     exportContracts(suite);
     priceContracts(suite);
     spanIdContracts(suite);
+    traceFacetContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

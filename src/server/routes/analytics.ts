@@ -12,10 +12,11 @@ import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
-const PAGE_ONLY = ['limit', 'cursor', 'order'];
+/** List parameters metrics do not take: paging, and the trace list's row extras. */
+const NOT_METRICS = ['limit', 'cursor', 'order', 'include'];
 const metricsParams: ParamDoc[] = [
   ...METRICS_PARAMS.map((p): ParamDoc => ({ name: p.name, in: 'query', description: p.description })),
-  ...LIST_PARAMS.filter((p) => !PAGE_ONLY.includes(p.name)).map((p): ParamDoc => ({ name: p.name, in: 'query', description: p.description, type: p.type })),
+  ...LIST_PARAMS.filter((p) => !NOT_METRICS.includes(p.name)).map((p): ParamDoc => ({ name: p.name, in: 'query', description: p.description, type: p.type })),
 ];
 
 const Price = z.number().nonnegative().finite();

@@ -15,7 +15,7 @@ import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
 export const JSONL = 'application/x-ndjson';
 
-const exportParams: ParamDoc[] = LIST_PARAMS.filter((p) => p.name !== 'traceId').map((p): ParamDoc => {
+const exportParams: ParamDoc[] = LIST_PARAMS.filter((p) => p.name !== 'traceId' && p.name !== 'include').map((p): ParamDoc => {
   if (p.name === 'limit') return { name: 'limit', in: 'query', description: 'Most traces to export (default: all that match)', type: 'integer' };
   if (p.name === 'order') return { name: 'order', in: 'query', description: 'asc (oldest first, default) or desc' };
   if (p.name === 'cursor') return { name: 'cursor', in: 'query', description: 'Resume after this cursor (a trace list nextCursor with the same order)' };

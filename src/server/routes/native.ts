@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { LoupeError } from '../../errors.js';
 import { nativeAdapter } from '../../ingest/native/index.js';
-import { Score, ScoreInput, Span, SpanInput, Trace, TraceInput, ErrorBody } from '../../model/schemas.js';
+import { Score, ScoreInput, Span, SpanInput, Trace, TraceInput, TraceListRow, ErrorBody } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
-import { LIST_PARAMS, parseSpanQuery, parseTraceQuery, type RawQuery } from '../../query/filter.js';
+import { LIST_PARAMS, parseSpanQuery, parseTraceListQuery, type Page, type RawQuery, type TraceInclude } from '../../query/filter.js';
+import type { Store } from '../../store/store.js';
 import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
@@ -14,7 +15,7 @@ const listParams = (exclude: string[]): ParamDoc[] =>
 
 const IngestRequest = z.object({ traces: z.array(TraceInput).optional(), spans: z.array(SpanInput).optional(), scores: z.array(ScoreInput).optional() });
 const IngestResponse = z.object({ accepted: z.number().int(), rejected: z.array(z.object({ item: z.string(), message: z.string() })) });
-const TracePage = z.object({ data: z.array(Trace), nextCursor: z.string().nullable() });
+const TracePage = z.object({ data: z.array(TraceListRow), nextCursor: z.string().nullable() });
 const SpanPage = z.object({ data: z.array(Span), nextCursor: z.string().nullable() });
 const TraceDetail = z.object({ trace: Trace, spans: z.array(Span), scores: z.array(Score) });
 
@@ -52,10 +53,14 @@ export function nativeRoutes(deps: AppDeps): RouteSpec[] {
       tag: 'query',
       scope: 'read',
       params: listParams(['traceId']),
-      responses: { 200: { description: 'A page of traces', schema: TracePage }, 400: { description: 'Bad filter', schema: ErrorBody } },
+      responses: {
+        200: { description: 'A page of traces; with include=, each row also carries models and/or scores', schema: TracePage },
+        400: { description: 'Bad filter, or an unknown include', schema: ErrorBody },
+      },
       async handler({ req, principal }) {
-        const { filter, page } = parseTraceQuery(req.query as RawQuery);
-        return deps.store.listTraces(principal!.projectId, filter, page);
+        const { filter, page, include } = parseTraceListQuery(req.query as RawQuery);
+        const traces = await deps.store.listTraces(principal!.projectId, filter, page);
+        return withIncludes(deps.store, principal!.projectId, traces, include);
       },
     }),
     route({
@@ -83,7 +88,7 @@ export function nativeRoutes(deps: AppDeps): RouteSpec[] {
       summary: 'List spans across traces, newest first',
       tag: 'query',
       scope: 'read',
-      params: listParams(['q']),
+      params: listParams(['q', 'include']),
       responses: { 200: { description: 'A page of spans', schema: SpanPage }, 400: { description: 'Bad filter', schema: ErrorBody } },
       async handler({ req, principal }) {
         const { filter, page } = parseSpanQuery(req.query as RawQuery);
@@ -91,4 +96,11 @@ export function nativeRoutes(deps: AppDeps): RouteSpec[] {
       },
     }),
   ];
+}
+
+/** The page's rows with the extras include= asked for, all fetched for the page at once. */
+async function withIncludes(store: Store, projectId: number, traces: Page<Trace>, include: TraceInclude): Promise<Page<TraceListRow>> {
+  if ((!include.models && !include.scores) || traces.data.length === 0) return traces;
+  const facets = await store.traceFacets(projectId, traces.data.map((t) => t.id), include);
+  return { data: traces.data.map((t) => ({ ...t, ...facets.get(t.id) })), nextCursor: traces.nextCursor };
 }

@@ -4,10 +4,10 @@
 import pg from 'pg';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
-import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
-import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
+import type { ApiKeyRecord, Project, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWritePath } from './write.js';
 import { pgTypes, storable } from './dialect.js';
@@ -21,6 +21,7 @@ import { runMetrics } from './analytics.js';
 import { exportPage } from './export.js';
 import * as prices from './prices.js';
 import { findSpanTraceId } from './span-ids.js';
+import { traceFacets } from './trace-facets.js';
 
 export { postgresDialect } from './dialect.js';
 
@@ -112,6 +113,10 @@ export class PostgresStore implements Store {
 
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]> {
     return read.listTracesByOffset(this.pool, projectId, filter, limit, offset);
+  }
+
+  traceFacets(projectId: number, traceIds: string[], want: TraceInclude): Promise<Map<string, TraceFacets>> {
+    return traceFacets(this.pool, projectId, traceIds, want);
   }
 
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {

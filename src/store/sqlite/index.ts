@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
-import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
-import type { ApiKeyRecord, Project, Store, TraceDetail, WriteItem } from '../store.js';
+import type { ApiKeyRecord, Project, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { SqliteWritePath } from './write.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
@@ -203,6 +203,11 @@ export class SqliteStore implements Store {
 
   async listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Promise<Trace[]> {
     return this.readPool ? this.readPool.call('listTracesByOffset', projectId, filter, limit, offset) : this.reads.listTracesByOffset(projectId, filter, limit, offset);
+  }
+
+  /** On the read worker like the list it completes (a Map crosses the thread boundary as is). */
+  async traceFacets(projectId: number, traceIds: string[], want: TraceInclude): Promise<Map<string, TraceFacets>> {
+    return this.readPool ? this.readPool.call('traceFacets', projectId, traceIds, want) : this.reads.traceFacets(projectId, traceIds, want);
   }
 
   async listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Promise<Page<Span>> {

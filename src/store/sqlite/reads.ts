@@ -2,7 +2,7 @@
 // runs them on a worker thread with its own read-only connection (read-worker.ts), so a heavy
 // read never blocks the event loop that acknowledges writes; in-memory databases run them inline.
 import type Database from 'better-sqlite3';
-import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, UserFilter } from '../../query/filter.js';
+import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
@@ -13,7 +13,8 @@ import { MetricRollupReads } from './metric-rollup-reads.js';
 import { compileSpanFilter, compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
-import type { TraceDetail } from '../store.js';
+import type { TraceDetail, TraceFacets } from '../store.js';
+import { traceFacets } from './trace-facets.js';
 import { BlobReader } from './blobs.js';
 import { StatementCache } from './statement-cache.js';
 import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanColumns, spanFromRow, spanRows, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
@@ -46,6 +47,7 @@ export interface ReadOps {
   getTraceJson(projectId: number, traceId: string): string | null;
   getTraceByNumericId(projectId: number, numericId: number): TraceDetail | null;
   listTracesByOffset(projectId: number, filter: TraceFilter, limit: number, offset: number): Trace[];
+  traceFacets(projectId: number, traceIds: string[], want: TraceInclude): Map<string, TraceFacets>;
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span>;
   listSessions(projectId: number, filter: SessionFilter, page: PageRequest): Page<Session>;
   getSession(projectId: number, sessionId: string, page: PageRequest): SessionDetail | null;
@@ -187,6 +189,10 @@ export class SqliteReads implements ReadOps {
   getTraceJson(projectId: number, traceId: string): string | null {
     const detail = this.getTrace(projectId, traceId);
     return detail ? JSON.stringify(detail) : null;
+  }
+
+  traceFacets(projectId: number, traceIds: string[], want: TraceInclude): Map<string, TraceFacets> {
+    return traceFacets(this.stmts, projectId, traceIds, want);
   }
 
   listSpans(projectId: number, filter: SpanFilter, page: PageRequest): Page<Span> {

@@ -193,8 +193,13 @@ export interface ScoreRow {
   created_at: number;
 }
 
+/** A score's typed value from its stored columns (booleans are stored as 1/0 numbers). */
+export function scoreValue(r: Pick<ScoreRow, 'value_type' | 'num_value' | 'str_value'>): Score['value'] {
+  return r.value_type === 'number' ? (r.num_value as number) : r.value_type === 'boolean' ? r.num_value === 1 : (r.str_value as string);
+}
+
 export function scoreFromRow(r: ScoreRow): Score {
-  const value = r.value_type === 'number' ? (r.num_value as number) : r.value_type === 'boolean' ? r.num_value === 1 : (r.str_value as string);
+  const value = scoreValue(r);
   return {
     id: r.id,
     projectId: String(r.project_id),
