@@ -48,7 +48,8 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
       method: spec.method,
       url: spec.path,
       handler: async (req, reply) => {
-        const principal = spec.scope ? await deps.auth.require(req.headers, spec.scope) : undefined;
+        const principal = spec.scope === undefined ? undefined
+          : spec.scope === 'any' ? await deps.auth.authenticate(req.headers) : await deps.auth.require(req.headers, spec.scope);
         if (req.body === undefined && (spec.method === 'POST' || spec.method === 'PUT')) req.body = Buffer.alloc(0);
         return spec.handler({ req, reply, principal });
       },

@@ -33,8 +33,11 @@ export interface RouteSpec {
   path: string;
   summary: string;
   tag: string;
-  /** Scope the API key needs; undefined means the route is public. */
-  scope?: Scope;
+  /**
+   * Scope the API key needs; 'any' takes any valid key whatever its scopes (a key asking about
+   * itself); undefined means the route is public.
+   */
+  scope?: Scope | 'any';
   params?: ParamDoc[];
   /** Body per content type; null documents a binary body. */
   body?: Record<string, z.ZodType | null>;

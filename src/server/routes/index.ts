@@ -12,6 +12,7 @@ import { otlpRoutes } from './otlp.js';
 import { projectRoutes } from './project.js';
 import { scoreRoutes } from './scores.js';
 import { sessionUserRoutes } from './sessions-users.js';
+import { whoamiRoutes } from './whoami.js';
 
 export type RouteModule = (deps: AppDeps) => RouteSpec[];
 
@@ -28,4 +29,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   evalgateRoutes,
   honeyhiveRoutes,
   langfuseRoutes,
+  whoamiRoutes,
 ];
