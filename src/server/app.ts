@@ -6,6 +6,7 @@ import type { AppDeps } from './deps.js';
 import type { RouteSpec } from './route.js';
 import { healthRoutes } from './routes/health.js';
 import { ROUTE_MODULES } from './routes/index.js';
+import { registerDashboard, resolveWebDir } from './dashboard.js';
 
 function codeForStatus(status: number): ErrorCode {
   const found = (Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]).find(([, v]) => v.status === status);
@@ -14,6 +15,8 @@ function codeForStatus(status: number): ErrorCode {
 
 export interface AppOptions {
   logger?: boolean;
+  /** The built dashboard (index.html, assets/); default LOUPE_WEB_DIR, else the repository's web/dist. */
+  webDir?: string;
 }
 
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance {
@@ -55,6 +58,9 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
       },
     });
   }
+
+  // Outside the route declarations: pages and files, not API operations for /openapi.json.
+  registerDashboard(app, resolveWebDir(opts.webDir));
 
   app.setNotFoundHandler((req, reply) => {
     const e = new LoupeError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);

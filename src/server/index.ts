@@ -24,6 +24,8 @@ export interface ServerConfig extends StoreConfig {
   writer?: WriterOptions;
   /** Largest request body in bytes, after decompression (default 64 MiB). */
   bodyLimit?: number;
+  /** The built dashboard to serve at / (default: LOUPE_WEB_DIR, else the repository's web/dist). */
+  webDir?: string;
   /** Called with the admin key when the first start creates it. */
   onAdminKey?: (key: string, file: string) => void;
 }
@@ -67,7 +69,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     version: VERSION,
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
   };
-  const app = buildApp(deps, { logger: cfg.logger });
+  const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir });
   await app.listen({ host: cfg.host, port: cfg.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;

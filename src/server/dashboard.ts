@@ -1,0 +1,125 @@
+// The web dashboard, served beside the API from its build output (web/dist, made by
+// `npm run build:web`): index.html for the client-side routes, the hashed files in assets/ cached
+// for good. No key is needed here: the page asks the user for one and sends it with its API calls.
+// These are not API operations, so they are registered on their own and stay out of /openapi.json.
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** The paths the dashboard's router answers in the browser; each is index.html on the server. */
+export const DASHBOARD_PAGES = ['/', '/traces', '/traces/*', '/login'] as const;
+
+/** Vite names every file in assets/ by its content hash: a changed file is a new URL. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** index.html names the current assets, so the browser must ask again each time (it may keep a copy). */
+const REVALIDATE = 'no-cache';
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.wasm': 'application/wasm',
+};
+
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/**
+ * `<repo>/web/dist`, found from this file: src/server/ when run from source (tsx), or
+ * dist/src/server/ after `npm run build` (tsc keeps the src/ level under dist/).
+ */
+export function defaultWebDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const compiled = here.endsWith(join('dist', 'src', 'server'));
+  return resolve(here, compiled ? '../../..' : '../..', 'web', 'dist');
+}
+
+/** The option when given, else LOUPE_WEB_DIR, else the repository's web/dist. */
+export function resolveWebDir(option?: string): string {
+  const env = process.env.LOUPE_WEB_DIR?.trim();
+  return resolve(option ?? (env || defaultWebDir()));
+}
+
+const NOT_BUILT = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Loupe: dashboard not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>The dashboard is not built</h1>
+<p>Run <code>npm run build:web</code> in the Loupe directory (it runs <code>vite build</code> into <code>web/dist</code>), then reload this page.</p>
+<p>The API works without it: see <a href="/openapi.json">/openapi.json</a>.</p>
+</body></html>
+`;
+
+/** Headers every dashboard answer carries: no type sniffing, and no framing of a page that holds a key. */
+function baseHeaders(reply: FastifyReply): FastifyReply {
+  return reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY');
+}
+
+async function sendIndex(reply: FastifyReply, dir: string): Promise<FastifyReply> {
+  let html: Buffer;
+  try {
+    // Read on every request (it is small): a rebuild shows without restarting the server.
+    html = await readFile(join(dir, 'index.html'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    return baseHeaders(reply).code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT);
+  }
+  return baseHeaders(reply).header('cache-control', REVALIDATE).type('text/html; charset=utf-8').send(html);
+}
+
+/**
+ * A regular file inside `root`, or undefined: `rel` arrives URL-decoded, so `..`, `%2e%2e%2f` and
+ * absolute paths are resolved first and refused unless they stay under `root`. (Symbolic links in
+ * the build are followed: it is our own output, and Vite makes none.)
+ */
+async function fileUnder(root: string, rel: string): Promise<{ path: string; size: number } | undefined> {
+  if (!rel || rel.includes('\0')) return undefined;
+  const path = resolve(root, rel);
+  if (!path.startsWith(root + sep)) return undefined;
+  try {
+    const st = await stat(path);
+    return st.isFile() ? { path, size: st.size } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sendFile(reply: FastifyReply, root: string, rel: string, cacheControl: string): Promise<FastifyReply> {
+  const file = await fileUnder(root, rel);
+  // The app's not-found handler: the same JSON 404 as any unknown path.
+  if (!file) {
+    reply.callNotFound();
+    return reply;
+  }
+  baseHeaders(reply).header('cache-control', cacheControl).header('content-length', file.size).type(contentTypeOf(file.path));
+  // HEAD too: Fastify's HEAD route drains the stream and sends the headers alone.
+  return reply.send(createReadStream(file.path));
+}
+
+/** Registers the dashboard's routes on `app`, serving the build in `webDir`. */
+export function registerDashboard(app: FastifyInstance, webDir: string): void {
+  const dir = resolve(webDir);
+  const assets = join(dir, 'assets');
+  for (const url of DASHBOARD_PAGES) app.get(url, async (_req, reply) => sendIndex(reply, dir));
+  app.get('/assets/*', async (req, reply) => sendFile(reply, assets, (req.params as { '*': string })['*'], IMMUTABLE));
+  // Not content-hashed, so cached for a day rather than for good.
+  app.get('/favicon.svg', async (_req, reply) => sendFile(reply, dir, 'favicon.svg', 'public, max-age=86400'));
+}
