@@ -1,7 +1,11 @@
 // `loupe serve`: runs until SIGTERM/SIGINT, then drains: in-flight requests finish, every
 // acknowledged batch is committed, the database is closed cleanly.
 import { setFlagsFromString } from 'node:v8';
-import { startServer, type ServerConfig } from '../server/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { adminKeyPath, startServer, type ServerConfig } from '../server/index.js';
+import { resolveWebDir } from '../server/dashboard.js';
+import { dashboardBanner } from './banner.js';
 
 // Ingest allocates many short-lived objects per span: a larger young generation keeps them out of
 // the old one (measured: GC from ~15% to ~11% of CPU under OTLP load). LOUPE_SEMI_SPACE_MB=0 keeps V8's default.
@@ -17,16 +21,18 @@ const growing = Number(process.env.LOUPE_HEAP_GROWING_PERCENT ?? 50);
 if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
 
 export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<number> {
+  let newAdminKey: string | undefined;
   const server = await startServer({
     ...cfg,
     logger: process.env.LOUPE_LOG === '1',
     onAdminKey: (key, file) => {
+      newAdminKey = key;
       process.stdout.write(`\nCreated project "default" and an admin key (shown once; also saved to ${file}):\n\n  ${key}\n\n`);
     },
   });
-  process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
-  if (server.grpcPort !== undefined) process.stdout.write(`OTLP/gRPC on ${cfg.host}:${server.grpcPort}\n`);
-  await new Promise<void>((resolve) => {
+  // Signals are handled from before the banner says the server listens: whoever reads that line
+  // and stops the server at once still gets a clean drain.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`${signal}: draining writes…\n`);
       server.close().then(resolve, (e: unknown) => {
@@ -37,6 +43,11 @@ export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<numb
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
+  if (server.grpcPort !== undefined) process.stdout.write(`OTLP/gRPC on ${cfg.host}:${server.grpcPort}\n`);
+  const built = existsSync(join(resolveWebDir(cfg.webDir), 'index.html'));
+  process.stdout.write(dashboardBanner(server.url, { newAdminKey, adminKeyFile: adminKeyPath(cfg.dataDir), built }));
+  await stopped;
   process.stdout.write('stopped\n');
   return 0;
 }
