@@ -1,0 +1,21 @@
+// vitest global setup for the browser tests: the dashboard is built by `npm install` (prepare);
+// a checkout whose web/dist is missing or older than web/src is built again here.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../helpers/cli.js';
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+export default function setup(): void {
+  const index = join(REPO, 'web', 'dist', 'index.html');
+  const stale = !existsSync(index) || statSync(index).mtimeMs < Math.max(newest(join(REPO, 'web', 'src')), statSync(join(REPO, 'web', 'index.html')).mtimeMs);
+  if (stale) execFileSync(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit' });
+}

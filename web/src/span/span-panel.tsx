@@ -1,0 +1,22 @@
+// The span detail panel: header, error (when failed), the kind's body, then the raw sections.
+// The one component the trace page mounts; everything else in this folder serves it.
+import type { JSX } from 'react';
+import type { Score, Span } from '../lib/types';
+import { SpanBody } from './body';
+import { ErrorBlock, SpanHeader, hasError } from './header';
+import { SpanSections } from './sections';
+import './span.css';
+
+export function SpanPanel({ span, scores, search, onClose }: { span: Span; scores: Score[]; search: string; onClose?: () => void }): JSX.Element {
+  return (
+    // Keyed by span: fold, filter and open states belong to the span they were set on.
+    <div key={span.id} className={`sp-panel kind-${span.kind}`} data-testid="span-panel" data-span-id={span.id} data-kind={span.kind}>
+      <SpanHeader span={span} scores={scores} search={search} onClose={onClose} />
+      {hasError(span) && <ErrorBlock span={span} search={search} />}
+      <div className="sp-body">
+        <SpanBody span={span} search={search} />
+      </div>
+      <SpanSections span={span} search={search} />
+    </div>
+  );
+}
