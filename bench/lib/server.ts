@@ -20,7 +20,7 @@ export interface ServerHandle {
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerHandle> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/loupe.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/loupe.js'), 'serve', '--port', '0', '--grpc-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

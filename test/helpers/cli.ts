@@ -21,9 +21,12 @@ export interface ServeProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `loupe serve` on a free port and resolves once it listens; `args` go after the defaults (`--grpc-port 0`…). */
+/**
+ * Starts `loupe serve` on free ports (HTTP and gRPC: a server a person left running on 4317 must
+ * not fail a test) and resolves once it listens; `args` go after the defaults.
+ */
 export function serve(dataDir: string, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [LOUPE, 'serve', '--port', '0', '--data-dir', dataDir, ...args], { cwd: REPO, env: childEnv() });
+  const child = spawn(process.execPath, [LOUPE, 'serve', '--port', '0', '--grpc-port', '0', '--data-dir', dataDir, ...args], { cwd: REPO, env: childEnv() });
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {

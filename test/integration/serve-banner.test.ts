@@ -16,7 +16,7 @@ afterAll(() => {
 /** Runs `loupe serve` until it listens, stops it with SIGTERM, and returns what it printed. */
 async function startAndStop(dataDir: string): Promise<{ url: string; output: string }> {
   // An ephemeral gRPC port: the default 4317 may be taken by a real Loupe on this machine.
-  const srv = await serve(dataDir, ['--grpc-port', '0']);
+  const srv = await serve(dataDir);
   srv.child.kill('SIGTERM');
   const { code } = await srv.exited;
   expect(code, srv.output()).toBe(0);
