@@ -226,7 +226,7 @@ describe('dashboard', () => {
     }
   });
 
-  test('keyboard: j/k move through the list, enter opens, esc comes back', async () => {
+  test('keyboard: j/k move through the list, enter opens, esc comes back to the same row', async () => {
     const { ctx, page, errors } = await open('/traces', { key: srv.key });
     await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
     await page.keyboard.press('j');
@@ -240,6 +240,8 @@ describe('dashboard', () => {
     await page.keyboard.press('j');
     await page.keyboard.press('Escape');
     await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
+    // Back on the list, the row the reader left from is still the selected one.
+    expect(await page.locator('[data-testid=trace-row].selected').getAttribute('data-trace-id')).toBe(id);
     expect(errors).toEqual([]);
     await ctx.close();
   });

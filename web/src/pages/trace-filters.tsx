@@ -94,8 +94,8 @@ export function TraceFilters({ params, onChange, error }: Props) {
         <ParamInput name="environment" label="environment" params={params} onChange={onChange} width={110} />
         <ParamInput name="model" label="model" params={params} onChange={onChange} width={110} />
         <TagInput params={params} onChange={onChange} />
-        <ParamInput name="minDurationMs" label="min ms" params={params} onChange={onChange} width={76} type="number" />
-        <ParamInput name="maxDurationMs" label="max ms" params={params} onChange={onChange} width={76} type="number" />
+        <ParamInput name="minDurationMs" label="min ms" params={params} onChange={onChange} width={86} type="number" />
+        <ParamInput name="maxDurationMs" label="max ms" params={params} onChange={onChange} width={86} type="number" />
         <PairInput prefix="metadata." label="metadata" placeholder="metadata key=value" params={params} onChange={onChange} />
         <PairInput prefix="score." label="score" placeholder="score name=value" params={params} onChange={onChange} />
       </div>

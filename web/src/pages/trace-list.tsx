@@ -14,6 +14,9 @@ const PAGE = 100;
 const POLL_MS = 3000;
 const INCLUDE = 'models,scores';
 
+/** Scroll offset and selected row per list URL, so "back" from a trace returns to the same place. */
+const placeByList = new Map<string, { offset: number; selected: number }>();
+
 interface Fetched extends Page<TraceRow> {
   from: string | null;
 }
@@ -89,7 +92,16 @@ export function TraceListPage() {
   }, [arrived, loaded, updated]);
   const freshIds = useMemo(() => new Set(arrived.map((t) => t.id)), [arrived]);
 
-  const [selected, setSelected] = useState(-1);
+  const place = placeByList.get(paramsKey) ?? { offset: 0, selected: -1 };
+  // The selection belongs to one list URL: another URL starts from its own remembered place.
+  const [sel, setSel] = useState({ key: paramsKey, i: place.selected });
+  const selected = sel.key === paramsKey ? sel.i : place.selected;
+  const setSelected = useCallback((next: number | ((i: number) => number)) => setSel((cur) => {
+    const base = cur.key === paramsKey ? cur.i : placeByList.get(paramsKey)?.selected ?? -1;
+    return { key: paramsKey, i: typeof next === 'function' ? next(base) : next };
+  }), [paramsKey]);
+  useEffect(() => { placeByList.set(paramsKey, { offset: placeByList.get(paramsKey)?.offset ?? 0, selected }); }, [paramsKey, selected]);
+  const onScrolled = useCallback((offset: number) => { placeByList.set(paramsKey, { selected: placeByList.get(paramsKey)?.selected ?? -1, offset }); }, [paramsKey]);
   const search = useRef<HTMLInputElement>(null);
   useKeys({
     '/': () => search.current?.focus(),
@@ -123,7 +135,7 @@ export function TraceListPage() {
           <EmptyProject />
         )
       ) : list.isSuccess ? (
-        <TraceTable ref={table} rows={rows} selected={selected} fresh={freshIds} onSelect={setSelected} onEndReached={fetchNext} hasMore={list.hasNextPage} loadingMore={list.isFetchingNextPage} />
+        <TraceTable key={paramsKey} ref={table} rows={rows} initialOffset={place.offset} onScrolled={onScrolled} selected={selected} fresh={freshIds} onSelect={setSelected} onEndReached={fetchNext} hasMore={list.hasNextPage} loadingMore={list.isFetchingNextPage} />
       ) : null}
     </div>
   );
@@ -193,7 +205,7 @@ function EmptyProject() {
       <p>Point any OpenTelemetry SDK (OpenInference, OpenLLMetry, GenAI conventions, Vercel AI SDK) at Loupe:</p>
       <pre>{`export OTEL_EXPORTER_OTLP_ENDPOINT=${origin}\nexport OTEL_EXPORTER_OTLP_HEADERS="x-api-key=<your key>"`}</pre>
       <p>or post the native shape to <code>{origin}/api/v1/ingest</code>, or fill this project with generated agent, RAG and chat traces:</p>
-      <pre>{`npx loupe demo --traces 200 --url ${origin}`}</pre>
+      <pre>{`npx loupe demo --traces 200 --url ${origin} --key <your key>`}</pre>
       <p className="faint">New traces appear here as they arrive.</p>
     </div>
   );

@@ -19,6 +19,9 @@ export interface TraceTableHandle {
 
 interface Props {
   rows: TraceRow[];
+  /** Where the list was scrolled when the reader left it (px), restored on return. */
+  initialOffset: number;
+  onScrolled: (offset: number) => void;
   selected: number;
   fresh: Set<string>;
   onSelect: (i: number) => void;
@@ -27,9 +30,12 @@ interface Props {
   loadingMore: boolean;
 }
 
-export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTable({ rows, selected, fresh, onSelect, onEndReached, hasMore, loadingMore }, ref) {
+export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTable({ rows, initialOffset, onScrolled, selected, fresh, onSelect, onEndReached, hasMore, loadingMore }, ref) {
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtual = useVirtualizer({
+    count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12,
+    initialOffset, onChange: (v) => onScrolled(v.scrollOffset ?? 0),
+  });
   useImperativeHandle(ref, () => ({
     scrollBy: (px) => { if (scroller.current) scroller.current.scrollTop += px; },
     scrollTop: () => scroller.current?.scrollTop ?? 0,
