@@ -197,6 +197,15 @@ describe('dashboard', () => {
     expect(await page.locator('[data-testid=timeline-row].selected').textContent()).toContain('search-forecasts');
     expect(await page.locator('.tl-bar.critical').count()).toBeGreaterThan(1);
     await shot(page, 'detail-timeline');
+    // Dragging across the bars zooms the axis into that range.
+    const lane = (await page.locator('.tl-lane').first().boundingBox())!;
+    await page.mouse.move(lane.x + lane.width * 0.3, lane.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(lane.x + lane.width * 0.6, lane.y + 10, { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByTestId('zoom-reset').isEnabled()).toBe(true);
+    await shot(page, 'detail-timeline-zoomed');
+    await page.getByTestId('zoom-reset').click();
     await page.getByTestId('view-flame').click();
     await expect.poll(() => page.getByTestId('flame-box').count()).toBe(5);
     expect(await page.locator('[data-testid=flame-box].selected').textContent()).toContain('search-forecasts');

@@ -1,9 +1,11 @@
 // The flame view: width is duration, depth is nesting. Children that ran one after another keep
 // their place in time; children that ran in parallel are laid side by side inside their parent,
-// each as wide as its duration allows. Coloured by kind or by cost; double-click zooms into a span.
+// each as wide as its duration allows. Coloured by kind or by cost; drag across to zoom into a
+// range, double-click to zoom into a span.
 import { useMemo, useState } from 'react';
 import { fmtCost, fmtDuration } from '../lib/format';
 import type { SpanNode, SpanTree } from './span-tree';
+import { useRangeZoom } from './range-zoom';
 import type { ViewProps } from './view-props';
 
 const ROW = 22;
@@ -46,12 +48,16 @@ export function flameLayout(tree: SpanTree): Box[] {
 export function FlameView(p: ViewProps) {
   const boxes = useMemo(() => flameLayout(p.tree), [p.tree]);
   const [colour, setColour] = useState<'kind' | 'cost'>('kind');
-  const [zoom, setZoom] = useState<Box | null>(null);
+  // Double-click zooms into a span (its depth becomes the top); a drag zooms into a range.
+  const [focus, setFocus] = useState<Box | null>(null);
+  const zoom = useRangeZoom();
   const maxCost = useMemo(() => boxes.reduce((m, b) => Math.max(m, b.node.span.costUsd ?? 0), 0), [boxes]);
-  const z0 = zoom?.x ?? 0;
-  const zw = zoom?.w || 1;
-  const minDepth = zoom?.node.depth ?? 0;
-  const shown = boxes.filter((b) => b.node.depth >= minDepth && b.x + b.w > z0 && b.x < z0 + zw && b.w / zw > 0.0008);
+  const z0 = zoom.a;
+  const zw = zoom.b - zoom.a || 1;
+  const minDepth = focus?.node.depth ?? 0;
+  const zoomInto = (b: Box) => { setFocus(b); zoom.set(b.x, b.x + b.w); };
+  const reset = () => { setFocus(null); zoom.reset(); };
+  const shown = boxes.filter((b) => b.node.depth >= minDepth && b.x + b.w > z0 && b.x < z0 + zw && b.w / zw > 0.0001);
 
   return (
     <div className="flame" data-testid="flame-view">
@@ -59,11 +65,12 @@ export function FlameView(p: ViewProps) {
         <span className="faint">colour by</span>
         <button className={`btn small${colour === 'kind' ? ' active' : ''}`} onClick={() => setColour('kind')}>kind</button>
         <button className={`btn small${colour === 'cost' ? ' active' : ''}`} onClick={() => setColour('cost')} data-testid="flame-by-cost">cost</button>
-        <button className="btn small" disabled={!zoom} onClick={() => setZoom(null)}>Reset zoom</button>
-        <span className="faint">{zoom ? `zoomed into ${zoom.node.span.name ?? zoom.node.span.id}` : 'double-click a span to zoom in'}</span>
+        <button className="btn small" disabled={!zoom.zoomed && !focus} onClick={reset} data-testid="flame-reset">Reset zoom</button>
+        <span className="faint">{focus ? `zoomed into ${focus.node.span.name ?? focus.node.span.id}` : zoom.zoomed ? 'zoomed into a range' : 'drag across to zoom into a range, double-click a span to zoom into it'}</span>
       </div>
-      <div className="flame-scroll">
-        <div className="flame-canvas" style={{ height: (p.tree.maxDepth - minDepth + 1) * ROW + 4 }}>
+      {zoom.overlay}
+      <div className="flame-scroll" onMouseMove={zoom.onMouseMove} onMouseUp={zoom.onMouseUp} onMouseLeave={zoom.onMouseLeave}>
+        <div onMouseDown={zoom.onMouseDown} className="flame-canvas" style={{ height: (p.tree.maxDepth - minDepth + 1) * ROW + 4 }}>
           {shown.map((b) => {
             const s = b.node.span;
             const left = ((b.x - z0) / zw) * 100;
@@ -74,11 +81,11 @@ export function FlameView(p: ViewProps) {
               top: (b.node.depth - minDepth) * ROW,
             };
             if (colour === 'cost') style.background = heat > 0 ? `hsl(${40 - heat * 40} 90% ${60 - heat * 15}%)` : 'var(--bg-hover)';
-            const cls = `flame-box kind-${s.kind}${s.id === p.selectedId ? ' selected' : ''}${s.status === 'error' ? ' error' : ''}${p.matches ? (p.matches.has(s.id) ? ' match' : ' dim') : ''}${colour === 'cost' ? ' by-cost' : ''}`;
+            const cls = `flame-box kind-${s.kind}${s.id === p.selectedId ? ' selected' : ''}${s.status === 'error' ? ' error' : ''}${p.matches ? (p.matches.has(s.id) ? ' match' : ' dim') : ''}${colour === 'cost' ? ' by-cost' : ''}${width < 0.6 ? ' thin' : ''}`;
             return (
               <div key={s.id} className={cls} style={style} data-testid="flame-box" data-span-id={s.id}
                 title={`${s.name ?? s.id} · ${s.kind} · ${fmtDuration(s.durationMs)}${s.costUsd ? ` · ${fmtCost(s.costUsd)}` : ''}`}
-                onClick={() => p.onSelect(s.id)} onDoubleClick={() => setZoom(b)}>
+                onClick={() => p.onSelect(s.id)} onDoubleClick={() => zoomInto(b)}>
                 {s.name ?? s.id}
               </div>
             );

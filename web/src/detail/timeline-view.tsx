@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, useState } from 'react';
 import { KindIcon } from '../components/kind';
 import { fmtDuration } from '../lib/format';
+import { useRangeZoom } from './range-zoom';
 import { Toggle, useScrollToSelected } from './tree-view';
 import { rowClass, SPAN_ROW, type ViewProps } from './view-props';
 
@@ -20,36 +21,12 @@ export function TimelineView(p: ViewProps) {
   const virtual = useVirtualizer({ count: p.rows.length, getScrollElement: () => scroller.current, estimateSize: () => SPAN_ROW, overscan: 20 });
   useScrollToSelected(p, virtual.scrollToIndex);
   const total = p.tree.total || 1;
-  const [zoom, setZoom] = useState<[number, number]>([0, total]);
+  const zoom = useRangeZoom();
   const [showCritical, setShowCritical] = useState(true);
-  // The lane's box is taken when a drag starts: rows come and go as the list scrolls.
-  const [drag, setDrag] = useState<{ x0: number; x1: number; left: number; width: number } | null>(null);
-  const [z0, z1] = zoom;
+  const z0 = zoom.a * total;
+  const z1 = zoom.b * total;
   const width = z1 - z0 || 1;
   const pct = (t: number) => ((t - z0) / width) * 100;
-
-  const at = (clientX: number, box: { left: number; width: number }) => Math.min(1, Math.max(0, (clientX - box.left) / box.width));
-  const onDown = (e: React.MouseEvent<HTMLDivElement>) => {
-    if (e.button !== 0) return;
-    const r = e.currentTarget.getBoundingClientRect();
-    const f = at(e.clientX, r);
-    setDrag({ x0: f, x1: f, left: r.left, width: r.width });
-  };
-  const onMove = (e: React.MouseEvent) => { if (drag) setDrag({ ...drag, x1: at(e.clientX, drag) }); };
-  const onUp = () => {
-    if (drag && Math.abs(drag.x1 - drag.x0) > 0.01) {
-      const a = z0 + Math.min(drag.x0, drag.x1) * width;
-      const b = z0 + Math.max(drag.x0, drag.x1) * width;
-      setZoom([a, b]);
-    }
-    setDrag(null);
-  };
-  const zoomBy = (factor: number) => {
-    const mid = (z0 + z1) / 2;
-    const half = Math.min(total, (width * factor) / 2);
-    const a = Math.max(0, mid - half);
-    setZoom([a, Math.min(total, a + half * 2)]);
-  };
 
   const step = tickStep(width);
   const ticks: number[] = [];
@@ -58,23 +35,21 @@ export function TimelineView(p: ViewProps) {
   return (
     <div className="timeline" data-testid="timeline-view">
       <div className="timeline-bar">
-        <button className="btn small" onClick={() => zoomBy(0.5)} aria-label="zoom in" title="zoom in">+</button>
-        <button className="btn small" onClick={() => zoomBy(2)} aria-label="zoom out" title="zoom out">-</button>
-        <button className="btn small" onClick={() => setZoom([0, total])} disabled={z0 === 0 && z1 === total} data-testid="zoom-reset">Reset zoom</button>
-        <span className="faint">{z0 === 0 && z1 === total ? 'drag across the bars to zoom' : `${fmtDuration(z0)} – ${fmtDuration(z1)}`}</span>
+        <button className="btn small" onClick={() => zoom.zoomBy(0.5)} aria-label="zoom in" title="zoom in">+</button>
+        <button className="btn small" onClick={() => zoom.zoomBy(2)} aria-label="zoom out" title="zoom out">-</button>
+        <button className="btn small" onClick={zoom.reset} disabled={!zoom.zoomed} data-testid="zoom-reset">Reset zoom</button>
+        <span className="faint">{zoom.zoomed ? `${fmtDuration(z0)} – ${fmtDuration(z1)}` : 'drag across the bars to zoom'}</span>
         <span className="spacer" />
         <label className="faint"><input type="checkbox" checked={showCritical} onChange={(e) => setShowCritical(e.target.checked)} /> critical path</label>
       </div>
       <div className="timeline-head">
         <div className="tl-label faint">span</div>
         <div className="tl-axis" aria-hidden>
-          {ticks.map((t) => <span key={t} style={{ left: `${pct(t)}%` }}>{t === 0 ? '0' : fmtDuration(t)}</span>)}
+          {ticks.map((t) => <span key={t} style={{ left: `${pct(t)}%`, transform: pct(t) < 4 ? 'none' : undefined }}>{t === 0 ? '0' : fmtDuration(t)}</span>)}
         </div>
       </div>
-      {drag && (
-        <div className="tl-drag" style={{ left: drag.left + Math.min(drag.x0, drag.x1) * drag.width, width: Math.abs(drag.x1 - drag.x0) * drag.width }} />
-      )}
-      <div className="span-scroll" ref={scroller} onMouseMove={onMove} onMouseUp={onUp} onMouseLeave={() => setDrag(null)}>
+      {zoom.overlay}
+      <div className="span-scroll" ref={scroller} onMouseMove={zoom.onMouseMove} onMouseUp={zoom.onMouseUp} onMouseLeave={zoom.onMouseLeave}>
         <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
           <div className="tl-grid" aria-hidden>
             {ticks.map((t) => <span key={t} style={{ left: `${pct(t)}%` }} />)}
@@ -83,7 +58,10 @@ export function TimelineView(p: ViewProps) {
             const n = p.rows[it.index];
             const folded = p.collapsed.has(n.span.id) && n.children.length > 0;
             const left = pct(n.start);
-            const w = ((n.end - n.start) / width) * 100;
+            const right = pct(n.end);
+            // The part of the bar inside the zoomed range, in % of the lane.
+            const l = Math.max(left, 0);
+            const visible = right > 0 && left < 100;
             const critical = showCritical && p.tree.critical.has(n.span.id);
             return (
               <div key={n.span.id} className={`${rowClass(n, p)} tl-row`} data-testid="timeline-row" data-span-id={n.span.id}
@@ -93,13 +71,14 @@ export function TimelineView(p: ViewProps) {
                   <KindIcon kind={n.span.kind} />
                   <span className="span-name" title={n.span.name ?? n.span.id}>{n.span.name ?? n.span.id}</span>
                 </div>
-                <div className="tl-lane" onMouseDown={onDown}>
-                  {left < 100 && left + w > 0 && (
-                    <span className={`tl-bar${critical ? ' critical' : ''}`} data-critical={critical || undefined}
-                      style={{ left: `${Math.max(left, 0)}%`, width: `max(2px, ${Math.min(w, 100 - Math.max(left, 0))}%)` }}>
-                    </span>
+                <div className="tl-lane" onMouseDown={zoom.onMouseDown}>
+                  {visible && (
+                    <>
+                      <span className={`tl-bar${critical ? ' critical' : ''}`} data-critical={critical || undefined}
+                        style={{ left: `${l}%`, width: `max(2px, ${Math.min(right, 100) - l}%)` }} />
+                      <span className="tl-dur faint" style={{ left: `min(calc(${Math.min(right, 100)}% + 4px), calc(100% - 60px))` }}>{fmtDuration(n.span.durationMs)}</span>
+                    </>
                   )}
-                  <span className="tl-dur faint" style={{ left: `min(calc(${Math.max(left + w, 0)}% + 4px), calc(100% - 60px))` }}>{fmtDuration(n.span.durationMs)}</span>
                 </div>
               </div>
             );
