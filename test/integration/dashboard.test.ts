@@ -5,6 +5,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defaultWebDir } from '../../src/server/dashboard.js';
 import { REPO } from '../helpers/cli.js';
@@ -34,6 +35,20 @@ function rawGet(base: string, path: string): Promise<{ status: number; body: str
       let body = '';
       res.on('data', (c: Buffer) => { body += c.toString(); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A GET that asks for gzip and keeps the body as it came over the wire. */
+function gzGet(base: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', agent: false, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', reject);
     req.end();
@@ -80,12 +95,25 @@ describe('dashboard', () => {
       expect(r.headers.get('cache-control'), name).toBe('public, max-age=31536000, immutable');
       expect(r.raw.equals(Buffer.from(a.body)), name).toBe(true);
     }
-    const head = await fetch(`${ts.url}/assets/app-3f2a1b.js`, { method: 'HEAD' });
+    const head = await fetch(`${ts.url}/assets/app-3f2a1b.js`, { method: 'HEAD', headers: { 'accept-encoding': 'identity' } });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(ASSETS['app-3f2a1b.js'].body.length));
     const icon = await call(ts.url, '/favicon.svg');
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  test('text assets are gzipped for a client that takes gzip; images and fonts are sent as they are', async () => {
+    for (const [name, a] of Object.entries(ASSETS)) {
+      const r = await gzGet(ts.url, `/assets/${name}`);
+      expect(r.status, name).toBe(200);
+      const text = /^(text|application\/json|image\/svg)/.test(a.type);
+      expect(r.headers['content-encoding'], name).toBe(text ? 'gzip' : undefined);
+      expect(r.headers.vary, name).toBe('accept-encoding');
+      const body = text ? gunzipSync(r.body) : r.body;
+      expect(body.equals(Buffer.from(a.body)), name).toBe(true);
+      expect(r.headers['content-length'], name).toBe(String(r.body.length));
+    }
   });
 
   test('a missing asset, a directory, or a path out of assets/ is a 404', async () => {
