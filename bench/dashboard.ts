@@ -54,18 +54,18 @@ async function paintTime(page: Page, url: string, selector: string): Promise<num
 /** Scrolls an element by wheel steps and returns the frame intervals seen meanwhile (ms). */
 async function scrollFrames(page: Page, selector: string, steps: number): Promise<number[]> {
   await page.hover(selector);
-  await page.evaluate(() => {
-    const w = globalThis as unknown as PageGlobals;
-    w.__frames = [];
-    w.__stop = false;
+  // A string, not a function: tsx names inner functions with a helper the page does not have.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__stop = false;
     let last = performance.now();
-    const tick = (t: number) => {
-      w.__frames.push(t - last);
+    const tick = (t) => {
+      window.__frames.push(t - last);
       last = t;
-      if (!w.__stop) w.requestAnimationFrame(tick);
+      if (!window.__stop) requestAnimationFrame(tick);
     };
-    w.requestAnimationFrame(tick);
-  });
+    requestAnimationFrame(tick);
+  })()`);
   for (let i = 0; i < steps; i++) {
     await page.mouse.wheel(0, 600);
     await page.waitForTimeout(16);

@@ -6,7 +6,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The paths the dashboard's router answers in the browser; each is index.html on the server. */
@@ -103,20 +104,25 @@ async function fileUnder(root: string, rel: string): Promise<{ path: string; siz
   }
 }
 
-/** Text that compresses (the bundle is ~370 KB of JavaScript, ~115 KB gzipped). */
+/** Text that compresses (the bundle is ~370 KB of JavaScript, ~115 KB gzipped). Source maps are
+ * left out: only developer tools fetch them, and they are the largest files. */
 const COMPRESSIBLE = /^(text\/|application\/(json|wasm)|image\/svg)/;
 
-/** Gzipped assets by path and modification time: built once, they never change under their name. */
-const gzipped = new Map<string, Buffer>();
+const gzipAsync = promisify(gzip);
 
-async function gzipOf(path: string, mtimeMs: number): Promise<Buffer> {
-  const key = `${path}@${mtimeMs}`;
-  let gz = gzipped.get(key);
-  if (!gz) {
-    gz = gzipSync(await readFile(path), { level: 9 });
-    gzipped.set(key, gz);
-  }
-  return gz;
+/**
+ * Gzipped assets by path, for the modification time they were made from: compressed once, off the
+ * event loop, and replaced (not added to) when a rebuild changes the file.
+ */
+const gzipped = new Map<string, { mtimeMs: number; body: Promise<Buffer> }>();
+
+function gzipOf(path: string, mtimeMs: number): Promise<Buffer> {
+  const hit = gzipped.get(path);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+  const body = readFile(path).then((raw) => gzipAsync(raw, { level: 9 }));
+  gzipped.set(path, { mtimeMs, body });
+  body.catch(() => gzipped.delete(path));
+  return body;
 }
 
 function acceptsGzip(req: FastifyRequest): boolean {
@@ -133,7 +139,7 @@ async function sendFile(req: FastifyRequest, reply: FastifyReply, root: string, 
   }
   const type = contentTypeOf(file.path);
   baseHeaders(reply).header('cache-control', cacheControl).header('vary', 'accept-encoding').type(type);
-  if (COMPRESSIBLE.test(type) && acceptsGzip(req)) {
+  if (COMPRESSIBLE.test(type) && !file.path.endsWith('.map') && acceptsGzip(req)) {
     const gz = await gzipOf(file.path, file.mtimeMs);
     return reply.header('content-encoding', 'gzip').header('content-length', gz.length).send(gz);
   }

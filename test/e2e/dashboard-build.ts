@@ -1,5 +1,5 @@
 // vitest global setup for the browser tests: the dashboard is built by `npm install` (prepare);
-// a checkout whose web/dist is missing or older than web/src is built again here.
+// a checkout whose web/dist is missing or older than what it is built from is built again here.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +16,11 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const index = join(REPO, 'web', 'dist', 'index.html');
-  const stale = !existsSync(index) || statSync(index).mtimeMs < Math.max(newest(join(REPO, 'web', 'src')), statSync(join(REPO, 'web', 'index.html')).mtimeMs);
+  // What the build is made of: the sources, the page, the public files, the config, the packages.
+  const inputs = Math.max(
+    newest(join(REPO, 'web', 'src')), newest(join(REPO, 'web', 'public')),
+    ...['web/index.html', 'web/vite.config.ts', 'package-lock.json'].map((f) => statSync(join(REPO, f)).mtimeMs),
+  );
+  const stale = !existsSync(index) || statSync(index).mtimeMs < inputs;
   if (stale) execFileSync(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit' });
 }

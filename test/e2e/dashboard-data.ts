@@ -1,5 +1,6 @@
 // What the browser tests read: an OpenInference agent trace sent over OTLP/JSON (an LLM call that
-// asks for a tool, the tool failing, a retrieval with scored documents, the final answer), and a
+// asks for a tool, the tool failing while a retrieval with scored documents runs beside it, the
+// final answer: so the retrieval is off the critical path), and a
 // trace in the native shape; each with the user, session and metadata the filters look for.
 import { anyValue, nanos } from '../helpers/otlp.js';
 
@@ -41,7 +42,7 @@ export function agentExport(startMs: number): Record<string, unknown> {
             status: { code: 2, message: 'WeatherServiceTimeout: upstream did not answer in 250 ms' },
             events: [{ name: 'exception', timeUnixNano: t(1199), attributes: attrs({ 'exception.type': 'WeatherServiceTimeout', 'exception.message': 'upstream did not answer in 250 ms', 'exception.stacktrace': 'WeatherServiceTimeout: upstream did not answer in 250 ms\n    at fetchForecast (tools/weather.ts:41:11)\n    at getWeather (tools/weather.ts:12:5)' }) }],
           }),
-          span('0000000000000004', '0000000000000001', 'search-forecasts', 1210, 1500, {
+          span('0000000000000004', '0000000000000001', 'search-forecasts', 950, 1150, {
             'openinference.span.kind': 'RETRIEVER', 'input.value': 'Oslo rain forecast',
             'retrieval.documents.0.document.id': 'doc-met-no', 'retrieval.documents.0.document.content': 'Met.no: heavy rain expected in Oslo after 14:00.', 'retrieval.documents.0.document.score': 0.92,
             'retrieval.documents.1.document.id': 'doc-yr', 'retrieval.documents.1.document.content': 'Yr: showers over eastern Norway.', 'retrieval.documents.1.document.score': 0.71,

@@ -102,6 +102,7 @@ describe('dashboard', () => {
     // The URL alone reproduces the view.
     const again = await open(new URL(page.url()).pathname + new URL(page.url()).search, { key: srv.key });
     await expect.poll(() => rowNames(again.page)).toEqual(['weather-agent']);
+    expect(again.errors).toEqual([]);
     await again.ctx.close();
     expect(errors).toEqual([]);
     await ctx.close();
@@ -138,6 +139,18 @@ describe('dashboard', () => {
   test('a new trace appears on top while live, and not while paused', async () => {
     const { ctx, page, errors } = await open('/traces', { key: srv.key });
     await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
+    // A reader scrolled down with a row selected: an arrival moves neither the row nor the selection.
+    for (let i = 0; i < 12; i++) await page.keyboard.press('j');
+    await page.getByTestId('trace-rows').evaluate((el) => { el.scrollTop = 200; });
+    const selected = page.locator('[data-testid=trace-row].selected');
+    const selectedId = await selected.getAttribute('data-trace-id');
+    const before = (await selected.boundingBox())!.y;
+    await call(srv.url, '/api/v1/ingest', { key: srv.key, body: lateTrace(Date.now(), 'late-0') });
+    await expect.poll(() => page.getByTestId('list-status').textContent(), { timeout: 15_000 }).toContain('1 arrived live');
+    expect(await selected.getAttribute('data-trace-id')).toBe(selectedId);
+    expect((await page.locator(`[data-trace-id="${selectedId}"]`).boundingBox())!.y).toBeCloseTo(before, 0);
+    await page.getByTestId('trace-rows').evaluate((el) => { el.scrollTop = 0; });
+    await expect.poll(() => rows(page).first().getAttribute('data-trace-id')).toBe('late-0');
     await call(srv.url, '/api/v1/ingest', { key: srv.key, body: lateTrace(Date.now(), 'late-1') });
     await expect.poll(() => rows(page).first().getAttribute('data-trace-id'), { timeout: 15_000 }).toBe('late-1');
     await shot(page, 'list-live-arrival');
@@ -149,6 +162,14 @@ describe('dashboard', () => {
     expect(await page.locator('[data-trace-id=late-2]').count()).toBe(0);
     await page.getByTestId('live').click();
     await expect.poll(() => rows(page).first().getAttribute('data-trace-id'), { timeout: 15_000 }).toBe('late-2');
+
+    // More than one poll's page at once: the poll follows the cursor down, and none is skipped.
+    const arrivedLive = async () => Number(/(\d+) arrived live/.exec((await page.getByTestId('list-status').textContent()) ?? '')?.[1] ?? 0);
+    const already = await arrivedLive();
+    const t = Date.now();
+    await call(srv.url, '/api/v1/ingest', { key: srv.key, body: { traces: Array.from({ length: 130 }, (_, i) => ({ id: `burst-${i}`, name: 'burst', startTime: new Date(t - i).toISOString() })) } });
+    await expect.poll(arrivedLive, { timeout: 15_000 }).toBe(already + 130);
+    expect(await page.getByTestId('live-gap').count()).toBe(0);
     expect(errors).toEqual([]);
     await ctx.close();
   });
@@ -195,7 +216,9 @@ describe('dashboard', () => {
     await page.getByTestId('view-timeline').click();
     await expect.poll(() => page.getByTestId('timeline-row').count()).toBe(5);
     expect(await page.locator('[data-testid=timeline-row].selected').textContent()).toContain('search-forecasts');
-    expect(await page.locator('.tl-bar.critical').count()).toBeGreaterThan(1);
+    // The retrieval ran beside the failing tool and ended first: the trace's end did not wait on it.
+    expect(await page.locator('.tl-bar.critical').count()).toBe(4);
+    expect(await page.locator('[data-testid=timeline-row]', { hasText: 'search-forecasts' }).locator('.tl-bar.critical').count()).toBe(0);
     await shot(page, 'detail-timeline');
     // Dragging across the bars zooms the axis into that range.
     const lane = (await page.locator('.tl-lane').first().boundingBox())!;
@@ -209,11 +232,28 @@ describe('dashboard', () => {
     await page.getByTestId('view-flame').click();
     await expect.poll(() => page.getByTestId('flame-box').count()).toBe(5);
     expect(await page.locator('[data-testid=flame-box].selected').textContent()).toContain('search-forecasts');
+    // The tool and the retrieval ran in parallel: side by side, not on top of each other.
+    const tool = (await page.locator('[data-testid=flame-box]', { hasText: 'get_weather' }).boundingBox())!;
+    const retrieval = (await page.locator('[data-testid=flame-box]', { hasText: 'search-forecasts' }).boundingBox())!;
+    expect(tool.y).toBe(retrieval.y);
+    expect(tool.x + tool.width).toBeLessThanOrEqual(retrieval.x + 1);
     await shot(page, 'detail-flame');
+    await page.getByTestId('flame-by-cost').click();
+    expect(await page.locator('[data-testid=flame-box].by-cost').count()).toBe(5);
+    await shot(page, 'detail-flame-by-cost');
     expect(page.url()).toContain('view=flame');
 
-    // Search across every span of the trace.
+    // Collapsed, the root shows what its subtree holds.
     await page.getByTestId('view-tree').click();
+    await page.locator('[data-testid=span-row]', { hasText: 'weather-agent' }).getByTestId('toggle').click();
+    await expect.poll(() => page.getByTestId('span-row').count()).toBe(1);
+    const folded = await page.getByTestId('span-row').textContent();
+    expect(folded).toContain('+4');
+    expect(folded).toContain('Σ 462');
+    await shot(page, 'detail-tree-collapsed');
+    await page.locator('[data-testid=span-row]', { hasText: 'weather-agent' }).getByTestId('toggle').click();
+
+    // Search across every span of the trace.
     await page.getByTestId('span-search').fill('Met.no');
     await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('1 match');
 
@@ -252,6 +292,37 @@ describe('dashboard', () => {
     // Back on the list, the row the reader left from is still the selected one.
     expect(await page.locator('[data-testid=trace-row].selected').getAttribute('data-trace-id')).toBe(id);
     expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
+  test('back from a trace returns to the same scroll position and row', async () => {
+    const { ctx, page, errors } = await open('/traces', { key: srv.key });
+    await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
+    const body = page.getByTestId('trace-rows');
+    await body.evaluate((el) => { el.scrollTop = 300; });
+    const box = (await body.boundingBox())!;
+    await page.mouse.click(box.x + 300, box.y + 150);
+    await expect.poll(() => page.url()).toMatch(/\/traces\/[^?]+/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]);
+    await expect.poll(() => page.getByTestId('trace-head').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
+    expect(await body.evaluate((el) => el.scrollTop)).toBe(300);
+    expect(await page.locator('[data-testid=trace-row].selected').getAttribute('data-trace-id')).toBe(id);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+
+  test('a new tab of the dashboard is logged in by the open one, and logging out logs out both', async () => {
+    const { ctx, page, errors } = await open('/traces', { key: srv.key });
+    await expect.poll(() => rows(page).count()).toBeGreaterThan(10);
+    const second = await ctx.newPage();
+    const secondErrors = consoleErrors(second);
+    await second.goto(`${srv.url}/traces?status=error`);
+    await expect.poll(() => rows(second).count()).toBeGreaterThan(0);
+    await second.getByTestId('logout').click();
+    await expect.poll(() => page.locator('#key').isVisible()).toBe(true);
+    expect([...errors, ...secondErrors]).toEqual([]);
     await ctx.close();
   });
 

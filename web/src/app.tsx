@@ -1,9 +1,9 @@
 // The shell: who the key is (GET /api/v1/whoami), the login page when there is no usable key,
 // the top bar, and the page for the current path.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, errorText } from './lib/api';
-import { clearKey, getKey } from './lib/key';
+import { getKey, logoutEverywhere, whenLoggedOutElsewhere } from './lib/key';
 import { linkClick, useLocation } from './lib/router';
 import type { WhoAmI } from './lib/types';
 import { LoginPage } from './pages/login';
@@ -24,10 +24,14 @@ export function App() {
     setKeyState(getKey());
   };
   const logout = () => {
-    clearKey();
+    logoutEverywhere();
     qc.clear();
     setKeyState(null);
   };
+  useEffect(() => whenLoggedOutElsewhere(() => {
+    qc.clear();
+    setKeyState(null);
+  }), [qc]);
 
   if (key === null) return <LoginPage onLogin={loggedIn} />;
   if (who.isPending) return <div className="empty">Checking the key…</div>;
@@ -67,7 +71,7 @@ export function App() {
 function Pages() {
   const { path } = useLocation();
   const m = /^\/traces\/([^/]+)$/.exec(path);
-  if (m) return <TraceDetailPage traceId={decodeURIComponent(m[1])} />;
+  if (m) return <TraceDetailPage key={m[1]} traceId={decodeURIComponent(m[1])} />;
   if (path === '/' || path === '/traces' || path === '/login') return <TraceListPage />;
   return (
     <div className="empty">

@@ -1,14 +1,15 @@
 // The dashboard's entry: one query client (retries off for 4xx: they will not get better), the
-// key taken from a login link, then the app.
+// key taken from a login link or another tab, then the app.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ApiError } from './lib/api';
-import { takeKeyFromLocation } from './lib/key';
+import { askOtherTabs, takeKeyFromLocation } from './lib/key';
 import { App } from './app';
 import './styles.css';
 
 takeKeyFromLocation();
+await askOtherTabs();
 
 const client = new QueryClient({
   defaultOptions: {

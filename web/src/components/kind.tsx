@@ -6,6 +6,9 @@ const LETTER: Record<SpanKind, string> = {
   guardrail: 'G', evaluator: 'Ev', prompt: 'P', message: 'M', system: 'S', event: 'e', log: 'lg', span: '·',
 };
 
+/** Every span kind (the record above must name each, so this list cannot miss one). */
+export const SPAN_KINDS = Object.keys(LETTER) as SpanKind[];
+
 export function KindIcon({ kind }: { kind: SpanKind }) {
   return (
     <span className={`kind-icon kind-${kind}`} title={kind} aria-label={kind}>

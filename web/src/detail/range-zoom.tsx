@@ -1,6 +1,6 @@
 // Zooming a time axis by dragging across it, or by +/- around the middle. The range is a pair of
 // fractions of the whole (0..1), so the timeline (ms) and the flame view (widths) share it.
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 
 export interface RangeZoom {
   /** The shown range, as fractions of the whole. */
@@ -24,10 +24,11 @@ export function useRangeZoom(): RangeZoom {
   const [drag, setDrag] = useState<{ x0: number; x1: number; left: number; width: number } | null>(null);
   const at = (clientX: number, box: { left: number; width: number }) => Math.min(1, Math.max(0, (clientX - box.left) / box.width));
   const span = b - a || 1;
-  const set = (x: number, y: number) => setRange([Math.max(0, Math.min(x, y)), Math.min(1, Math.max(x, y))]);
+  // Stable, so a memoised view that zooms by them is not redrawn by every drag step.
+  const set = useCallback((x: number, y: number) => setRange([Math.max(0, Math.min(x, y)), Math.min(1, Math.max(x, y))]), []);
+  const reset = useCallback(() => setRange([0, 1]), []);
   return {
-    a, b, zoomed: a > 0 || b < 1, set,
-    reset: () => setRange([0, 1]),
+    a, b, zoomed: a > 0 || b < 1, set, reset,
     zoomBy(factor) {
       const half = Math.min(1, span * factor) / 2;
       const lo = Math.max(0, Math.min((a + b) / 2 - half, 1 - half * 2));

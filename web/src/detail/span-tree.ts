@@ -40,6 +40,11 @@ export function isoMs(iso: string | null): number | null {
   return whole + Number(`0.${frac || '0'}`) * 1000;
 }
 
+/** Only llm and embedding spans' usage counts: agent and chain spans repeat their children's. */
+export function rollsUpUsage(kind: Span['kind']): boolean {
+  return kind === 'llm' || kind === 'embedding';
+}
+
 export function spanTokens(s: Span): number {
   const u = s.usage;
   return u.totalTokens ?? (u.inputTokens ?? 0) + (u.outputTokens ?? 0);
@@ -91,9 +96,7 @@ export function buildSpanTree(spans: Span[]): SpanTree {
   }
   for (let i = ordered.length - 1; i >= 0; i--) {
     const n = ordered[i];
-    // Only llm/embedding spans carry usage that rolls up (agent spans repeat their children's).
-    const own = n.span.kind === 'llm' || n.span.kind === 'embedding';
-    n.subtreeTokens += own ? spanTokens(n.span) : 0;
+    n.subtreeTokens += rollsUpUsage(n.span.kind) ? spanTokens(n.span) : 0;
     n.subtreeCost += n.span.costUsd ?? 0;
     n.subtreeErrors += n.span.status === 'error' ? 1 : 0;
     n.subtreeSize += 1;

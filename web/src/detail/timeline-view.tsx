@@ -16,6 +16,13 @@ export function tickStep(span: number, want = 6): number {
   return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
 }
 
+/** A bar's duration goes after it, or before it when the bar reaches the lane's right end. */
+function durationPlace(left: number, right: number): React.CSSProperties {
+  if (right < 86) return { left: `calc(${right}% + 4px)` };
+  if (left > 14) return { right: `calc(${100 - left}% + 4px)` };
+  return { right: 4, color: 'var(--kind-fg)' };
+}
+
 export function TimelineView(p: ViewProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: p.rows.length, getScrollElement: () => scroller.current, estimateSize: () => SPAN_ROW, overscan: 20 });
@@ -76,7 +83,7 @@ export function TimelineView(p: ViewProps) {
                     <>
                       <span className={`tl-bar${critical ? ' critical' : ''}`} data-critical={critical || undefined}
                         style={{ left: `${l}%`, width: `max(2px, ${Math.min(right, 100) - l}%)` }} />
-                      <span className="tl-dur faint" style={{ left: `min(calc(${Math.min(right, 100)}% + 4px), calc(100% - 60px))` }}>{fmtDuration(n.span.durationMs)}</span>
+                      <span className="tl-dur faint" style={durationPlace(l, Math.min(right, 100))}>{fmtDuration(n.span.durationMs)}</span>
                     </>
                   )}
                 </div>

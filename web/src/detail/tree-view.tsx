@@ -4,7 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { KindIcon } from '../components/kind';
 import { fmtCost, fmtDuration, fmtTokens } from '../lib/format';
-import { spanTokens, type SpanNode } from './span-tree';
+import { rollsUpUsage, spanTokens, type SpanNode } from './span-tree';
 import { rowClass, SPAN_ROW, type ViewProps } from './view-props';
 
 export function TreeView(p: ViewProps) {
@@ -18,12 +18,11 @@ export function TreeView(p: ViewProps) {
         {virtual.getVirtualItems().map((it) => {
           const n = p.rows[it.index];
           const folded = p.collapsed.has(n.span.id) && n.children.length > 0;
-          const ownUsage = n.span.kind === 'llm' || n.span.kind === 'embedding';
-          const tokens = folded ? n.subtreeTokens : ownUsage ? spanTokens(n.span) : 0;
+          const tokens = folded ? n.subtreeTokens : rollsUpUsage(n.span.kind) ? spanTokens(n.span) : 0;
           const cost = folded ? n.subtreeCost : n.span.costUsd;
           return (
             <div
-              key={n.span.id} className={rowClass(n, p)} role="treeitem" aria-selected={n.span.id === p.selectedId} aria-expanded={n.children.length ? !folded : undefined}
+              key={n.span.id} className={rowClass(n, p)} role="treeitem" aria-level={n.depth + 1} aria-selected={n.span.id === p.selectedId} aria-expanded={n.children.length ? !folded : undefined}
               data-testid="span-row" data-span-id={n.span.id}
               style={{ transform: `translateY(${it.start}px)`, height: SPAN_ROW }}
               onClick={() => p.onSelect(n.span.id)}

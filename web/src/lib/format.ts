@@ -36,14 +36,6 @@ export function fmtTime(iso: string | null | undefined): string {
   return d.getFullYear() === now.getFullYear() ? `${md} ${hms}` : `${d.getFullYear()}-${md} ${hms}`;
 }
 
-export function fmtAgo(iso: string): string {
-  const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
-  if (s < 60) return `${Math.max(s, 0)}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
-}
-
 export function fmtScore(v: number | string | boolean): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
   return String(v);

@@ -10,14 +10,20 @@ export const RANGES = [
   { id: 'all', label: 'All', ms: 0 },
 ] as const;
 
-/** Parameters the dashboard keeps in its URL that are not API parameters. */
-const UI_ONLY = new Set(['range', 'live']);
+/**
+ * The GET /api/v1/traces filters a list URL may carry (plus metadata.KEY and score.NAME…); any
+ * other parameter (the dashboard's own `range` and `live`, a link's `utm_source`) stays in the
+ * address bar and out of the API call, which would refuse it.
+ */
+const API_FILTERS = new Set(['from', 'to', 'status', 'name', 'externalId', 'userId', 'sessionId', 'environment', 'tag', 'model', 'kind', 'minDurationMs', 'maxDurationMs', 'q', 'filter', 'order']);
+
+export const isApiFilter = (k: string) => API_FILTERS.has(k) || k.startsWith('metadata.') || k.startsWith('score.');
 
 /** The API query for this URL state; `now` resolves a preset range to `from`. */
 export function apiParams(url: URLSearchParams, now: number): URLSearchParams {
   const out = new URLSearchParams();
   url.forEach((v, k) => {
-    if (!UI_ONLY.has(k) && (v !== '' || k.startsWith('score.'))) out.append(k, v);
+    if (isApiFilter(k) && (v !== '' || k.startsWith('score.'))) out.append(k, v);
   });
   const range = RANGES.find((r) => r.id === url.get('range'));
   if (range && range.ms > 0 && !url.get('from')) out.set('from', new Date(now - range.ms).toISOString());
@@ -33,24 +39,14 @@ export function setParam(url: URLSearchParams, key: string, value: string | stri
   return next;
 }
 
-/** metadata.KEY and score.NAME… parameters, as the "key=value" text a person typed. */
-export function prefixed(url: URLSearchParams, prefix: 'metadata.' | 'score.'): string[] {
-  const out: string[] = [];
-  url.forEach((v, k) => {
-    if (!k.startsWith(prefix)) return;
-    const name = k.slice(prefix.length);
-    // score.NAME>=N arrives as key "score.NAME>" with value N; score.NAME>N as key "score.NAME>N".
-    out.push(v === '' ? name : `${name}=${v}`);
-  });
-  return out;
-}
-
 /** "key=value", "name>=0.8", "name!=x" typed in a box → [URL key, value]. */
 export function parsePair(prefix: 'metadata.' | 'score.', text: string): [string, string] | null {
   const m = /^\s*([^=<>!\s]+)\s*(>=|<=|!=|=|>|<)\s*(.*?)\s*$/.exec(text);
   if (!m) return null;
   const [, name, op, value] = m;
   if (op === '=') return [`${prefix}${name}`, value];
+  // Metadata is compared as text: only equality means something.
+  if (prefix === 'metadata.') return null;
   if (op === '>=' || op === '<=' || op === '!=') return [`${prefix}${name}${op[0]}`, value];
   return [`${prefix}${name}${op}${value}`, ''];
 }

@@ -28,6 +28,8 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
     queryKey: ['trace', traceId],
     queryFn: () => api<TraceDetail>(`/api/v1/traces/${encodeURIComponent(traceId)}`),
     staleTime: 5_000,
+    // A trace still running gains spans: follow it until it ends.
+    refetchInterval: (q) => (q.state.data?.trace.status === 'pending' ? 3_000 : false),
   });
   const view: View = (VIEWS as readonly string[]).includes(params.get('view') ?? '') ? (params.get('view') as View) : 'tree';
   const selectedId = params.get('span');
@@ -121,7 +123,7 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
         <div className="facts">
           <Fact label="started">{fmtTime(trace.startTime)}</Fact>
           <Fact label="duration">{fmtDuration(trace.durationMs)}</Fact>
-          <Fact label="spans">{trace.spanCount}{trace.errorCount ? <span className="status-error"> · {trace.errorCount} errors</span> : null}</Fact>
+          <Fact label="spans">{trace.spanCount}{trace.errorCount ? <span className="status-error"> · {trace.errorCount} error{trace.errorCount === 1 ? '' : 's'}</span> : null}</Fact>
           <Fact label="tokens"><span title={`${trace.inputTokens} in / ${trace.outputTokens} out`}>{fmtTokens(trace.totalTokens)}</span></Fact>
           <Fact label="cost">{fmtCost(trace.costUsd)}</Fact>
           {trace.userId && <Fact label="user"><a href={withParams('/traces', new URLSearchParams({ userId: trace.userId }))} onClick={linkClick}>{trace.userId}</a></Fact>}
@@ -133,11 +135,16 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
         </div>
         {Object.keys(trace.metadata).length > 0 && (
           <div className="meta-row" data-testid="trace-metadata">
-            {Object.entries(trace.metadata).map(([k, v]) => (
-              <a key={k} className="badge" title={`filter by metadata.${k}`} href={withParams('/traces', new URLSearchParams({ [`metadata.${k}`]: typeof v === 'string' ? v : JSON.stringify(v) }))} onClick={linkClick}>
-                {k} = {typeof v === 'string' ? v : JSON.stringify(v)}
-              </a>
-            ))}
+            {Object.entries(trace.metadata).map(([k, v]) =>
+              // A text value is a link to the list filtered by it; others (numbers, objects) cannot be matched as text.
+              typeof v === 'string' ? (
+                <a key={k} className="badge meta" title={`${k} = ${v} (filter the list by it)`} href={withParams('/traces', new URLSearchParams({ [`metadata.${k}`]: v }))} onClick={linkClick}>
+                  {k} = {v}
+                </a>
+              ) : (
+                <span key={k} className="badge meta" title={`${k} = ${JSON.stringify(v)}`}>{k} = {JSON.stringify(v)}</span>
+              ),
+            )}
           </div>
         )}
         <IoRow input={trace.input} output={trace.output} />
@@ -165,7 +172,11 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
           {view === 'flame' && <FlameView {...viewProps} />}
         </section>
         <aside className="panel">
-          {selectedNode ? <SpanPanel span={selectedNode.span} scores={scores} search={search} /> : <div className="empty">This trace has no spans yet.</div>}
+          {selectedNode ? (
+            <SpanPanel span={selectedNode.span} scores={scores} search={search} />
+          ) : (
+            <div className="empty">{tree!.ordered.length ? `This trace has no span ${shownId}.` : 'This trace has no spans yet: they appear here once they arrive.'}</div>
+          )}
         </aside>
       </div>
     </div>

@@ -1,7 +1,9 @@
 // The trace list's controls: every GET /api/v1/traces filter, the `filter=` expression box with
 // the grammar's error position shown under it, and metadata/score conditions as removable chips.
 // Text boxes apply on Enter or when they lose focus, so typing does not fire a query per key.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import { SPAN_KINDS } from '../components/kind';
+import { useCommittedText } from '../lib/committed-text';
 import { ApiError } from '../lib/api';
 import { parsePair, setParam } from './list-params';
 
@@ -13,8 +15,6 @@ const GRAMMAR = [
   'The full grammar: docs/filters.md',
 ].join('\n');
 
-const KINDS = ['llm', 'tool', 'retrieval', 'agent', 'chain', 'embedding', 'reranker', 'guardrail', 'evaluator', 'prompt', 'message', 'system', 'event', 'log', 'span'];
-
 interface Props {
   params: URLSearchParams;
   onChange: (next: URLSearchParams) => void;
@@ -23,21 +23,8 @@ interface Props {
 
 /** A text box bound to one URL parameter, applied on Enter or blur. */
 function ParamInput({ name, label, params, onChange, width, type = 'text' }: { name: string; label: string; params: URLSearchParams; onChange: Props['onChange']; width?: number; type?: string }) {
-  const current = params.get(name) ?? '';
-  const [text, setText] = useState(current);
-  useEffect(() => setText(current), [current]);
-  const apply = () => {
-    if (text.trim() !== current) onChange(setParam(params, name, text));
-  };
-  return (
-    <input
-      className="input" type={type} placeholder={label} aria-label={label} title={label} value={text} style={{ width }}
-      data-testid={`f-${name}`}
-      onChange={(e) => setText(e.target.value)}
-      onBlur={apply}
-      onKeyDown={(e) => { if (e.key === 'Enter') apply(); }}
-    />
-  );
+  const box = useCommittedText(params.get(name) ?? '', (text) => onChange(setParam(params, name, text)));
+  return <input className="input" type={type} placeholder={label} aria-label={label} title={label} style={{ width }} data-testid={`f-${name}`} {...box} />;
 }
 
 function PairInput({ prefix, label, params, onChange, placeholder }: { prefix: 'metadata.' | 'score.'; label: string; params: URLSearchParams; onChange: Props['onChange']; placeholder: string }) {
@@ -53,7 +40,7 @@ function PairInput({ prefix, label, params, onChange, placeholder }: { prefix: '
   };
   return (
     <input
-      className={`input${bad ? ' invalid' : ''}`} placeholder={placeholder} aria-label={label} title={`${label}: ${placeholder}, Enter adds it`} value={text} style={{ width: 150 }}
+      className={`input${bad ? ' invalid' : ''}`} placeholder={placeholder} aria-label={label} title={`${label}: ${placeholder}, Enter adds it`} value={text} style={{ width: 122 }}
       data-testid={`f-${prefix}`}
       onChange={(e) => { setText(e.target.value); setBad(false); }}
       onKeyDown={(e) => { if (e.key === 'Enter') add(); }}
@@ -85,19 +72,19 @@ export function TraceFilters({ params, onChange, error }: Props) {
           <option value="pending">pending</option>
         </select>
         <select className="input" aria-label="span kind" data-testid="f-kind" value={params.get('kind') ?? ''} onChange={(e) => onChange(setParam(params, 'kind', e.target.value))}>
-          <option value="">any span kind</option>
-          {KINDS.map((k) => <option key={k} value={k}>has {k}</option>)}
+          <option value="">any kind</option>
+          {SPAN_KINDS.map((k) => <option key={k} value={k}>has {k}</option>)}
         </select>
-        <ParamInput name="name" label="name contains" params={params} onChange={onChange} width={130} />
-        <ParamInput name="userId" label="user" params={params} onChange={onChange} width={110} />
-        <ParamInput name="sessionId" label="session" params={params} onChange={onChange} width={110} />
-        <ParamInput name="environment" label="environment" params={params} onChange={onChange} width={110} />
-        <ParamInput name="model" label="model" params={params} onChange={onChange} width={110} />
+        <ParamInput name="name" label="name contains" params={params} onChange={onChange} width={112} />
+        <ParamInput name="userId" label="user" params={params} onChange={onChange} width={92} />
+        <ParamInput name="sessionId" label="session" params={params} onChange={onChange} width={92} />
+        <ParamInput name="environment" label="environment" params={params} onChange={onChange} width={96} />
+        <ParamInput name="model" label="model" params={params} onChange={onChange} width={92} />
         <TagInput params={params} onChange={onChange} />
-        <ParamInput name="minDurationMs" label="min ms" params={params} onChange={onChange} width={86} type="number" />
-        <ParamInput name="maxDurationMs" label="max ms" params={params} onChange={onChange} width={86} type="number" />
-        <PairInput prefix="metadata." label="metadata" placeholder="metadata key=value" params={params} onChange={onChange} />
-        <PairInput prefix="score." label="score" placeholder="score name=value" params={params} onChange={onChange} />
+        <ParamInput name="minDurationMs" label="min ms" params={params} onChange={onChange} width={74} type="number" />
+        <ParamInput name="maxDurationMs" label="max ms" params={params} onChange={onChange} width={74} type="number" />
+        <PairInput prefix="metadata." label="metadata" placeholder="metadata k=v" params={params} onChange={onChange} />
+        <PairInput prefix="score." label="score" placeholder="score name=v, >=n" params={params} onChange={onChange} />
       </div>
       {chips.length > 0 && (
         <div className="filter-row chips-row">
@@ -123,28 +110,23 @@ function TagInput({ params, onChange }: { params: URLSearchParams; onChange: Pro
     if (!params.getAll('tag').includes(t)) onChange(setParam(params, 'tag', [...params.getAll('tag'), t]));
   };
   return (
-    <input className="input" placeholder="tag" aria-label="tag" title="tag (Enter adds it; all tags must match)" value={text} style={{ width: 90 }} data-testid="f-tag"
+    <input className="input" placeholder="tag" aria-label="tag" title="tag (Enter adds it; all tags must match)" value={text} style={{ width: 70 }} data-testid="f-tag"
       onChange={(e) => setText(e.target.value)} onBlur={add} onKeyDown={(e) => { if (e.key === 'Enter') add(); }} />
   );
 }
 
 function FilterExpression({ params, onChange, error }: { params: URLSearchParams; onChange: Props['onChange']; error: ApiError | null }) {
   const current = params.get('filter') ?? '';
-  const [text, setText] = useState(current);
-  useEffect(() => setText(current), [current]);
+  const box = useCommittedText(current, (text) => onChange(setParam(params, 'filter', text)));
   const details = error?.details as { position?: number; token?: string; expected?: string[] } | undefined;
   const pos = details?.position;
-  const apply = () => {
-    if (text.trim() !== current) onChange(setParam(params, 'filter', text));
-  };
   return (
     <div className="filter-expr">
       <div className="filter-row">
         <span className="faint mono">filter</span>
         <input
-          className={`input mono${error ? ' invalid' : ''}`} value={text} data-testid="f-filter" aria-label="filter expression"
-          placeholder='kind = "llm" and durationMs > 1000 and metadata.plan = "pro"   (Enter applies)'
-          onChange={(e) => setText(e.target.value)} onBlur={apply} onKeyDown={(e) => { if (e.key === 'Enter') apply(); }}
+          className={`input mono${error ? ' invalid' : ''}`} data-testid="f-filter" aria-label="filter expression"
+          placeholder='kind = "llm" and durationMs > 1000 and metadata.plan = "pro"   (Enter applies)' {...box}
         />
         <span className="faint help" title={GRAMMAR}>?</span>
       </div>

@@ -19,6 +19,7 @@ export interface TraceTableHandle {
 
 interface Props {
   rows: TraceRow[];
+  stale: boolean;
   /** Where the list was scrolled when the reader left it (px), restored on return. */
   initialOffset: number;
   onScrolled: (offset: number) => void;
@@ -30,7 +31,7 @@ interface Props {
   loadingMore: boolean;
 }
 
-export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTable({ rows, initialOffset, onScrolled, selected, fresh, onSelect, onEndReached, hasMore, loadingMore }, ref) {
+export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTable({ rows, stale, initialOffset, onScrolled, selected, fresh, onSelect, onEndReached, hasMore, loadingMore }, ref) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
     count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12,
@@ -49,7 +50,7 @@ export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTabl
   }, [lastIndex, rows.length, hasMore, loadingMore, onEndReached]);
 
   return (
-    <div className="table" role="table" aria-label="traces">
+    <div className={`table${stale ? ' stale' : ''}`} role="table" aria-label="traces" aria-busy={stale}>
       <div className="tr th" role="row">
         {COLUMNS.map((c) => <div key={c} role="columnheader">{c}</div>)}
       </div>
@@ -68,19 +69,19 @@ export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTabl
                 data-trace-id={t.id}
                 style={{ transform: `translateY(${it.start}px)`, height: ROW_HEIGHT }}
               >
-                <div title={t.startTime} className="mono muted">{fmtTime(t.startTime)}</div>
-                <div className="name" title={t.name ?? t.id}>{t.name ?? <span className="faint">{t.id.slice(0, 12)}</span>}</div>
-                <div><span className={`status status-${t.status}`}>● {t.status}</span></div>
-                <div className="num">{fmtDuration(t.durationMs)}</div>
-                <div className="num">{t.spanCount}{t.errorCount > 0 && <span className="status-error" title={`${t.errorCount} spans in error`}> ({t.errorCount}✕)</span>}</div>
-                <div className="num" title={`${t.inputTokens} in / ${t.outputTokens} out`}>{fmtTokens(t.totalTokens)}</div>
-                <div className="num">{fmtCost(t.costUsd)}</div>
-                <div className="ellipsis" title={t.userId ?? ''}>{t.userId ?? <span className="faint">–</span>}</div>
-                <div className="ellipsis" title={t.sessionId ?? ''}>{t.sessionId ?? <span className="faint">–</span>}</div>
-                <div className="ellipsis">{t.environment ?? <span className="faint">–</span>}</div>
-                <div className="ellipsis" title={t.tags.join(', ')}>{t.tags.length ? t.tags.map((g) => <span key={g} className="badge">{g}</span>) : <span className="faint">–</span>}</div>
-                <div className="ellipsis" title={(t.models ?? []).join(', ')}>{t.models?.length ? t.models.join(', ') : <span className="faint">–</span>}</div>
-                <div className="ellipsis"><ScoreChips scores={t.scores ?? []} max={3} /></div>
+                <div role="cell" title={t.startTime} className="mono muted">{fmtTime(t.startTime)}</div>
+                <div role="cell" className="name" title={t.name ?? t.id}>{t.name ?? <span className="faint">{t.id.slice(0, 12)}</span>}</div>
+                <div role="cell"><span className={`status status-${t.status}`}>● {t.status}</span></div>
+                <div role="cell" className="num">{fmtDuration(t.durationMs)}</div>
+                <div role="cell" className="num">{t.spanCount}{t.errorCount > 0 && <span className="status-error" title={`${t.errorCount} spans in error`}> ({t.errorCount}✕)</span>}</div>
+                <div role="cell" className="num" title={`${t.inputTokens} in / ${t.outputTokens} out`}>{fmtTokens(t.totalTokens)}</div>
+                <div role="cell" className="num">{fmtCost(t.costUsd)}</div>
+                <div role="cell" className="ellipsis" title={t.userId ?? ''}>{t.userId ?? <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis" title={t.sessionId ?? ''}>{t.sessionId ?? <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis">{t.environment ?? <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis" title={t.tags.join(', ')}>{t.tags.length ? t.tags.map((g) => <span key={g} className="badge">{g}</span>) : <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis" title={(t.models ?? []).join(', ')}>{t.models?.length ? t.models.join(', ') : <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis"><ScoreChips scores={t.scores ?? []} max={2} /></div>
               </a>
             );
           })}

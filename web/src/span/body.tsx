@@ -120,7 +120,7 @@ function ToolBody({ span, search }: BodyProps) {
         <ValueView value={span.input} search={search} mono />
       </Block>
       <Block title="Result" copy={span.output} testId="tool-result">
-        <ValueView value={span.output} search={search} />
+        {isEmpty(span.output) && span.status === 'error' ? <span className="faint">no result (the call failed)</span> : <ValueView value={span.output} search={search} />}
       </Block>
     </>
   );

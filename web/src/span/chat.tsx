@@ -43,7 +43,7 @@ function Thumb({ src }: { src: string }) {
     if (blob) window.open(URL.createObjectURL(blob), '_blank', 'noopener');
   };
   if (failed) return <span className="sp-img-failed faint sp-small" title={src.slice(0, 300)}>image did not load</span>;
-  const img = <img className="sp-img" src={src} alt="image part" loading="lazy" onError={() => setFailed(true)} />;
+  const img = <img className="sp-img" src={src} alt="image part" loading="lazy" referrerPolicy="no-referrer" onError={() => setFailed(true)} />;
   return openable ? (
     <a className="sp-img-link" href={src} target="_blank" rel="noopener noreferrer" onClick={onClick} title="Open full size">{img}</a>
   ) : img;

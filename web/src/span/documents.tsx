@@ -7,7 +7,8 @@ import { JsonTree } from './json-tree';
 import { valueMatches } from './search';
 import type { Doc } from './values';
 
-function fmtScore(score: number): string {
+/** A relevance score: three decimals, or exponent form for the odd huge one. */
+function docScore(score: number): string {
   return Math.abs(score) >= 1000 ? score.toExponential(2) : score.toFixed(3);
 }
 
@@ -31,7 +32,7 @@ export function DocumentView({ doc, rank, search }: { doc: Doc; rank: number; se
       <div className="sp-doc-head">
         <span className="sp-doc-rank">#{rank}</span>
         {doc.id !== undefined && <span className="sp-doc-id mono"><Highlight text={doc.id} search={search} /></span>}
-        {doc.score !== undefined && <span className="sp-doc-score mono" title={`score ${doc.score}`}>{fmtScore(doc.score)}</span>}
+        {doc.score !== undefined && <span className="sp-doc-score mono" title={`score ${doc.score}`}>{docScore(doc.score)}</span>}
       </div>
       {doc.content !== undefined ? (
         <FoldText text={doc.content} search={search} lines={6} chars={600} />

@@ -3,6 +3,7 @@
 import type { Score, Span } from '../lib/types';
 import { ScoreChips } from '../components/chips';
 import { KindIcon } from '../components/kind';
+import { rollsUpUsage } from '../detail/span-tree';
 import { fmtCost, fmtDuration, fmtTime, fmtTokens } from '../lib/format';
 import { CopyButton } from './copy';
 import { FoldText } from './fold-text';
@@ -42,10 +43,10 @@ function Usage({ span }: { span: Span }) {
   );
 }
 
-export function SpanHeader({ span, scores, search, onClose }: { span: Span; scores: Score[]; search: string; onClose?: () => void }) {
+export function SpanHeader({ span, scores, search }: { span: Span; scores: Score[]; search: string }) {
   const own = scores.filter((s) => s.spanId === span.id);
   const params = Object.entries(span.params ?? {});
-  const withUsage = span.kind === 'llm' || span.kind === 'embedding';
+  const withUsage = rollsUpUsage(span.kind);
   return (
     <header className="sp-head">
       <div className="sp-title-row">
@@ -53,10 +54,10 @@ export function SpanHeader({ span, scores, search, onClose }: { span: Span; scor
         <h2 className="sp-title" title={span.name ?? undefined}>
           {span.name ? <Highlight text={span.name} search={search} /> : <span className="faint">(unnamed {span.kind})</span>}
         </h2>
-        {onClose && <button type="button" className="btn small sp-close" onClick={onClose} title="Close" aria-label="Close span panel">×</button>}
       </div>
       <div className="sp-meta">
-        <span className={`sp-status status-${span.status}`}>{span.status === 'unset' ? 'unset' : span.status}</span>
+        {/* "unset" is OpenTelemetry's ordinary status: only ok and error are worth a word. */}
+        {span.status !== 'unset' && <span className={`sp-status status-${span.status}`}>{span.status}</span>}
         <span title="duration">{fmtDuration(span.durationMs)}</span>
         <span className="muted" title={span.startTime ?? undefined}>{fmtTime(span.startTime)}</span>
         <span className="sp-id">
@@ -127,15 +128,19 @@ export function ErrorBlock({ span, search }: { span: Span; search: string }) {
       {rest && <FoldText text={rest} search={search} mono lines={12} expandLabel="show all" className="sp-stack" />}
       {exceptions.map((x, i) => {
         const showMessage = x.message && !headline.includes(x.message);
+        const showType = x.type && !headline.startsWith(x.type);
+        // A stack trace's first line is usually "Type: message", which the headline already says.
+        const stackLines = x.stack.split('\n');
+        const stack = stackLines.length > 1 && headline.includes(stackLines[0].trim()) ? stackLines.slice(1).join('\n') : x.stack;
         return (
           <div key={i} className="sp-exception">
-            {(x.type || showMessage) && (
+            {(showType || showMessage) && (
               <div>
-                {x.type && <span className="mono sp-exc-type">{x.type}</span>}
+                {showType && <span className="mono sp-exc-type">{x.type}</span>}
                 {showMessage && <> <Highlight text={x.message ?? ''} search={search} /></>}
               </div>
             )}
-            {x.stack && <FoldText text={x.stack} search={search} mono lines={12} expandLabel="show all" className="sp-stack" />}
+            {stack && <FoldText text={stack} search={search} mono lines={12} expandLabel="show all" className="sp-stack" />}
           </div>
         );
       })}

@@ -1,5 +1,6 @@
 // The span's raw detail below the body: attributes, metadata, events and links, each a collapsible
 // section with a filter box, a copy button and JSON trees. Closed sections render nothing.
+import { linkClick } from '../lib/router';
 import { useState, type ReactNode } from 'react';
 import type { Span } from '../lib/types';
 import { fmtTime } from '../lib/format';
@@ -82,7 +83,7 @@ function LinksList({ span, search, filter }: { span: Span; search: string; filte
       {shown.map((l, i) => (
         <li key={i} className="sp-event">
           <div className="sp-event-head mono">
-            <a href={`/traces/${encodeURIComponent(l.traceId)}`} title="Open the linked trace">
+            <a href={`/traces/${encodeURIComponent(l.traceId)}`} title="Open the linked trace" onClick={linkClick}>
               <Highlight text={l.traceId} search={[search, filter]} />
             </a>
             <span className="faint">span <Highlight text={l.spanId} search={[search, filter]} /></span>

@@ -7,11 +7,11 @@ import { ErrorBlock, SpanHeader, hasError } from './header';
 import { SpanSections } from './sections';
 import './span.css';
 
-export function SpanPanel({ span, scores, search, onClose }: { span: Span; scores: Score[]; search: string; onClose?: () => void }): JSX.Element {
+export function SpanPanel({ span, scores, search }: { span: Span; scores: Score[]; search: string }): JSX.Element {
   return (
     // Keyed by span: fold, filter and open states belong to the span they were set on.
     <div key={span.id} className={`sp-panel kind-${span.kind}`} data-testid="span-panel" data-span-id={span.id} data-kind={span.kind}>
-      <SpanHeader span={span} scores={scores} search={search} onClose={onClose} />
+      <SpanHeader span={span} scores={scores} search={search} />
       {hasError(span) && <ErrorBlock span={span} search={search} />}
       <div className="sp-body">
         <SpanBody span={span} search={search} />
