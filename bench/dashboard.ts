@@ -119,6 +119,19 @@ async function main() {
     log(`tree scroll: ${frames.length} frames, p50 ${round(percentile(frames, 50))} ms, p95 ${round(percentile(frames, 95))} ms, max ${round(Math.max(...frames))} ms, ${long} over 50 ms`);
     const shown = await page.locator('[data-testid=span-row]').count();
 
+    // The other two views of the same 5,000 spans: time from the click to a painted view.
+    const switchTo = async (view: 'timeline' | 'flame', selector: string): Promise<number> => {
+      const t0 = await page.evaluate(() => performance.now());
+      await page.getByTestId(`view-${view}`).click();
+      await page.waitForSelector(selector);
+      return (await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))`) as number) - t0;
+    };
+    const timelineMs = await switchTo('timeline', '[data-testid=timeline-row]');
+    const timelineFrames = await scrollFrames(page, '[data-testid=timeline-view] .span-scroll', 60);
+    const flameMs = await switchTo('flame', '[data-testid=flame-box]');
+    const flameBoxes = await page.locator('[data-testid=flame-box]').count();
+    log(`switch to timeline ${round(timelineMs)} ms (scroll p95 ${round(percentile(timelineFrames, 95))} ms), to flame ${round(flameMs)} ms (${flameBoxes} boxes drawn)`);
+
     const result = {
       date: new Date().toISOString(), commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(), quick,
       traces: meta.traces, initialJsGzipKB: round(bytes.js / 1024), initialJsRawKB: round(bytes.jsRaw / 1024), initialCssGzipKB: round(bytes.css / 1024),
@@ -126,7 +139,9 @@ async function main() {
       trace5000ToTreeMs: { p50: round(percentile(open, 50)), p95: round(percentile(open, 95)), runs: open.length },
       trace5000ClickMs: { p50: round(percentile(clickable, 50)), p95: round(percentile(clickable, 95)) },
       treeScrollFrameMs: { frames: frames.length, p50: round(percentile(frames, 50)), p95: round(percentile(frames, 95)), max: round(Math.max(...frames)), over50ms: long },
-      treeRowsInDom: shown, pageErrors: errors,
+      treeRowsInDom: shown,
+      switchToTimelineMs: round(timelineMs), timelineScrollFrameMs: { p95: round(percentile(timelineFrames, 95)), max: round(Math.max(...timelineFrames)) },
+      switchToFlameMs: round(flameMs), flameBoxes, pageErrors: errors,
     };
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     const file = join(ROOT, 'bench/results', `dashboard-${result.date.replace(/[:.]/g, '-').slice(0, 19)}.json`);
