@@ -71,7 +71,7 @@ export function TraceFilters({ params, onChange, error }: Props) {
           <option value="error">error</option>
           <option value="pending">pending</option>
         </select>
-        <select className="input" aria-label="span kind" data-testid="f-kind" value={params.get('kind') ?? ''} onChange={(e) => onChange(setParam(params, 'kind', e.target.value))}>
+        <select className="input" style={{ width: 108 }} aria-label="span kind" data-testid="f-kind" value={params.get('kind') ?? ''} onChange={(e) => onChange(setParam(params, 'kind', e.target.value))}>
           <option value="">any kind</option>
           {SPAN_KINDS.map((k) => <option key={k} value={k}>has {k}</option>)}
         </select>

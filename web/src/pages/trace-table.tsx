@@ -81,7 +81,7 @@ export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTabl
                 <div role="cell" className="ellipsis">{t.environment ?? <span className="faint">–</span>}</div>
                 <div role="cell" className="ellipsis" title={t.tags.join(', ')}>{t.tags.length ? t.tags.map((g) => <span key={g} className="badge">{g}</span>) : <span className="faint">–</span>}</div>
                 <div role="cell" className="ellipsis" title={(t.models ?? []).join(', ')}>{t.models?.length ? t.models.join(', ') : <span className="faint">–</span>}</div>
-                <div role="cell" className="ellipsis"><ScoreChips scores={t.scores ?? []} max={2} /></div>
+                <div role="cell" className="ellipsis"><ScoreChips scores={t.scores ?? []} max={1} /></div>
               </a>
             );
           })}
