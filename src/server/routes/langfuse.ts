@@ -7,7 +7,7 @@ import { ErrorBody } from '../../model/schemas.js';
 import { langfuseAdapter, ingestionResponse, resolvePending } from '../../ingest/langfuse/index.js';
 import { langfuseConvention } from '../../ingest/langfuse/otel-convention.js';
 import { IngestionRequest, IngestionResponse } from '../../ingest/langfuse/schema.js';
-import { LruMap } from '../../store/lru.js';
+import { LruMap, stringBytes } from '../../store/lru.js';
 import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
@@ -18,7 +18,7 @@ const Projects = z.object({ data: z.array(z.object({ id: z.string(), name: z.str
 
 export function langfuseRoutes(deps: AppDeps): RouteSpec[] {
   // Recent observation → trace pairs, so an update that names no traceId rarely needs the store.
-  const recent = new LruMap<string, string>(100_000);
+  const recent = new LruMap<string, string>({ capacity: 100_000, maxBytes: 16 * 1024 * 1024, weigh: (k, v) => stringBytes(k) + stringBytes(v) + 64 });
   const extraConventions = [langfuseConvention];
 
   return [

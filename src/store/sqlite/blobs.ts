@@ -31,7 +31,7 @@ export class BlobReader {
   /** `unstoredChunk`: see ChunkReader. */
   constructor(db: Database.Database, unstoredChunk?: (id: number) => string | undefined) {
     const row = db.prepare('SELECT body FROM blobs WHERE id = ?').pluck();
-    this.bodies = new BodyCache((id) => row.get(id) as string | undefined, 'blob', 4096);
+    this.bodies = new BodyCache((id) => row.get(id) as string | undefined, 'blob', 4096, 16 * 1024 * 1024);
     this.chunks = new ChunkReader(db, unstoredChunk);
   }
 

@@ -299,7 +299,7 @@ export class ChunkReader {
     const packs = new PackReader(db);
     const row = db.prepare('SELECT body FROM chunks WHERE id = ?').pluck();
     // A pack already open answers without SQL; a row is the next cheapest; else the pack is opened.
-    this.bodies = new BodyCache((id) => unstored?.(id) ?? packs.opened(id) ?? (row.get(id) as string | undefined) ?? packs.read(id), 'chunk', 16_384);
+    this.bodies = new BodyCache((id) => unstored?.(id) ?? packs.opened(id) ?? (row.get(id) as string | undefined) ?? packs.read(id), 'chunk', 16_384, 32 * 1024 * 1024);
   }
 
   /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */

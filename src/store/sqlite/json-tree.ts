@@ -1,7 +1,7 @@
 // What both span JSON readers share (chunks.ts, and blobs.ts for the older format): the walk that
 // puts a parsed value back in place (marked strings resolved, objects with marked keys rebuilt),
 // and the cache of bodies they read by id.
-import { LruMap } from '../lru.js';
+import { LruMap, stringBytes } from '../lru.js';
 
 export interface MarkedTree {
   /** Whether a string or key begins with one of the format's markers. */
@@ -38,8 +38,9 @@ export class BodyCache {
     private readonly fetch: (id: number) => string | undefined,
     private readonly what: string,
     capacity: number,
+    maxBytes: number,
   ) {
-    this.cache = new LruMap(capacity);
+    this.cache = new LruMap({ capacity, maxBytes, weigh: (_id, body) => stringBytes(body) + 64 });
   }
 
   get(id: number): string {

@@ -8,11 +8,15 @@ import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js'
 import type { WriteItem } from '../store.js';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { toJson, searchText } from './json.js';
-import { LruMap } from '../lru.js';
+import { LruMap, stringBytes } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
 import { ChunkWriter } from './chunks.js';
 import { MetricRollups } from './metric-rollups.js';
+
+const MiB = 1024 * 1024;
+/** A Map entry's own cost beside its key and value (hash slot, pointers), roughly. */
+const ENTRY_OVERHEAD = 64;
 
 type Stmt = Database.Statement;
 
@@ -38,7 +42,7 @@ export class SqliteWritePath {
   private readonly upserted = new Map<number, string>();
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
-  private readonly traceNums = new LruMap<string, number>(200_000);
+  private readonly traceNums = new LruMap<string, number>({ capacity: 200_000, maxBytes: 32 * MiB, weigh: (k) => stringBytes(k) + ENTRY_OVERHEAD });
   /**
    * traces.num → the parameters of the last trace upsert applied to it (committed). Applying the
    * same upsert again changes nothing (coalesce, an identical merge patch), and OTLP sends the
@@ -46,7 +50,7 @@ export class SqliteWritePath {
    * spans: those are skipped. (Held per write path: with a second process writing the same file,
    * e.g. an import beside a running server, a repeat after the other's change would be skipped.)
    */
-  private readonly lastUpsert = new LruMap<number, string>(50_000);
+  private readonly lastUpsert = new LruMap<number, string>({ capacity: 50_000, maxBytes: 32 * MiB, weigh: (_k, v) => stringBytes(v) + ENTRY_OVERHEAD });
   /** Span input/output/attributes/events, long strings stored once (chunks.ts). */
   private readonly chunks: ChunkWriter;
   /**
