@@ -1,12 +1,31 @@
-// The HTTP app: every route declared in routes/, registered with auth in front, bodies read as
-// raw bytes (each route decodes its own format), and one error handler for the catalogue.
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+// The HTTP app: every route declared in routes/, registered with auth in front (before the body
+// is read), bodies read as raw bytes (each route decodes its own format), and one error handler
+// for the catalogue.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ERROR_CODES, LoupeError, isLoupeError, type ErrorCode } from '../errors.js';
 import type { AppDeps } from './deps.js';
+import type { Principal } from './auth.js';
 import type { RouteSpec } from './route.js';
 import { healthRoutes } from './routes/health.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { registerDashboard, resolveWebDir } from './dashboard.js';
+
+/** Whether the request declares a body that has not arrived in full (nobody read it yet). */
+function bodyUnread(raw: IncomingMessage): boolean {
+  const declared = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
+  return declared && !raw.complete;
+}
+
+/**
+ * The request may send its body: a declared length over the limit is refused before a byte of it
+ * is read, and a client waiting on `Expect: 100-continue` is told to go on.
+ */
+function admitBody(req: FastifyRequest, reply: FastifyReply, limit: number): void {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new LoupeError('payload_too_large', `body exceeds ${limit} bytes`);
+  if (String(req.headers.expect ?? '').toLowerCase() === '100-continue') reply.raw.writeContinue();
+}
 
 function codeForStatus(status: number): ErrorCode {
   const found = (Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]).find(([, v]) => v.status === status);
@@ -34,10 +53,17 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
     closing = true;
     done();
   });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (closing) void reply.header('connection', 'close');
+  app.addHook('onSend', async (req, reply, payload) => {
+    // An answer given before the body was read (401, 403, 413…) ends the connection: what the
+    // client still sends is not worth reading, and the connection cannot carry another request
+    // until it has been.
+    if (closing || bodyUnread(req.raw)) void reply.header('connection', 'close');
     return payload;
   });
+
+  // Node answers `Expect: 100-continue` with a 100 by itself unless someone listens for it: the
+  // 100 is sent by admitBody below, once the request was authenticated.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res));
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -46,15 +72,22 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
   const all = () => routes;
   routes.push(...ROUTE_MODULES.flatMap((m) => m(deps)), ...healthRoutes(deps, all));
 
+  // Who made each request, settled in onRequest: that hook runs before Fastify reads the body, so
+  // a request without a valid key costs its headers only, never a buffered body.
+  const principals = new WeakMap<FastifyRequest, Principal>();
   for (const spec of routes) {
     app.route({
       method: spec.method,
       url: spec.path,
+      onRequest: async (req, reply) => {
+        if (spec.scope !== undefined) {
+          principals.set(req, spec.scope === 'any' ? await deps.auth.authenticate(req.headers) : await deps.auth.require(req.headers, spec.scope));
+        }
+        admitBody(req, reply, deps.bodyLimit);
+      },
       handler: async (req, reply) => {
-        const principal = spec.scope === undefined ? undefined
-          : spec.scope === 'any' ? await deps.auth.authenticate(req.headers) : await deps.auth.require(req.headers, spec.scope);
         if (req.body === undefined && (spec.method === 'POST' || spec.method === 'PUT')) req.body = Buffer.alloc(0);
-        return spec.handler({ req, reply, principal });
+        return spec.handler({ req, reply, principal: principals.get(req) });
       },
     });
   }

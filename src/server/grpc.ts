@@ -7,6 +7,7 @@ import { LoupeError, isLoupeError } from '../errors.js';
 import { OtlpDecodeError, exportResponseProto, otlpAdapter, summarise, type PartialSuccess } from '../ingest/otlp/index.js';
 import { writeLengthDelimited, writeVarint } from '../ingest/otlp/proto-reader.js';
 import { microsFromMillis } from '../model/time.js';
+import type { Principal } from './auth.js';
 import type { AppDeps } from './deps.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
@@ -55,7 +56,7 @@ export function statusWithRetryInfo(code: number, message: string, retryAfterSec
   return Buffer.from(status);
 }
 
-function serviceError(e: LoupeError): Partial<grpc.ServiceError> {
+function serviceError(e: LoupeError): grpc.StatusObject {
   const code = CODES[e.code] ?? (e.status >= 500 ? grpc.status.INTERNAL : grpc.status.INVALID_ARGUMENT);
   const metadata = new grpc.Metadata();
   if (e.retryable) metadata.set('grpc-status-details-bin', statusWithRetryInfo(code, e.message, e.retryAfter ?? 1));
@@ -77,15 +78,46 @@ export interface GrpcReceiver {
   close(): Promise<void>;
 }
 
+/**
+ * Authenticates each call from its metadata before its message is read: grpc-js keeps the stream
+ * paused until the metadata is passed on, so a call without a valid key is answered
+ * UNAUTHENTICATED (or PERMISSION_DENIED) having cost its headers only.
+ */
+function authInterceptor(deps: AppDeps, principals: WeakMap<grpc.Metadata, Principal>): grpc.ServerInterceptor {
+  return (_method, call) => new grpc.ServerInterceptingCall(call, {
+    start(next) {
+      next({
+        onReceiveMetadata(metadata, pass) {
+          deps.auth.require(headersOf(metadata), 'ingest').then(
+            (principal) => {
+              principals.set(metadata, principal);
+              pass(metadata);
+            },
+            (e: unknown) => call.sendStatus(serviceError(isLoupeError(e) ? e : unhandled(e))),
+          );
+        },
+      });
+    },
+  });
+}
+
+function unhandled(e: unknown): LoupeError {
+  process.stderr.write(`loupe: gRPC export failed: ${(e as Error).stack ?? String(e)}\n`);
+  return new LoupeError('internal', 'internal error');
+}
+
 export async function startGrpc(deps: AppDeps, host: string, port: number): Promise<GrpcReceiver> {
+  const principals = new WeakMap<grpc.Metadata, Principal>();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.bodyLimit,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
+    interceptors: [authInterceptor(deps, principals)],
   });
   const exportTraces: grpc.handleUnaryCall<Buffer, PartialSuccess | undefined> = (call, callback) => {
     const receivedAt = microsFromMillis(Date.now());
     void (async () => {
-      const principal = await deps.auth.require(headersOf(call.metadata), 'ingest');
+      // Settled by the interceptor; asked again only if grpc-js handed on another metadata object.
+      const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest');
       let result;
       try {
         result = otlpAdapter(call.request, 'protobuf');
@@ -97,10 +129,7 @@ export async function startGrpc(deps: AppDeps, host: string, port: number): Prom
       return summarise(result.rejected);
     })().then(
       (partial) => callback(null, partial),
-      (e: unknown) => {
-        if (!isLoupeError(e)) process.stderr.write(`loupe: gRPC export failed: ${(e as Error).stack ?? String(e)}\n`);
-        callback(serviceError(isLoupeError(e) ? e : new LoupeError('internal', 'internal error')));
-      },
+      (e: unknown) => callback(serviceError(isLoupeError(e) ? e : unhandled(e))),
     );
   };
   server.addService(traceServiceDefinition, { Export: exportTraces });
