@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, retryable: false, doc: 'No API key, or an unknown one.' },
   forbidden: { status: 403, retryable: false, doc: 'The key lacks the scope, or names another project.' },
   not_found: { status: 404, retryable: false, doc: 'No such resource in this project.' },
+  request_timeout: { status: 408, retryable: true, doc: 'The request (headers or body) did not arrive within the server\'s timeout.' },
   conflict: { status: 409, retryable: false, doc: 'The resource already exists.' },
   payload_too_large: { status: 413, retryable: false, doc: 'The body exceeds the size limit (after decompression).' },
   unsupported_media_type: { status: 415, retryable: false, doc: 'The Content-Type or Content-Encoding is not accepted here.' },

@@ -10,6 +10,7 @@ import type { RouteSpec } from './route.js';
 import { healthRoutes } from './routes/health.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { registerDashboard, resolveWebDir } from './dashboard.js';
+import { checkIntervalMs, resolveLimits, type ConnectionLimits } from './limits.js';
 
 /** Whether the request declares a body that has not arrived in full (nobody read it yet). */
 function bodyUnread(raw: IncomingMessage): boolean {
@@ -36,15 +37,30 @@ export interface AppOptions {
   logger?: boolean;
   /** The built dashboard (index.html, assets/); default LOUPE_WEB_DIR, else the repository's web/dist. */
   webDir?: string;
+  /** Timeouts and the connection cap (default: resolveLimits(), i.e. the defaults and LOUPE_* variables). */
+  limits?: ConnectionLimits;
 }
 
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance {
+  const limits = opts.limits ?? resolveLimits();
   const app = Fastify({
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: deps.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
     forceCloseConnections: 'idle',
+    // Slow clients: headers within headersTimeout, the whole request within requestTimeout (Node
+    // answers 408 and closes), idle keep-alive closed after keepAliveTimeout, and a connection
+    // where nothing moves either way for idleTimeout closed (Fastify's connectionTimeout).
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: checkIntervalMs(limits),
+    },
   });
+  app.server.maxConnections = limits.maxConnections;
 
   // Responses finished while the server closes end their connection: a keep-alive socket left
   // idle after close() began would otherwise hold shutdown until the keep-alive timeout.

@@ -2,6 +2,7 @@
 // service definition is hand-made: the request stays raw bytes for the same protobuf decoder as
 // OTLP/HTTP, the answer is encoded by the same ExportTraceServiceResponse writer. Auth, pipeline
 // and limits are OTLP/HTTP's; failures map to gRPC codes as the OTLP spec says.
+import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { LoupeError, isLoupeError } from '../errors.js';
 import { OtlpDecodeError, exportResponseProto, otlpAdapter, summarise, type PartialSuccess } from '../ingest/otlp/index.js';
@@ -9,6 +10,7 @@ import { writeLengthDelimited, writeVarint } from '../ingest/otlp/proto-reader.j
 import { microsFromMillis } from '../model/time.js';
 import type { Principal } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { resolveLimits, type ConnectionLimits } from './limits.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -33,6 +35,7 @@ const CODES: Record<string, grpc.status> = {
   // Too much in one export is permanent: without RetryInfo, RESOURCE_EXHAUSTED is not retried.
   payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
   rate_limited: grpc.status.RESOURCE_EXHAUSTED,
+  request_timeout: grpc.status.DEADLINE_EXCEEDED,
   overloaded: grpc.status.UNAVAILABLE,
   unavailable: grpc.status.UNAVAILABLE,
   internal: grpc.status.INTERNAL,
@@ -79,26 +82,66 @@ export interface GrpcReceiver {
 }
 
 /**
- * Authenticates each call from its metadata before its message is read: grpc-js keeps the stream
- * paused until the metadata is passed on, so a call without a valid key is answered
- * UNAUTHENTICATED (or PERMISSION_DENIED) having cost its headers only.
+ * Admits each call before its message is read: grpc-js keeps the stream paused until the metadata
+ * is passed on, so a call without a valid key is answered UNAUTHENTICATED (or PERMISSION_DENIED)
+ * having cost its headers only. A call whose message has not arrived in full within the request
+ * timeout (a trickling client) is answered DEADLINE_EXCEEDED.
  */
-function authInterceptor(deps: AppDeps, principals: WeakMap<grpc.Metadata, Principal>): grpc.ServerInterceptor {
-  return (_method, call) => new grpc.ServerInterceptingCall(call, {
-    start(next) {
-      next({
-        onReceiveMetadata(metadata, pass) {
-          deps.auth.require(headersOf(metadata), 'ingest').then(
-            (principal) => {
-              principals.set(metadata, principal);
-              pass(metadata);
-            },
-            (e: unknown) => call.sendStatus(serviceError(isLoupeError(e) ? e : unhandled(e))),
-          );
-        },
-      });
-    },
-  });
+function admission(deps: AppDeps, principals: WeakMap<grpc.Metadata, Principal>, limits: ConnectionLimits): grpc.ServerInterceptor {
+  return (_method, call) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => clearTimeout(timer);
+    return new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        timer = setTimeout(() => {
+          call.sendStatus(serviceError(new LoupeError('request_timeout', `the request was not received within ${limits.requestTimeoutMs} ms`)));
+          resetStreamSoon(call);
+        }, limits.requestTimeoutMs);
+        timer.unref();
+        next({
+          onReceiveMetadata(metadata, pass) {
+            deps.auth.require(headersOf(metadata), 'ingest').then(
+              (principal) => {
+                principals.set(metadata, principal);
+                pass(metadata);
+              },
+              (e: unknown) => {
+                stop();
+                call.sendStatus(serviceError(isLoupeError(e) ? e : unhandled(e)));
+                resetStreamSoon(call);
+              },
+            );
+          },
+          onReceiveHalfClose(pass) {
+            stop();
+            pass();
+          },
+          onCancel: stop,
+        });
+      },
+      sendStatus(status, pass) {
+        stop();
+        pass(status);
+      },
+    });
+  };
+}
+
+/**
+ * Resets, after a second, the HTTP/2 stream under a call that was answered before its client
+ * finished sending (a refused key, a timeout): grpc-js leaves such a stream half open, and a
+ * trickling client would keep it (and its connection, never idle while a stream is open) for as
+ * long as it trickles. A client that read its status has ended the stream by then; resetting at
+ * once could overtake the status itself. grpc-js offers no public way to do this; its base call
+ * keeps the stream as `stream`. Should a later grpc-js move it, the stream stays half open until
+ * the connection's maximum age ends it.
+ */
+function resetStreamSoon(call: grpc.ServerInterceptingCallInterface): void {
+  const stream = (call as unknown as { stream?: Partial<ServerHttp2Stream> }).stream;
+  if (typeof stream?.close !== 'function') return;
+  setTimeout(() => {
+    if (stream.closed === false) stream.close!(http2Constants.NGHTTP2_CANCEL);
+  }, 1000).unref();
 }
 
 function unhandled(e: unknown): LoupeError {
@@ -106,12 +149,19 @@ function unhandled(e: unknown): LoupeError {
   return new LoupeError('internal', 'internal error');
 }
 
-export async function startGrpc(deps: AppDeps, host: string, port: number): Promise<GrpcReceiver> {
+export async function startGrpc(deps: AppDeps, host: string, port: number, limits: ConnectionLimits = resolveLimits()): Promise<GrpcReceiver> {
   const principals = new WeakMap<grpc.Metadata, Principal>();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.bodyLimit,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
-    interceptors: [authInterceptor(deps, principals)],
+    // A connection with no call in flight is closed (GOAWAY; clients reconnect when they need to).
+    'grpc.max_connection_idle_ms': limits.keepAliveTimeoutMs,
+    // Whatever a connection holds open, it ends: after an hour it is asked to go (GOAWAY), and calls
+    // still in flight get one request timeout to finish. Clients reconnect, as gRPC clients do.
+    'grpc.max_connection_age_ms': 60 * 60 * 1000,
+    'grpc.max_connection_age_grace_ms': limits.requestTimeoutMs,
+    'grpc.max_concurrent_streams': 100,
+    interceptors: [admission(deps, principals, limits)],
   });
   const exportTraces: grpc.handleUnaryCall<Buffer, PartialSuccess | undefined> = (call, callback) => {
     const receivedAt = microsFromMillis(Date.now());

@@ -10,6 +10,7 @@ import { buildApp } from './app.js';
 import { Authenticator } from './auth.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { startGrpc, type GrpcReceiver } from './grpc.js';
+import { resolveLimits, type ConnectionLimits } from './limits.js';
 import { createKey } from './keys.js';
 import type { AppDeps } from './deps.js';
 import { PriceBook } from '../cost/book.js';
@@ -24,6 +25,8 @@ export interface ServerConfig extends StoreConfig {
   writer?: WriterOptions;
   /** Largest request body in bytes, after decompression (default 64 MiB). */
   bodyLimit?: number;
+  /** Timeouts and the connection cap (docs/limits.md); unset ones come from LOUPE_* variables or defaults. */
+  limits?: Partial<ConnectionLimits>;
   /** The built dashboard to serve at / (default: LOUPE_WEB_DIR, else the repository's web/dist). */
   webDir?: string;
   /** Called with the admin key when the first start creates it. */
@@ -56,6 +59,7 @@ async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
 }
 
 export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
+  const limits = resolveLimits(cfg.limits); // before the store opens: a bad LOUPE_* value fails fast
   const store = await openStore(cfg);
   await bootstrap(store, cfg);
   const writer = new Writer(store, cfg.writer);
@@ -69,14 +73,14 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     version: VERSION,
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
   };
-  const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir });
+  const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits });
   await app.listen({ host: cfg.host, port: cfg.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   let grpc: GrpcReceiver | undefined;
   if (cfg.grpcPort !== undefined) {
     try {
-      grpc = await startGrpc(deps, cfg.host, cfg.grpcPort);
+      grpc = await startGrpc(deps, cfg.host, cfg.grpcPort, limits);
     } catch (e) {
       await app.close();
       await writer.close();
