@@ -9,6 +9,13 @@ const Json = z.unknown();
 const Metadata = z.record(z.string(), z.unknown());
 const TimeInput = z.union([z.string().min(1), z.number().nonnegative()]);
 const Iso = z.string().describe('ISO 8601 time');
+/**
+ * Rows written before the range checks (issue 14) may hold times no ISO text can show. A read never
+ * fails on one: the field reads as not said (null; a trace's start, which every trace has, as its
+ * arrival) and is named here. Absent on every row written since.
+ */
+const Invalid = z.array(z.string()).optional()
+  .describe('Stored fields outside the accepted range (written before range checks), shown as not said; absent when none');
 
 export const Usage = z.object({
   inputTokens: z.number().int().nonnegative().optional(),
@@ -112,7 +119,7 @@ export const Trace = z.object({
   numericId: z.number().int(),
   name: z.string().nullable(),
   status: TraceStatus,
-  startTime: Iso,
+  startTime: Iso.describe('ISO 8601 time; when the stored start cannot be shown (see invalid), when the trace arrived'),
   endTime: Iso.nullable(),
   durationMs: z.number().nullable(),
   input: Json,
@@ -130,6 +137,7 @@ export const Trace = z.object({
   outputTokens: z.number().int(),
   totalTokens: z.number().int(),
   costUsd: z.number().nullable(),
+  invalid: Invalid,
 });
 export type Trace = z.infer<typeof Trace>;
 
@@ -156,6 +164,7 @@ export const Span = z.object({
   attributes: Metadata,
   events: z.array(SpanEvent),
   links: z.array(SpanLink),
+  invalid: Invalid,
 });
 export type Span = z.infer<typeof Span>;
 
@@ -168,7 +177,8 @@ export const Score = z.object({
   value: ScoreValue,
   comment: z.string().nullable(),
   source: ScoreSource,
-  createdAt: Iso,
+  createdAt: Iso.nullable().describe('ISO 8601 time; null only when the stored one cannot be shown (see invalid)'),
+  invalid: Invalid,
 });
 export type Score = z.infer<typeof Score>;
 

@@ -1,7 +1,7 @@
 // isoFromMicros formats by remembering the last second it formatted; any order of times must
 // still give Date's own answer, with the microseconds appended.
 import { expect, test } from 'vitest';
-import { isoFromMicros } from './time.js';
+import { isoFromMicros, storedIso } from './time.js';
 import { prng } from '../../test/helpers/otlp.js';
 
 const reference = (us: number) => {
@@ -17,4 +17,14 @@ test('isoFromMicros matches Date for times in any order, every second boundary i
   for (const us of times) expect(isoFromMicros(us)).toBe(reference(us));
   expect(isoFromMicros(base + 123_456)).toBe('2026-03-01T10:00:00.123456Z');
   expect(isoFromMicros(null)).toBeNull();
+});
+
+test('isoFromMicros is total: a time no ISO text can show is null, never a throw (issue 14)', () => {
+  for (const us of [1e21, -1e21, 1e303, Number.MAX_VALUE, Infinity, -Infinity, NaN]) expect(isoFromMicros(us)).toBeNull();
+  expect(storedIso(undefined)).toBeNull();
+  // The edges of Date's range still show, as extended years; a fraction of a µs is rounded.
+  expect(isoFromMicros(8.64e18)).toBe('+275760-09-13T00:00:00.000000Z');
+  expect(isoFromMicros(-8.64e18)).toBe('-271821-04-20T00:00:00.000000Z');
+  expect(isoFromMicros(1_000_000.6)).toBe('1970-01-01T00:00:01.000001Z');
+  expect(isoFromMicros(-1)).toBe('1969-12-31T23:59:59.999999Z');
 });

@@ -44,11 +44,22 @@ export function isStorableMicros(us: number): boolean {
   return Number.isSafeInteger(us) && us >= 0;
 }
 
-/** Microseconds to ISO 8601 with microsecond precision (`2026-01-02T03:04:05.123456Z`). */
+/** Date's range, ±8.64e15 ms (±275,760 years), in µs: past it no ISO text shows a time. */
+const SHOWABLE_MICROS = 8.64e18;
+
+/**
+ * Microseconds to ISO 8601 with microsecond precision (`2026-01-02T03:04:05.123456Z`). Total: it
+ * never throws. A number no ISO text can show (not finite, or past Date's range: a row stored
+ * before the range checks) gives null, as does null or undefined. The first overload is for times
+ * Loupe made or parsed itself (the clock, a query bound, a bucket of one), which always show;
+ * stored times go through `storedIso`, whose type says they may not.
+ */
 export function isoFromMicros(us: Micros): string;
 export function isoFromMicros(us: Micros | null | undefined): string | null;
 export function isoFromMicros(us: Micros | null | undefined): string | null {
-  if (us === null || us === undefined) return null;
+  if (us === null || us === undefined || !(Math.abs(us) <= SHOWABLE_MICROS)) return null;
+  // Stored REALs (SQLite) may carry a fraction; a µs is the finest unit shown.
+  if (!Number.isInteger(us)) us = Math.round(us);
   const second = Math.floor(us / 1_000_000);
   if (second !== lastSecond) {
     // "…:ss.sssZ" without its ".sssZ"; also right for years beyond 9999 ("+010000-…")
@@ -56,6 +67,11 @@ export function isoFromMicros(us: Micros | null | undefined): string | null {
     lastSecond = second;
   }
   return `${lastPrefix}.${String(us - second * 1_000_000).padStart(6, '0')}Z`;
+}
+
+/** A stored time as ISO text: null when absent, or when no ISO text can show it (see isoFromMicros). */
+export function storedIso(us: number | null | undefined): string | null {
+  return isoFromMicros(us);
 }
 
 // The spans of one trace mostly share their second, and formatting a Date is most of the cost

@@ -9,7 +9,18 @@ export interface Cursor {
 }
 
 export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.t, c.k])).toString('base64url');
+  return Buffer.from(JSON.stringify([safeTime(c.t), c.k])).toString('base64url');
+}
+
+/**
+ * A row stored before the range checks (issue 14) may sort at a time past 2^53 µs, which no cursor
+ * can hold exactly: the nearest safe integer stands for it, so a page ending on such a row still
+ * leads on (other rows stored that far out are then passed over; every row written since is exact).
+ */
+function safeTime(t: number): number {
+  if (Number.isSafeInteger(t)) return t;
+  if (Number.isNaN(t)) return 0;
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, Math.round(t)));
 }
 
 export function decodeCursor(token: string): Cursor {

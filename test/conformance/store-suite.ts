@@ -10,6 +10,7 @@ import { analyticsContracts } from './analytics.js';
 import { metricsContracts } from './metrics.js';
 import { exportContracts, priceContracts, spanIdContracts } from './export-prices.js';
 import { traceFacetContracts } from './trace-facets.js';
+import { badRowContracts } from './bad-rows.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -25,6 +26,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     priceContracts(suite);
     spanIdContracts(suite);
     traceFacetContracts(suite);
+    badRowContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

@@ -5,7 +5,7 @@ export { plainJson, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type
 
 export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, t.status, t.start_time, t.end_time,
   t.duration_ms, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, array_to_json(t.tags)::text AS tags,
-  t.metadata::text AS metadata, t.test_id, t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd`;
+  t.metadata::text AS metadata, t.test_id, t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd, t.created_at`;
 
 export const SPAN_COLUMNS = `s.seq AS rowid, t.id AS trace_id, s.id, s.project_id, s.parent_id, s.kind, s.name, s.status, s.error,
   s.start_time, s.end_time, s.duration_ms, s.input, s.output, s.model, s.provider, s.params::text AS params, s.input_tokens,

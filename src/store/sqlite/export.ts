@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { ExportRecord } from '../../model/export.js';
 import type { ScoreInput, SpanInput, TraceInput } from '../../model/schemas.js';
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
-import { isoFromMicros } from '../../model/time.js';
+import { storedIso } from '../../model/time.js';
 import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
 import { compileTraceFilter, keyset, type Dialect } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
@@ -49,8 +49,10 @@ export function traceOut(r: ExportTraceRow, tags: string[]): TraceInput {
   put(t, 'name', r.name);
   put(t, 'status', r.given_status);
   // A trace with no spans and no given start took its start from when it arrived: keep that too.
-  put(t, 'startTime', isoFromMicros(r.given_start ?? (r.span_count === 0 ? r.start_time : null)));
-  put(t, 'endTime', isoFromMicros(r.given_end));
+  // A time no ISO text can show (a row from before the range checks) is left out, as not said:
+  // the import then takes its own default rather than refusing the record.
+  put(t, 'startTime', storedIso(r.given_start ?? (r.span_count === 0 ? r.start_time : null)));
+  put(t, 'endTime', storedIso(r.given_end));
   putJson(t, 'input', r.input);
   putJson(t, 'output', r.output);
   put(t, 'userId', r.user_id);
@@ -71,8 +73,8 @@ export function spanOut(r: SpanRow, reader: JsonReader): SpanInput {
   put(s, 'name', r.name);
   put(s, 'status', r.status);
   put(s, 'error', r.error);
-  s.startTime = isoFromMicros(r.start_time);
-  put(s, 'endTime', isoFromMicros(r.end_time));
+  put(s, 'startTime', storedIso(r.start_time));
+  put(s, 'endTime', storedIso(r.end_time));
   if (r.input !== null) s.input = reader.json(r.input, null);
   if (r.output !== null) s.output = reader.json(r.output, null);
   put(s, 'model', r.model);
@@ -93,7 +95,7 @@ export function spanOut(r: SpanRow, reader: JsonReader): SpanInput {
   if (events) {
     s.events = events.map((e) => {
       const out: NonNullable<SpanInput['events']>[number] = { name: e.name };
-      put(out, 'time', isoFromMicros(e.time ?? null));
+      put(out, 'time', storedIso(e.time));
       out.attributes = e.attributes ?? {};
       return out;
     });
@@ -109,7 +111,7 @@ export function scoreOut(r: ScoreRow): ScoreInput {
   put(sc, 'spanId', read.spanId);
   put(sc, 'comment', read.comment);
   sc.source = read.source;
-  sc.createdAt = read.createdAt;
+  put(sc, 'createdAt', read.createdAt);
   return sc;
 }
 

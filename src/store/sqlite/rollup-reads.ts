@@ -2,7 +2,7 @@
 // each, kept current at write time, so none of these reads scans a session's or a user's traces;
 // a session's traces are paged through the traces_by_session index.
 import type Database from 'better-sqlite3';
-import { isoFromMicros } from '../../model/time.js';
+import { storedIso } from '../../model/time.js';
 import type { Session, User, UserScoreSummary } from '../../model/rollups.js';
 import type { Score } from '../../model/schemas.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, UserFilter } from '../../query/filter.js';
@@ -136,8 +136,8 @@ export function sessionOut(r: SessionRow, userIds: string[]): Session {
   return {
     id: r.id,
     traceCount: r.trace_count,
-    firstTime: isoFromMicros(r.first_time),
-    lastTime: isoFromMicros(r.last_time),
+    firstTime: storedIso(r.first_time),
+    lastTime: storedIso(r.last_time),
     userIds,
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
@@ -152,8 +152,8 @@ export function userOut(r: UserRow, scores: UserScoreSummary[]): User {
     id: r.id,
     traceCount: r.trace_count,
     sessionCount: r.session_count,
-    firstSeen: isoFromMicros(r.first_seen),
-    lastSeen: isoFromMicros(r.last_seen),
+    firstSeen: storedIso(r.first_seen),
+    lastSeen: storedIso(r.last_seen),
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
     totalTokens: r.total_tokens,

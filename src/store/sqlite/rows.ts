@@ -2,7 +2,7 @@
 import type { Score, Span, Trace, SpanEvent, SpanLink, Usage } from '../../model/schemas.js';
 import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model/enums.js';
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
-import { isoFromMicros } from '../../model/time.js';
+import { isoFromMicros, storedIso } from '../../model/time.js';
 import { fromJson } from './json.js';
 import type Database from 'better-sqlite3';
 import type { SpanJsonValue } from './blobs.js';
@@ -33,13 +33,31 @@ export interface TraceRow {
   output_tokens: number;
   total_tokens: number;
   cost_usd: number | null;
+  /** When the trace row was made (µs): its start when the stored one cannot be shown. */
+  created_at: number;
 }
 
 export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, t.status, t.start_time, t.end_time,
   t.duration_ms, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, t.tags, t.metadata, t.test_id,
-  t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd`;
+  t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd, t.created_at`;
+
+/**
+ * The times of a stored row as shown (issue 14). A time no ISO text can show (a row written before
+ * the range checks) reads as not said, null, and is named in `invalid`; a duration measured from
+ * one is null. An end stored before its start (the parts of a span sent apart) shows at the start,
+ * duration 0, as ingest clamps it (docs/native.md, "Ranges").
+ */
+function shownTimes(start: number, end: number | null, durationMs: number | null): { startTime: string | null; endTime: string | null; durationMs: number | null; invalid?: string[] } {
+  const startTime = storedIso(start);
+  const storedEnd = end === null ? null : storedIso(end);
+  const invalid = [...(startTime === null ? ['startTime'] : []), ...(end !== null && storedEnd === null ? ['endTime'] : [])];
+  if (invalid.length) return { startTime, endTime: end !== null && end < start ? startTime : storedEnd, durationMs: null, invalid };
+  if (end !== null && end < start) return { startTime, endTime: startTime, durationMs: 0 };
+  return { startTime, endTime: storedEnd, durationMs };
+}
 
 export function traceFromRow(r: TraceRow): Trace {
+  const { startTime, invalid, ...times } = shownTimes(r.start_time, r.end_time, r.duration_ms);
   return {
     id: r.id,
     projectId: String(r.project_id),
@@ -47,9 +65,10 @@ export function traceFromRow(r: TraceRow): Trace {
     numericId: r.num,
     name: r.name,
     status: r.status,
-    startTime: isoFromMicros(r.start_time),
-    endTime: isoFromMicros(r.end_time),
-    durationMs: r.duration_ms,
+    // Every trace has a start: one that cannot be shown falls back to when the trace arrived, as
+    // for a trace sent with none (created_at is Loupe's own clock, always shown).
+    startTime: startTime ?? isoFromMicros(r.created_at),
+    ...times,
     input: fromJson(r.input, null),
     output: fromJson(r.output, null),
     userId: r.user_id,
@@ -65,6 +84,7 @@ export function traceFromRow(r: TraceRow): Trace {
     outputTokens: r.output_tokens,
     totalTokens: r.total_tokens,
     costUsd: r.cost_usd,
+    ...(invalid ? { invalid } : {}),
   };
 }
 
@@ -149,6 +169,12 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
   if (r.cache_read_tokens !== null) usage.cacheReadTokens = r.cache_read_tokens;
   if (r.cache_write_tokens !== null) usage.cacheWriteTokens = r.cache_write_tokens;
   if (r.reasoning_tokens !== null) usage.reasoningTokens = r.reasoning_tokens;
+  const { invalid, ...times } = shownTimes(r.start_time, r.end_time, r.duration_ms);
+  const stored = blobs.json<StoredEvent[]>(r.events, []);
+  const events = stored.map(eventOut);
+  // An event time that cannot be shown reads null like the others, and is named once.
+  const badEvent = stored.some((e, i) => e.time !== undefined && e.time !== null && events[i].time === null);
+  const flagged = badEvent ? [...(invalid ?? []), 'events.time'] : invalid;
   return {
     id: r.id,
     traceId: r.trace_id,
@@ -158,9 +184,7 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
     name: r.name,
     status: r.status ?? 'unset',
     error: r.error,
-    startTime: isoFromMicros(r.start_time),
-    endTime: isoFromMicros(r.end_time),
-    durationMs: r.duration_ms,
+    ...times,
     input: blobs.json(r.input, null),
     output: blobs.json(r.output, null),
     model: r.model,
@@ -170,13 +194,14 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
     costUsd: r.cost_usd,
     metadata: fromJson(r.metadata, {}),
     attributes: blobs.json(r.attributes, {}),
-    events: blobs.json<StoredEvent[]>(r.events, []).map(eventOut),
+    events,
     links: fromJson<StoredLink[]>(r.links, []).map((l): SpanLink => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
+    ...(flagged ? { invalid: flagged } : {}),
   };
 }
 
 function eventOut(e: StoredEvent): SpanEvent {
-  return { name: e.name, time: isoFromMicros(e.time ?? null), attributes: e.attributes ?? {} };
+  return { name: e.name, time: storedIso(e.time), attributes: e.attributes ?? {} };
 }
 
 export interface ScoreRow {
@@ -200,6 +225,7 @@ export function scoreValue(r: Pick<ScoreRow, 'value_type' | 'num_value' | 'str_v
 
 export function scoreFromRow(r: ScoreRow): Score {
   const value = scoreValue(r);
+  const createdAt = storedIso(r.created_at);
   return {
     id: r.id,
     projectId: String(r.project_id),
@@ -209,6 +235,7 @@ export function scoreFromRow(r: ScoreRow): Score {
     value,
     comment: r.comment,
     source: r.source,
-    createdAt: isoFromMicros(r.created_at),
+    createdAt,
+    ...(createdAt === null ? { invalid: ['createdAt'] } : {}),
   };
 }
