@@ -3,6 +3,7 @@
 import { gunzip, inflate, brotliDecompress } from 'node:zlib';
 import { promisify } from 'node:util';
 import { LoupeError } from '../errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep } from '../json-depth.js';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -28,8 +29,13 @@ export async function decodeBody(raw: Buffer, encoding: string | undefined, limi
   throw new LoupeError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported; use gzip, deflate, br or none`);
 }
 
-/** Parses a JSON body, answering 400 with the parser's message when it is not JSON. */
+/**
+ * Parses a JSON body, answering 400 with the parser's message when it is not JSON, and 400 when
+ * it nests deeper than MAX_JSON_DEPTH (checked before parsing: see src/json-depth.ts).
+ */
 export function parseJson(buf: Buffer): unknown {
+  const at = jsonTooDeep(buf);
+  if (at >= 0) throw new LoupeError('invalid_body', `body nests arrays and objects more than ${MAX_JSON_DEPTH} deep (at byte ${at})`);
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (e) {

@@ -5,12 +5,13 @@
 import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { LoupeError, isLoupeError } from '../errors.js';
-import { OtlpDecodeError, exportResponseProto, otlpAdapter, summarise, type PartialSuccess } from '../ingest/otlp/index.js';
+import { exportResponseProto, summarise, type PartialSuccess } from '../ingest/otlp/index.js';
 import { writeLengthDelimited, writeVarint } from '../ingest/otlp/proto-reader.js';
 import { microsFromMillis } from '../model/time.js';
 import type { Principal } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { resolveLimits, type ConnectionLimits } from './limits.js';
+import { decodeOtlpBody } from './otlp-body.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
@@ -168,13 +169,7 @@ export async function startGrpc(deps: AppDeps, host: string, port: number, limit
     void (async () => {
       // Settled by the interceptor; asked again only if grpc-js handed on another metadata object.
       const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest');
-      let result;
-      try {
-        result = otlpAdapter(call.request, 'protobuf');
-      } catch (e) {
-        if (e instanceof OtlpDecodeError) throw new LoupeError('invalid_body', e.message);
-        throw e;
-      }
+      const result = decodeOtlpBody(call.request, 'protobuf');
       await deps.pipeline.ingest(principal.projectId, result, receivedAt);
       return summarise(result.rejected);
     })().then(

@@ -6,13 +6,14 @@ import { z } from 'zod';
 import { LoupeError } from '../../errors.js';
 import { avidoToBatch, parseAvido, tracesToLookUp, type StoredLlmSpan } from '../../ingest/avido/index.js';
 import { AvidoBody, AvidoResults, type AvidoItemResult } from '../../ingest/avido/schema.js';
-import { OtlpDecodeError, otlpAdapter, otlpEncoding } from '../../ingest/otlp/index.js';
+import { otlpEncoding } from '../../ingest/otlp/index.js';
 import { ErrorBody } from '../../model/schemas.js';
 import { microsFromIso, microsFromMillis } from '../../model/time.js';
 import type { Store } from '../../store/store.js';
 import type { Principal } from '../auth.js';
 import { requestBytes, requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
+import { decodeOtlpBody } from '../otlp-body.js';
 import { route, type RouteSpec } from '../route.js';
 
 const APP_HEADER = 'x-application-id';
@@ -98,14 +99,7 @@ export function avidoRoutes(deps: AppDeps): RouteSpec[] {
         const encoding = otlpEncoding(req.headers['content-type']);
         if (!encoding) throw new LoupeError('unsupported_media_type', `Content-Type "${req.headers['content-type'] ?? ''}" is not OTLP; use application/json or application/x-protobuf`);
         const receivedAt = microsFromMillis(Date.now());
-        const body = await requestBytes(req, deps.bodyLimit);
-        let result;
-        try {
-          result = otlpAdapter(body, encoding);
-        } catch (e) {
-          if (e instanceof OtlpDecodeError) throw new LoupeError('invalid_body', e.message);
-          throw e;
-        }
+        const result = decodeOtlpBody(await requestBytes(req, deps.bodyLimit), encoding);
         const data: AvidoItemResult[] = [
           ...result.batch.spans.map((s) => ({ success: true, id: s.id })),
           ...result.rejected.map((r) => ({ success: false, id: r.item, error: r.message })),

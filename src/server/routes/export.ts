@@ -4,6 +4,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { LoupeError } from '../../errors.js';
+import { MAX_JSON_DEPTH, jsonTooDeep } from '../../json-depth.js';
 import { ErrorBody } from '../../model/schemas.js';
 import { microsFromMillis } from '../../model/time.js';
 import { LIST_PARAMS, type RawQuery } from '../../query/filter.js';
@@ -56,7 +57,13 @@ export function exportRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const receivedAt = microsFromMillis(Date.now());
-        const text = (await requestBytes(req, deps.bodyLimit)).toString('utf8');
+        const bytes = await requestBytes(req, deps.bodyLimit);
+        const deep = jsonTooDeep(bytes, MAX_JSON_DEPTH, { lines: true });
+        if (deep >= 0) {
+          const line = bytes.subarray(0, deep).toString('latin1').split('\n').length;
+          throw new LoupeError('invalid_body', `line ${line} nests arrays and objects more than ${MAX_JSON_DEPTH} deep; nothing was imported`);
+        }
+        const text = bytes.toString('utf8');
         const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
         const summary = await importLines(lines, async (result) => {
           await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { computeCost: false });

@@ -5,8 +5,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LoupeError, isLoupeError } from '../../errors.js';
 import { microsFromMillis } from '../../model/time.js';
-import { OtlpDecodeError, exportResponseJson, exportResponseProto, otlpAdapter, otlpEncoding, statusProto, summarise, GRPC, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
+import { exportResponseJson, exportResponseProto, otlpEncoding, statusProto, summarise, GRPC, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
 import { requestBytes } from '../body.js';
+import { decodeOtlpBody } from '../otlp-body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 
@@ -39,14 +40,7 @@ export async function handleOtlp(deps: AppDeps, req: FastifyRequest, reply: Fast
   }
   const receivedAt = microsFromMillis(Date.now());
   try {
-    const body = await requestBytes(req, deps.bodyLimit);
-    let result;
-    try {
-      result = otlpAdapter(body, encoding, opts);
-    } catch (e) {
-      if (e instanceof OtlpDecodeError) throw new LoupeError('invalid_body', e.message);
-      throw e;
-    }
+    const result = decodeOtlpBody(await requestBytes(req, deps.bodyLimit), encoding, opts);
     await deps.pipeline.ingest(projectId, result, receivedAt);
     const partial = summarise(result.rejected);
     reply.code(200);
