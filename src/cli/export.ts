@@ -21,7 +21,7 @@ export async function exportCommand(args: string[], o: { dataDir: string; dbUrl?
     return 0;
   }
   const q = parseExportQuery(query);
-  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl });
+  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl, access: 'shared' });
   try {
     const project = await store.findProject(o.project ?? 'default');
     if (!project) throw new Error(`no project "${o.project ?? 'default'}" in this database`);

@@ -1,9 +1,10 @@
 // `loupe import file.jsonl` (or `-` for stdin): lines written by `loupe export`, streamed line by
 // line through the native ingest path into the database (--data-dir/--db, --project), or posted
 // in chunks to a server's POST /api/v1/import (--url, --key). Exported costs are kept as they are.
+// Into the database it takes the writer lock: beside a running server it is refused (use --url).
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { openStore } from '../store/open.js';
+import { DatabaseInUseError, openStore } from '../store/open.js';
 import { Writer } from '../store/writer.js';
 import { Pipeline } from '../ingest/pipeline.js';
 import { importLines, type ImportSummary } from '../export/import.js';
@@ -55,7 +56,12 @@ export async function importCommand(args: string[], o: { dataDir: string; dbUrl?
   if (r) {
     summary = await viaServer(r, lines);
   } else {
-    const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl });
+    // The writer's access: the write path must be the file's only one, so beside a running server
+    // (or another import) this is refused, and the way through the server is named.
+    const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl }).catch((e: unknown) => {
+      if (!(e instanceof DatabaseInUseError)) throw e;
+      throw new Error(`${e.message}.\nImport through the running server instead: loupe import ${file} --url http://HOST:PORT (with --key KEY, or the admin key in ${o.dataDir})`);
+    });
     const writer = new Writer(store);
     try {
       const project = await store.ensureProject(o.project ?? 'default');

@@ -1,4 +1,5 @@
-// `loupe keys create --project NAME --scopes ingest,read`: prints only the new key on stdout.
+// `loupe keys create --project NAME --scopes ingest,read`: prints only the new key on stdout. It
+// writes two rows in their own transactions, which SQLite keeps safe beside a running server.
 import { z } from 'zod';
 import { Scope } from '../model/enums.js';
 import { createKey } from '../server/keys.js';
@@ -18,7 +19,7 @@ export async function keys(args: string[], o: { dataDir: string; dbUrl?: string;
     process.stderr.write(`--scopes must list ingest, read or admin (got "${o.scopes}")\n`);
     return 1;
   }
-  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl });
+  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl, access: 'shared' });
   try {
     const project = await store.ensureProject(o.project);
     const { key } = await createKey(store, project.id, scopes.data, o.name ?? null);

@@ -1,7 +1,8 @@
 // `loupe prices list [--model NAME]` and `loupe prices set --model PATTERN --input P --output P
 // [--cache-read P] [--from ISO]`: a project's model prices, in the database (--data-dir/--db,
 // --project) or through a server (--url, --key). Prices are USD per token; `2.5/1M` is accepted
-// for per million. A running server sees a change made directly in the database within 30 s.
+// for per million. A running server sees a change made directly in the database within 30 s;
+// the change is a transaction of its own, which SQLite keeps safe beside the server's writes.
 import { openStore } from '../store/open.js';
 import { BUILTIN_PRICES } from '../cost/prices.js';
 import { PriceTable, normalizeModel } from '../cost/match.js';
@@ -79,7 +80,7 @@ export async function pricesCommand(args: string[], o: PricesOptions): Promise<n
     return 0;
   }
 
-  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl });
+  const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl, access: 'shared' });
   try {
     const project = await store.ensureProject(o.project ?? 'default');
     if (entry) {

@@ -3,7 +3,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminKeyPath, startServer, type ServerConfig } from '../server/index.js';
+import { adminKeyPath, startServer, type RunningServer, type ServerConfig } from '../server/index.js';
+import { DatabaseInUseError } from '../store/open.js';
 import { resolveWebDir } from '../server/dashboard.js';
 import { dashboardBanner } from './banner.js';
 
@@ -22,14 +23,20 @@ if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
 
 export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<number> {
   let newAdminKey: string | undefined;
-  const server = await startServer({
-    ...cfg,
-    logger: process.env.LOUPE_LOG === '1',
-    onAdminKey: (key, file) => {
-      newAdminKey = key;
-      process.stdout.write(`\nCreated project "default" and an admin key (shown once; also saved to ${file}):\n\n  ${key}\n\n`);
-    },
-  });
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      ...cfg,
+      logger: process.env.LOUPE_LOG === '1',
+      onAdminKey: (key, file) => {
+        newAdminKey = key;
+        process.stdout.write(`\nCreated project "default" and an admin key (shown once; also saved to ${file}):\n\n  ${key}\n\n`);
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof DatabaseInUseError)) throw e;
+    throw new Error(`${e.message}.\nOne data directory, one server: stop that one first, or start this one with another --data-dir.`);
+  }
   // Signals are handled from before the banner says the server listens: whoever reads that line
   // and stops the server at once still gets a clean drain.
   const stopped = new Promise<void>((resolve) => {

@@ -47,6 +47,19 @@ export interface RunningServer {
 
 export const ADMIN_KEY_FILE = 'admin-key.txt';
 
+/** A port Loupe was asked to listen on is taken; the message names the option that moves it. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number, readonly option: '--port' | '--grpc-port') {
+    super(`port ${port} is in use: is another Loupe running? use ${option}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+function inUse(e: unknown): boolean {
+  // Node's listen sets code; grpc-js only says it in the message ("… [listen EADDRINUSE: …]").
+  return (e as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test((e as Error).message ?? '');
+}
+
 /** On the very first start: project `default` and an admin key, written for the local user. */
 async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
   if (await store.findProject('default')) return;
@@ -61,7 +74,6 @@ async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
 export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const limits = resolveLimits(cfg.limits); // before the store opens: a bad LOUPE_* value fails fast
   const store = await openStore(cfg);
-  await bootstrap(store, cfg);
   const writer = new Writer(store, cfg.writer);
   const prices = new PriceBook(store);
   const deps: AppDeps = {
@@ -74,19 +86,31 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
   };
   const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits });
-  await app.listen({ host: cfg.host, port: cfg.port });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   let grpc: GrpcReceiver | undefined;
-  if (cfg.grpcPort !== undefined) {
+  let port: number;
+  try {
     try {
-      grpc = await startGrpc(deps, cfg.host, cfg.grpcPort, limits);
+      await app.listen({ host: cfg.host, port: cfg.port });
     } catch (e) {
-      await app.close();
-      await writer.close();
-      await store.close();
-      throw new Error(`cannot listen for OTLP/gRPC on ${cfg.host}:${cfg.grpcPort}: ${(e as Error).message}`);
+      throw inUse(e) ? new PortInUseError(cfg.port, '--port') : e;
     }
+    const addr = app.server.address();
+    port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+    if (cfg.grpcPort !== undefined) {
+      try {
+        grpc = await startGrpc(deps, cfg.host, cfg.grpcPort, limits);
+      } catch (e) {
+        throw inUse(e) ? new PortInUseError(cfg.grpcPort, '--grpc-port') : new Error(`cannot listen for OTLP/gRPC on ${cfg.host}:${cfg.grpcPort}: ${(e as Error).message}`);
+      }
+    }
+    // After the ports: a start that fails on a port in use creates no admin key (and shows none).
+    await bootstrap(store, cfg);
+  } catch (e) {
+    // Everything opened so far, or the read and checkpoint threads keep the process running.
+    await Promise.all([app.close(), grpc?.close()]);
+    await writer.close();
+    await store.close();
+    throw e;
   }
   let closing: Promise<void> | undefined;
   return {

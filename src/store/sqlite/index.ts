@@ -2,7 +2,6 @@
 // Trace and span reads run on a worker thread with its own read-only connection (reads.ts,
 // read-worker.ts) so a heavy read never blocks the event loop that acknowledges writes.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Scope } from '../../model/enums.js';
 import { isoFromMicros } from '../../model/time.js';
@@ -21,6 +20,8 @@ import { DbThread } from './db-thread.js';
 import { registerBlobFunctions } from './blobs.js';
 import { DEFAULT_ROLLUP_THRESHOLD } from './metric-rollup-reads.js';
 import { PACK_CHARS } from './chunk-packs.js';
+import { acquireWriterLock, type WriterLock } from './lock.js';
+import { createPrivateFile, ensurePrivateDir, stderrNotice, tightenFile, type Notice } from '../private-files.js';
 
 export { sqliteDialect } from './reads.js';
 
@@ -57,6 +58,15 @@ export interface SqliteOptions {
   chunkPackChars?: number;
   /** How long an unanswered worker checkpoint may take before the write connection checkpoints itself (default 1 s). */
   checkpointStallMs?: number;
+  /**
+   * Take the file's writer lock (lock.ts) before opening it, and throw DatabaseInUseError when
+   * another process (or another store in this one) holds it. Taken by whoever writes traces to a
+   * file it does not share: `loupe serve`, `loupe import` (openStore). Default off, for tests and
+   * tools that open several stores on one file on purpose.
+   */
+  lock?: boolean;
+  /** Where notices go (a file's permissions tightened); default stderr. */
+  notice?: Notice;
 }
 
 const CHECKPOINT_MS = 200;
@@ -84,9 +94,15 @@ export class SqliteStore implements Store {
   private lastCheckpoint = 0;
   /** The read-only connection loupe_span_json reads blob bodies through. */
   private blobSide?: Database.Database;
+  private lock?: WriterLock;
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
+    if (file !== ':memory:') this.prepareFiles();
+    try {
+      this.db = new Database(file);
+    } catch (e) {
+      this.lock?.release();
+      throw e;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
@@ -94,6 +110,18 @@ export class SqliteStore implements Store {
     // 64 MB it cost the same CPU per span under OTLP load and peaked 35-50 MiB lower (2026-12-01).
     this.db.pragma('cache_size = -32768');
     this.db.pragma('temp_store = MEMORY');
+  }
+
+  /**
+   * Before the first connection: the directory (0700 when made here), the writer lock, and the
+   * database file made 0600 so that SQLite gives its WAL and shared-memory files the same mode
+   * (it copies the database file's); files left wider by an earlier version are tightened.
+   */
+  private prepareFiles(): void {
+    const notice = this.opts.notice ?? stderrNotice;
+    ensurePrivateDir(dirname(this.file));
+    if (this.opts.lock) this.lock = acquireWriterLock(this.file, notice);
+    if (!createPrivateFile(this.file)) for (const f of [this.file, `${this.file}-wal`, `${this.file}-shm`]) tightenFile(f, notice);
   }
 
   async init(): Promise<void> {
@@ -140,6 +168,9 @@ export class SqliteStore implements Store {
     this.checkpointer = undefined;
     this.blobSide?.close();
     if (this.db.open) this.db.close();
+    // Last: the next writer may open the file only once this one has let go of it.
+    this.lock?.release();
+    this.lock = undefined;
   }
 
   async ping(): Promise<void> {
