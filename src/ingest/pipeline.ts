@@ -1,9 +1,10 @@
-// The one pipeline every transport feeds: limits on what an item may carry, the project's
-// sampling rules, cost from the price table, then the writer. The caller's promise settles only
-// after the write is durable.
+// The one pipeline every transport feeds: the model's range checks, limits on what an item may
+// carry, the project's sampling rules, cost from the price table, then the writer. The caller's
+// promise settles only after the write is durable.
 import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
 import type { Writer } from '../store/writer.js';
 import { LoupeError } from '../errors.js';
+import { enforceRanges } from '../model/ranges.js';
 import { applyCost, type PriceBook } from '../cost/book.js';
 import { sampleBatch, samplingRulesFrom, type SamplingOutcome, type SamplingRules } from './sampling.js';
 
@@ -86,14 +87,17 @@ export class Pipeline {
     return rules;
   }
 
-  /** Applies limits, sampling and cost, then writes; resolves once durable. Throws LoupeError for refusals. */
+  /** Applies ranges, limits, sampling and cost, then writes; resolves once durable. Throws LoupeError for refusals. */
   async ingest(projectId: number, result: AdapterResult, receivedAt: number, opts: IngestOptions = {}): Promise<IngestOutcome> {
     let batch: Batch = result.batch;
-    const rejected = [...result.rejected];
     const total = batch.traces.length + batch.spans.length + batch.scores.length;
     if (total > this.limits.maxItemsPerRequest) {
       throw new LoupeError('payload_too_large', `a request may carry at most ${this.limits.maxItemsPerRequest} items; this one has ${total}`);
     }
+    // Every adapter refuses out-of-range items itself, in its own answer; this is the net under
+    // them all (and under any adapter yet to come): nothing out of range is stored.
+    const outOfRange = enforceRanges(batch);
+    const rejected = [...result.rejected, ...outOfRange];
     let sampling: SamplingOutcome | undefined;
     const mode = opts.sampling ?? 'project';
     if (mode !== 'never') {
@@ -103,6 +107,6 @@ export class Pipeline {
     batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
     if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
     await this.writer.submit({ projectId, batch, receivedAt });
-    return { accepted: total, rejected, ...(sampling ? { sampling } : {}) };
+    return { accepted: total - outOfRange.length, rejected, ...(sampling ? { sampling } : {}) };
   }
 }

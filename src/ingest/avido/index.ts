@@ -11,6 +11,7 @@
 // span already stored for the trace (same model first).
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
 import { microsFromInput } from '../../model/time.js';
+import { spanRangeProblem, traceRangeProblem } from '../../model/ranges.js';
 import { LoupeError } from '../../errors.js';
 import { derivedId, type AdapterContext } from '../context.js';
 import { AvidoEnvelope, AvidoEvent, type AvidoItemResult, type AvidoStep, type AvidoTrace } from './schema.js';
@@ -52,6 +53,8 @@ interface Placed {
   traceId: string;
   /** Index of the event that carried it (a trace's nested steps share their trace's). */
   item: number;
+  /** A nested step's place in its trace event (`steps[2]`), to name it in that event's error. */
+  where?: string;
 }
 
 
@@ -121,6 +124,7 @@ export function avidoToBatch(p: ParsedAvido, ctx: AvidoContext): AvidoResult {
     return t;
   };
   const placed: Placed[] = [];
+  const traceEvents: Array<{ index: number; id: string; event: AvidoTrace }> = [];
 
   for (const it of p.items) {
     if (!('event' in it)) {
@@ -130,22 +134,13 @@ export function avidoToBatch(p: ParsedAvido, ctx: AvidoContext): AvidoResult {
     const e = it.event;
     if (e.type === 'trace') {
       const id = p.traceIds.get(it.index)!;
-      const meta = asRecord(e.metadata);
-      const t = traceFor(id);
-      Object.assign(t, {
-        ...(e.referenceId ? { externalId: e.referenceId } : {}),
-        ...(e.name ? { name: e.name } : {}),
-        ...(e.testId ? { testId: e.testId } : {}),
-        startTime: us(e.timestamp),
-      });
-      if (meta) t.metadata = { ...(t.metadata ?? {}), ...meta };
-      const userId = stringField(meta, 'userId', 'user_id');
-      const sessionId = stringField(meta, 'sessionId', 'session_id', 'conversationId');
-      const environment = stringField(meta, 'environment', 'env');
-      if (userId) t.userId = userId;
-      if (sessionId) t.sessionId = sessionId;
-      if (environment) t.environment = environment;
-      for (const s of e.steps ?? []) placed.push({ step: s, traceId: id, item: it.index });
+      const problem = traceRangeProblem({ id, startTime: us(e.timestamp) });
+      if (problem) {
+        results[it.index] = { success: false, id, error: problem };
+        continue;
+      }
+      traceEvents.push({ index: it.index, id, event: e });
+      (e.steps ?? []).forEach((s, k) => placed.push({ step: s, traceId: id, item: it.index, where: `steps[${k}]` }));
       results[it.index] = { success: true, id };
       continue;
     }
@@ -158,13 +153,30 @@ export function avidoToBatch(p: ParsedAvido, ctx: AvidoContext): AvidoResult {
     placed.push({ step: e, traceId, item: it.index });
   }
 
+  // Each step is mapped against a scratch trace and range-checked (the model's one check) before
+  // anything of it is kept: a step out of range refuses its event, and a trace event its steps too.
   const ids = assignSpanIds(placed, ctx);
-  placed.forEach((pl, i) => {
-    const span = toSpan(pl, ids[i], traceFor(pl.traceId));
+  const mapped = placed.map((pl, i) => {
+    const scratch: TraceUpsert = { id: pl.traceId };
+    const span = toSpan(pl, ids[i], scratch);
+    return { pl, span, scratch, problem: spanRangeProblem(span) };
+  });
+  const refused = new Set<number>();
+  for (const { pl, span, problem } of mapped) {
+    if (!problem || refused.has(pl.item)) continue;
+    refused.add(pl.item);
+    results[pl.item] = { success: false, id: results[pl.item]?.id ?? span.id, error: pl.where ? `${pl.where}.${problem}` : problem };
+  }
+  for (const { index, id, event } of traceEvents) if (!refused.has(index)) applyTrace(traceFor(id), event);
+  for (const { pl, span, scratch } of mapped) {
+    if (refused.has(pl.item)) continue;
+    const t = traceFor(pl.traceId);
+    if (scratch.input !== undefined) t.input ??= scratch.input;
+    if (scratch.output !== undefined) t.output = scratch.output;
     batch.spans.push(span);
     // A nested step answers in its trace's slot; a top-level one in its own.
     if (!results[pl.item]) results[pl.item] = { success: true, id: span.id };
-  });
+  }
   batch.traces = [...traces.values()];
   const rejected = results.flatMap((r, i) => {
     if (r.success) return [];
@@ -172,6 +184,24 @@ export function avidoToBatch(p: ParsedAvido, ctx: AvidoContext): AvidoResult {
     return [{ item, message: r.error ?? 'invalid' }];
   });
   return { batch, rejected, items: results };
+}
+
+/** A trace event's own fields onto its trace upsert. */
+function applyTrace(t: TraceUpsert, e: AvidoTrace): void {
+  const meta = asRecord(e.metadata);
+  Object.assign(t, {
+    ...(e.referenceId ? { externalId: e.referenceId } : {}),
+    ...(e.name ? { name: e.name } : {}),
+    ...(e.testId ? { testId: e.testId } : {}),
+    startTime: us(e.timestamp),
+  });
+  if (meta) t.metadata = { ...(t.metadata ?? {}), ...meta };
+  const userId = stringField(meta, 'userId', 'user_id');
+  const sessionId = stringField(meta, 'sessionId', 'session_id', 'conversationId');
+  const environment = stringField(meta, 'environment', 'env');
+  if (userId) t.userId = userId;
+  if (sessionId) t.sessionId = sessionId;
+  if (environment) t.environment = environment;
 }
 
 /** Span ids for every placed step; llm ends get their start's id (see the file comment). */

@@ -7,6 +7,7 @@ import { LoupeError } from '../../errors.js';
 import { derivedId } from '../context.js';
 import { CollectorBody, CreateTraceBody, EvalgateSpanBody } from './schema.js';
 import { issueText } from '../../model/issues.js';
+import { spanRangeProblem, traceRangeProblem } from '../../model/ranges.js';
 
 interface TraceLike {
   traceId: string;
@@ -99,6 +100,31 @@ export function traceUpsert(t: TraceLike, spanStarts: number[]): TraceUpsert {
   return up;
 }
 
+interface InvalidTrace {
+  index: number;
+  traceId: string | null;
+  message: string;
+}
+
+/** The collector's refusal: the first invalid trace by index and traceId, all of them in details. */
+function refuseBatch(invalid: InvalidTrace[]): LoupeError {
+  const first = invalid[0];
+  const name = `traces[${first.index}]${first.traceId !== null ? ` (traceId "${first.traceId}")` : ''}`;
+  const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid trace${invalid.length > 2 ? 's' : ''})` : '';
+  return new LoupeError('invalid_body', `${name} is invalid: ${first.message}${more}; the batch was refused and nothing of it was stored`, { invalid });
+}
+
+/** The model's one range check over a mapped trace and its spans (`spans.N: …` names the span). */
+function rangeProblem(trace: TraceUpsert, spans: SpanUpsert[]): string | undefined {
+  const t = traceRangeProblem(trace);
+  if (t) return t;
+  for (const [i, s] of spans.entries()) {
+    const p = spanRangeProblem(s);
+    if (p) return `spans.${i}.${p}`;
+  }
+  return undefined;
+}
+
 /** POST /api/collector: every trace valid, or a 400 naming the invalid ones and nothing stored. */
 export function collectorAdapter(body: unknown): AdapterResult {
   const parsed = CollectorBody.safeParse(body);
@@ -117,21 +143,23 @@ export function collectorAdapter(body: unknown): AdapterResult {
     if (other.length || !Array.isArray(raw)) {
       throw new LoupeError('invalid_body', `body must be {traces:[{name, traceId, status?, durationMs?, metadata?, spans?}]}: ${issueText(other)}; nothing was stored`);
     }
-    const invalid = [...byTrace].map(([index, issues]) => {
+    throw refuseBatch([...byTrace].map(([index, issues]) => {
       const id = (raw[index] as { traceId?: unknown } | null)?.traceId;
       return { index, traceId: typeof id === 'string' ? id : null, message: issueText(issues) };
-    });
-    const first = invalid[0];
-    const name = `traces[${first.index}]${first.traceId !== null ? ` (traceId "${first.traceId}")` : ''}`;
-    const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more invalid trace${invalid.length > 2 ? 's' : ''})` : '';
-    throw new LoupeError('invalid_body', `${name} is invalid: ${first.message}${more}; the batch was refused and nothing of it was stored`, { invalid });
+    }));
   }
   const batch = emptyBatch();
-  for (const t of parsed.data.traces) {
+  const invalid: InvalidTrace[] = [];
+  parsed.data.traces.forEach((t, index) => {
     const spans = (t.spans ?? []).map((s, i) => spanUpsert(s, t.traceId, i));
-    batch.traces.push(traceUpsert({ ...t, status: t.status ?? 'success' }, spans.flatMap((s) => (s.startTime === undefined ? [] : [s.startTime]))));
+    const trace = traceUpsert({ ...t, status: t.status ?? 'success' }, spans.flatMap((s) => (s.startTime === undefined ? [] : [s.startTime])));
+    // Refused like a schema error: a duration turned into an end, metadata into usage and cost.
+    const problem = rangeProblem(trace, spans);
+    if (problem) invalid.push({ index, traceId: t.traceId, message: problem });
+    batch.traces.push(trace);
     batch.spans.push(...spans);
-  }
+  });
+  if (invalid.length) throw refuseBatch(invalid);
   return { batch, rejected: [] };
 }
 
@@ -140,7 +168,10 @@ export function createTraceAdapter(body: unknown): { result: AdapterResult; trac
   const parsed = CreateTraceBody.safeParse(body);
   if (!parsed.success) throw new LoupeError('invalid_body', `invalid trace: ${issueText(parsed.error.issues)}`);
   const batch = emptyBatch();
-  batch.traces.push(traceUpsert(parsed.data, []));
+  const trace = traceUpsert(parsed.data, []);
+  const problem = traceRangeProblem(trace);
+  if (problem) throw new LoupeError('invalid_body', `invalid trace: ${problem}`);
+  batch.traces.push(trace);
   return { result: { batch, rejected: [] }, traceId: parsed.data.traceId };
 }
 
@@ -149,6 +180,8 @@ export function addSpanAdapter(body: unknown, traceId: string): { result: Adapte
   const parsed = EvalgateSpanBody.safeParse(body);
   if (!parsed.success) throw new LoupeError('invalid_body', `invalid span: ${issueText(parsed.error.issues)}`);
   const span = spanUpsert(parsed.data, traceId, 0);
+  const problem = spanRangeProblem(span);
+  if (problem) throw new LoupeError('invalid_body', `invalid span: ${problem}`);
   const batch = emptyBatch();
   batch.spans.push(span);
   return { result: { batch, rejected: [] }, spanId: span.id };

@@ -9,6 +9,7 @@ import type { AdapterContext } from '../context.js';
 import { mapEvent } from './map-event.js';
 import { HoneyHiveBatchBody, HoneyHiveEventBody, HoneyHiveSessionStartBody, type HoneyHiveEvent, type HoneyHiveSession } from './schema.js';
 import { issueText } from '../../model/issues.js';
+import { scoreRangeProblem, spanRangeProblem, traceRangeProblem } from '../../model/ranges.js';
 
 export interface HoneyHiveContext extends AdapterContext {
   /** A fresh id for an event or session sent without one. */
@@ -49,9 +50,9 @@ function mergeTrace(traces: Map<string, TraceUpsert>, t: TraceUpsert): void {
 /**
  * Maps events sharing one request. `forcedSession` (single-session batches) overrides each
  * event's session; otherwise an event without one inherits its parent's (in this request), else
- * the request's one generated session.
+ * the request's one generated session. `where` names an event in errors (its path in the body).
  */
-function mapAll(events: HoneyHiveEvent[], ctx: HoneyHiveContext, forcedSession?: string): HoneyHiveResult {
+function mapAll(events: HoneyHiveEvent[], ctx: HoneyHiveContext, forcedSession: string | undefined, where: (i: number) => string): HoneyHiveResult {
   const ids = events.map((e) => (e.event_type === 'session' ? e.event_id ?? e.session_id : e.event_id) ?? ctx.newId());
   const index = new Map(ids.map((id, i) => [id, i]));
   // children_ids name children; a child in this request that names no parent takes this one.
@@ -72,16 +73,25 @@ function mapAll(events: HoneyHiveEvent[], ctx: HoneyHiveContext, forcedSession?:
 
   const batch = emptyBatch();
   const traces = new Map<string, TraceUpsert>();
+  const outOfRange: Array<{ path: string; message: string }> = [];
   events.forEach((e, i) => {
     const sessionId = sessions[i];
     // Without a parent an event hangs under its session's root event (whose id is the session id).
     let parentId = parents[i] ?? (e.event_type === 'session' ? null : sessionId);
     if (parentId === ids[i]) parentId = null;
     const m = mapEvent(e, { spanId: ids[i], sessionId, parentId }, ctx.receivedAt);
+    // The model's one range check, on what the event became (a duration turns into an end, metrics
+    // into usage and cost).
+    const problem = spanRangeProblem(m.span) ?? traceRangeProblem(m.trace) ?? m.scores.map(scoreRangeProblem).find((x) => x !== undefined);
+    if (problem) outOfRange.push({ path: where(i), message: problem });
     batch.spans.push(m.span);
     batch.scores.push(...m.scores);
     mergeTrace(traces, m.trace);
   });
+  // HoneyHive refuses a request as a whole, as for a schema error: nothing of it is stored.
+  if (outOfRange.length) {
+    throw new LoupeError('invalid_body', `out of range: ${outOfRange.map((o) => `${o.path}: ${o.message}`).join('; ')}; nothing was stored`, outOfRange);
+  }
   batch.traces = [...traces.values()];
   return { batch, rejected: [], eventIds: ids, sessionId: forcedSession ?? sessions[0] ?? generated ?? ctx.newId() };
 }
@@ -90,12 +100,13 @@ function mapAll(events: HoneyHiveEvent[], ctx: HoneyHiveContext, forcedSession?:
 export function honeyhiveBatch(body: unknown, ctx: HoneyHiveContext): HoneyHiveResult {
   const b = parse(HoneyHiveBatchBody, body, 'body must be {events: [...], single_session?, session_properties?}');
   const single = b.single_session ?? b.is_single_session ?? false;
-  if (!single) return mapAll(b.events, ctx);
+  const inBatch = (i: number) => `events.${i}`;
+  if (!single) return mapAll(b.events, ctx, undefined, inBatch);
   const props = b.session_properties;
   const sessionId = props?.session_id ?? b.events.find((e) => e.session_id)?.session_id ?? ctx.newId();
-  const result = mapAll(b.events, ctx, sessionId);
+  const result = mapAll(b.events, ctx, sessionId, inBatch);
   if (!props) return result;
-  const root = mapAll([sessionEvent(props, sessionId)], ctx, sessionId);
+  const root = mapAll([sessionEvent(props, sessionId)], ctx, sessionId, () => 'session_properties');
   const span = root.batch.spans[0];
   const spans = result.batch.spans;
   // A session sent without times spans its events.
@@ -115,12 +126,12 @@ export function honeyhiveSessionStart(body: unknown, ctx: HoneyHiveContext): Hon
   const b = parse(HoneyHiveSessionStartBody, body, 'body must be {session: {...}}');
   const session = 'session' in b ? b.session : b;
   const sessionId = session.session_id ?? ctx.newId();
-  return mapAll([sessionEvent(session, sessionId)], ctx, sessionId);
+  return mapAll([sessionEvent(session, sessionId)], ctx, sessionId, () => ('session' in b ? 'session' : '(body)'));
 }
 
 /** POST /events: one event. */
 export function honeyhiveEvent(body: unknown, ctx: HoneyHiveContext): HoneyHiveResult {
   const b = parse(HoneyHiveEventBody, body, 'body must be {event: {...}}');
   const event = 'event' in b ? b.event : b;
-  return mapAll([event], ctx);
+  return mapAll([event], ctx, undefined, () => ('event' in b ? 'event' : '(body)'));
 }

@@ -10,6 +10,7 @@ import { microsFromIso } from '../../model/time.js';
 import { EventError, KIND_OF_TYPE, spanFromBody, traceFromBody } from './observation.js';
 import { IngestionEnvelope, IngestionEvent, type IngestionResponse, type ObservationBody, type ScoreBody } from './schema.js';
 import { issueText } from '../../model/issues.js';
+import { scoreRangeProblem, spanRangeProblem, traceRangeProblem } from '../../model/ranges.js';
 
 export interface LangfuseEventError {
   id: string;
@@ -34,6 +35,13 @@ export interface LangfuseResult extends AdapterResult {
 
 const SOURCES: Record<string, ScoreSource> = { API: 'api', EVAL: 'eval', ANNOTATION: 'user' };
 
+
+/** The model's one range check: an item out of range fails its event with a 400, like a schema error. */
+function inRange<T>(item: T, problem: (x: T) => string | undefined): T {
+  const p = problem(item);
+  if (p) throw new EventError(400, p);
+  return item;
+}
 
 function scoreValue(b: ScoreBody): ScoreValue {
   if (b.dataType === 'BOOLEAN') return b.value === 1;
@@ -80,7 +88,7 @@ export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseRe
     let traceId = b.traceId ?? out.observations.get(id) ?? (lookup ? out.observations.get(lookup) : undefined);
     if (!traceId && isCreate && !b.parentObservationId) traceId = id;
     const waitFor = traceId ? undefined : lookup;
-    const span = spanFromBody(b, { id, traceId: traceId ?? '', kind, isCreate, eventTime: at });
+    const span = inRange(spanFromBody(b, { id, traceId: traceId ?? '', kind, isCreate, eventTime: at }), spanRangeProblem);
     out.processed.push(e.id);
     if (waitFor) {
       out.pending.push({ eventId: e.id, observationId: waitFor, span });
@@ -98,7 +106,7 @@ export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseRe
     try {
       switch (e.type) {
         case 'trace-create': {
-          batch.traces.push(traceFromBody(e.body, e.body.id ?? derivedId('lf-', e.id), at));
+          batch.traces.push(inRange(traceFromBody(e.body, e.body.id ?? derivedId('lf-', e.id), at), traceRangeProblem));
           out.processed.push(e.id);
           break;
         }
@@ -119,6 +127,7 @@ export function langfuseAdapter(body: unknown, _ctx: AdapterContext): LangfuseRe
           if (!score.traceId && !b.observationId) {
             throw new EventError(400, 'a score needs traceId or observationId: Loupe attaches scores to traces (session and dataset-run scores are not supported)');
           }
+          inRange(score, scoreRangeProblem);
           out.processed.push(e.id);
           if (!score.traceId) out.pending.push({ eventId: e.id, observationId: b.observationId!, score });
           else batch.scores.push(score);

@@ -4,16 +4,23 @@ import { z } from 'zod';
 import { emptyBatch, type AdapterResult, type Rejection } from '../../model/batch.js';
 import { IngestBody, ScoreInput, SpanInput, TraceInput } from '../../model/schemas.js';
 import { isStorableMicros, microsFromInput } from '../../model/time.js';
+import { scoreRangeProblem, spanRangeProblem, traceRangeProblem } from '../../model/ranges.js';
 import { derivedId, type AdapterContext } from '../context.js';
 import { LoupeError } from '../../errors.js';
 import { issueText } from '../../model/issues.js';
-
 
 function time(v: string | number | undefined, field: string): number | undefined {
   if (v === undefined) return undefined;
   const us = microsFromInput(v);
   if (us === undefined || !isStorableMicros(us)) throw new Error(`${field}: not an ISO 8601 time or epoch milliseconds between 1970 and 2255`);
   return us;
+}
+
+/** Throws the item's range problem (the model's one check), which `each` reports as its rejection. */
+function inRange<T>(item: T, problem: (x: T) => string | undefined): T {
+  const p = problem(item);
+  if (p) throw new Error(p);
+  return item;
 }
 
 export function nativeAdapter(body: unknown, ctx: AdapterContext): AdapterResult {
@@ -40,21 +47,21 @@ export function nativeAdapter(body: unknown, ctx: AdapterContext): AdapterResult
 
   each(envelope.data.traces, 'traces', TraceInput, (t) => {
     const { startTime, endTime, ...rest } = t;
-    batch.traces.push({ ...rest, startTime: time(startTime, 'startTime'), endTime: time(endTime, 'endTime') });
+    batch.traces.push(inRange({ ...rest, startTime: time(startTime, 'startTime'), endTime: time(endTime, 'endTime') }, traceRangeProblem));
   });
   each(envelope.data.spans, 'spans', SpanInput, (s) => {
     const { startTime, endTime, events, links, userId, sessionId, ...rest } = s;
-    batch.spans.push({
+    batch.spans.push(inRange({
       ...rest,
       startTime: time(startTime, 'startTime'),
       endTime: time(endTime, 'endTime'),
       events: events?.map((e) => ({ name: e.name, time: time(e.time, 'events.time'), attributes: e.attributes ?? {} })),
       links: links?.map((l) => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
-    });
+    }, spanRangeProblem));
     if (userId || sessionId) batch.traces.push({ id: s.traceId, userId, sessionId });
   });
   each(envelope.data.scores, 'scores', ScoreInput, (sc) => {
-    batch.scores.push({
+    batch.scores.push(inRange({
       id: sc.id ?? derivedId('sc_', sc.traceId, sc.spanId, sc.name, sc.value, sc.comment, sc.createdAt),
       traceId: sc.traceId,
       spanId: sc.spanId,
@@ -63,7 +70,7 @@ export function nativeAdapter(body: unknown, ctx: AdapterContext): AdapterResult
       comment: sc.comment,
       source: sc.source ?? 'api',
       createdAt: time(sc.createdAt, 'createdAt') ?? ctx.receivedAt,
-    });
+    }, scoreRangeProblem));
   });
   return { batch, rejected };
 }

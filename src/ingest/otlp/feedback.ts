@@ -78,9 +78,12 @@ function hasAnnotations(attrs: OtlpSpan['attributes']): boolean {
   return false;
 }
 
-/** Every score the spans of an export carry; spans without a time carry none (a score needs one). */
-export function feedbackScores(exp: OtlpExport): ScoreUpsert[] {
-  const spans = exp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)).filter((s) => s.traceId && s.spanId);
+/**
+ * Every score the spans of an export carry; spans without a time carry none (a score needs one),
+ * and nor do the `refused` ones (their times or values were out of range).
+ */
+export function feedbackScores(exp: OtlpExport, refused?: ReadonlySet<OtlpSpan>): ScoreUpsert[] {
+  const spans = exp.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)).filter((s) => s.traceId && s.spanId && !refused?.has(s));
   const byResponseId = new Map<string, string>();
   for (const s of spans) {
     const id = str(s.attributes['gen_ai.response.id']);

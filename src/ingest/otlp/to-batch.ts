@@ -2,7 +2,7 @@
 // the same for every convention (status and exceptions, resource attributes, raw attributes,
 // events, links). Each trace seen gets a trace upsert carrying what its spans said about it.
 import { emptyBatch, type AdapterResult, type SpanUpsert, type TraceUpsert } from '../../model/batch.js';
-import { isStorableMicros } from '../../model/time.js';
+import { spanRangeProblem } from '../../model/ranges.js';
 import { CONVENTIONS } from './conventions/index.js';
 import { newDraft, str, type ConventionMapper, type SpanDraft } from './draft.js';
 import { feedbackScores } from './feedback.js';
@@ -77,13 +77,6 @@ function toSpan(s: OtlpSpan, d: SpanDraft, resource: Attributes, scope: { name: 
   return span;
 }
 
-function storableTimes(s: OtlpSpan): boolean {
-  if (s.startTime !== undefined && !isStorableMicros(s.startTime)) return false;
-  if (s.endTime !== undefined && !isStorableMicros(s.endTime)) return false;
-  for (const e of s.events) if (e.time !== undefined && !isStorableMicros(e.time)) return false;
-  return true;
-}
-
 export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): AdapterResult {
   const mappers = opts.extraConventions?.length ? [...opts.extraConventions, ...CONVENTIONS] : CONVENTIONS;
   const batch = emptyBatch();
@@ -91,6 +84,7 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
   const traces = new Map<string, TraceUpsert>();
   /** The trace metadata each trace has taken so far from its resource (most traces: one). */
   const fromResource = new Map<TraceUpsert, Record<string, unknown>>();
+  const refused = new Set<OtlpSpan>();
 
   exp.resourceSpans.forEach((rs, i) => {
     const resource = rs.resource;
@@ -106,14 +100,17 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
           rejected.push({ item: where(), message: !s.traceId ? 'traceId must be 16 non-zero bytes (32 hex characters)' : 'spanId must be 8 non-zero bytes (16 hex characters)' });
           return;
         }
-        // Absurd times (past 2^53 µs, from JSON) could not be shown later: refuse the span now.
-        if (!storableTimes(s)) {
-          rejected.push({ item: where(), message: 'times must be nanoseconds since the epoch, before the year 2255' });
-          return;
-        }
         const d = newDraft();
         for (const m of mappers) m.map({ span: s, attrs: s.attributes, resource }, d);
         const span = toSpan(s, d, resource, ss.scope);
+        // Times past the year 2255, absurd token counts or costs (the model's one check): refuse
+        // the span before it says anything about its trace.
+        const problem = spanRangeProblem(span);
+        if (problem) {
+          rejected.push({ item: where(), message: problem });
+          refused.add(s);
+          return;
+        }
         batch.spans.push(span);
 
         const t = traceFor(traces, s.traceId);
@@ -150,6 +147,7 @@ export function otlpToBatch(exp: OtlpExport, opts: OtlpMapOptions = {}): Adapter
     });
   });
   batch.traces = [...traces.values()];
-  batch.scores.push(...feedbackScores(exp));
+  // Scores come from their span's attributes and events, at its times: a refused span's go with it.
+  batch.scores.push(...feedbackScores(exp, refused));
   return { batch, rejected };
 }
