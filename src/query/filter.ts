@@ -70,6 +70,9 @@ const Time = z.string().transform((s, ctx) => {
 
 const NonNeg = z.coerce.number().nonnegative();
 
+/** C0 controls other than tab, line feed and carriage return (which are whitespace), and DEL. */
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 const QueryFilter = z.object({
   from: Time.optional(),
   to: Time.optional(),
@@ -82,7 +85,12 @@ const QueryFilter = z.object({
   kind: SpanKind.optional(),
   minDurationMs: NonNeg.optional(),
   maxDurationMs: NonNeg.optional(),
-  q: z.string().min(1).max(500).optional(),
+  // Full text is words between whitespace: only whitespace is no search (an empty search box).
+  // Control characters are refused: a NUL ended SQLite's FTS query text mid-string (a 500).
+  q: z.string().max(500)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters (NUL, escapes…)')
+    .transform((s) => s.trim() || undefined)
+    .optional(),
   traceId: z.string().min(1).optional(),
 });
 

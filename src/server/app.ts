@@ -2,8 +2,8 @@
 // is read), bodies read as raw bytes (each route decodes its own format), and one error handler
 // for the catalogue.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { ERROR_CODES, LoupeError, isLoupeError, type ErrorCode } from '../errors.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LoupeError } from '../errors.js';
 import type { AppDeps } from './deps.js';
 import type { Principal } from './auth.js';
 import type { RouteSpec } from './route.js';
@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { registerDashboard, resolveWebDir } from './dashboard.js';
 import { checkIntervalMs, resolveLimits, type ConnectionLimits } from './limits.js';
+import { MAX_PARAM_LENGTH, onClientError, onFrameworkError, onRouteError, sendError } from './http-errors.js';
 
 /** Whether the request declares a body that has not arrived in full (nobody read it yet). */
 function bodyUnread(raw: IncomingMessage): boolean {
@@ -28,11 +29,6 @@ function admitBody(req: FastifyRequest, reply: FastifyReply, limit: number): voi
   if (String(req.headers.expect ?? '').toLowerCase() === '100-continue') reply.raw.writeContinue();
 }
 
-function codeForStatus(status: number): ErrorCode {
-  const found = (Object.entries(ERROR_CODES) as [ErrorCode, { status: number }][]).find(([, v]) => v.status === status);
-  return found ? found[0] : status >= 500 ? 'internal' : 'invalid_body';
-}
-
 export interface AppOptions {
   logger?: boolean;
   /** The built dashboard (index.html, assets/); default LOUPE_WEB_DIR, else the repository's web/dist. */
@@ -46,7 +42,11 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
   const app = Fastify({
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: deps.bodyLimit,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids up to the 800 characters the API accepts fit in a path (Fastify's default is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Errors Fastify and Node's parser find themselves answer in the catalogue's shape too.
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
     forceCloseConnections: 'idle',
     // Slow clients: headers within headersTimeout, the whole request within requestTimeout (Node
     // answers 408 and closes), idle keep-alive closed after keepAliveTimeout, and a connection
@@ -111,23 +111,8 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
   // Outside the route declarations: pages and files, not API operations for /openapi.json.
   registerDashboard(app, resolveWebDir(opts.webDir));
 
-  app.setNotFoundHandler((req, reply) => {
-    const e = new LoupeError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
-    void reply.code(404).send(e.toJSON());
-  });
-
-  app.setErrorHandler((err: FastifyError | LoupeError | Error, req, reply) => {
-    let e: LoupeError;
-    if (isLoupeError(err)) e = err;
-    else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
-      e = new LoupeError(codeForStatus(err.statusCode), err.message);
-    } else {
-      req.log.error({ err }, 'unhandled error');
-      e = new LoupeError('internal', 'internal error');
-    }
-    if (e.retryAfter) void reply.header('retry-after', String(e.retryAfter));
-    void reply.code(e.status).type('application/json').send(e.toJSON());
-  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, new LoupeError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setErrorHandler(onRouteError);
 
   return app;
 }

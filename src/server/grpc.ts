@@ -1,19 +1,22 @@
 // OTLP/gRPC: opentelemetry.proto.collector.trace.v1.TraceService/Export on @grpc/grpc-js. The
 // service definition is hand-made: the request stays raw bytes for the same protobuf decoder as
 // OTLP/HTTP, the answer is encoded by the same ExportTraceServiceResponse writer. Auth, pipeline
-// and limits are OTLP/HTTP's; failures map to gRPC codes as the OTLP spec says.
+// and limits are OTLP/HTTP's; failures map to gRPC codes through the error catalogue's one table.
 import { constants as http2Constants, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { LoupeError, isLoupeError } from '../errors.js';
+import { LoupeError } from '../errors.js';
 import { exportResponseProto, summarise, type PartialSuccess } from '../ingest/otlp/index.js';
 import { writeLengthDelimited, writeVarint } from '../ingest/otlp/proto-reader.js';
 import { microsFromMillis } from '../model/time.js';
 import type { Principal } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { retryAfterSeconds, toLoupeError } from './error-handler.js';
 import { resolveLimits, type ConnectionLimits } from './limits.js';
 import { decodeOtlpBody } from './otlp-body.js';
 
 export const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** How log lines name this service. */
+const WHERE = `gRPC ${EXPORT_PATH}`;
 
 const raw = (b: Buffer): Buffer => b;
 
@@ -30,17 +33,6 @@ export const traceServiceDefinition: grpc.ServiceDefinition = {
   },
 };
 
-const CODES: Record<string, grpc.status> = {
-  unauthorized: grpc.status.UNAUTHENTICATED,
-  forbidden: grpc.status.PERMISSION_DENIED,
-  // Too much in one export is permanent: without RetryInfo, RESOURCE_EXHAUSTED is not retried.
-  payload_too_large: grpc.status.RESOURCE_EXHAUSTED,
-  rate_limited: grpc.status.RESOURCE_EXHAUSTED,
-  request_timeout: grpc.status.DEADLINE_EXCEEDED,
-  overloaded: grpc.status.UNAVAILABLE,
-  unavailable: grpc.status.UNAVAILABLE,
-  internal: grpc.status.INTERNAL,
-};
 
 /** google.rpc.Status carrying a google.rpc.RetryInfo, for the grpc-status-details-bin trailer. */
 export function statusWithRetryInfo(code: number, message: string, retryAfterSeconds: number): Buffer {
@@ -60,11 +52,12 @@ export function statusWithRetryInfo(code: number, message: string, retryAfterSec
   return Buffer.from(status);
 }
 
+/** The catalogue's error as a gRPC status (its code from the one table), with RetryInfo when retrying helps. */
 function serviceError(e: LoupeError): grpc.StatusObject {
-  const code = CODES[e.code] ?? (e.status >= 500 ? grpc.status.INTERNAL : grpc.status.INVALID_ARGUMENT);
   const metadata = new grpc.Metadata();
-  if (e.retryable) metadata.set('grpc-status-details-bin', statusWithRetryInfo(code, e.message, e.retryAfter ?? 1));
-  return { code, details: e.message, metadata };
+  const retry = retryAfterSeconds(e);
+  if (retry !== undefined) metadata.set('grpc-status-details-bin', statusWithRetryInfo(e.grpc, e.message, retry));
+  return { code: e.grpc, details: e.message, metadata };
 }
 
 /** The key from gRPC metadata, presented as the HTTP headers the authenticator reads. */
@@ -108,7 +101,7 @@ function admission(deps: AppDeps, principals: WeakMap<grpc.Metadata, Principal>,
               },
               (e: unknown) => {
                 stop();
-                call.sendStatus(serviceError(isLoupeError(e) ? e : unhandled(e)));
+                call.sendStatus(serviceError(toLoupeError(e, WHERE)));
                 resetStreamSoon(call);
               },
             );
@@ -145,10 +138,6 @@ function resetStreamSoon(call: grpc.ServerInterceptingCallInterface): void {
   }, 1000).unref();
 }
 
-function unhandled(e: unknown): LoupeError {
-  process.stderr.write(`loupe: gRPC export failed: ${(e as Error).stack ?? String(e)}\n`);
-  return new LoupeError('internal', 'internal error');
-}
 
 export async function startGrpc(deps: AppDeps, host: string, port: number, limits: ConnectionLimits = resolveLimits()): Promise<GrpcReceiver> {
   const principals = new WeakMap<grpc.Metadata, Principal>();
@@ -174,7 +163,7 @@ export async function startGrpc(deps: AppDeps, host: string, port: number, limit
       return summarise(result.rejected);
     })().then(
       (partial) => callback(null, partial),
-      (e: unknown) => callback(serviceError(isLoupeError(e) ? e : unhandled(e))),
+      (e: unknown) => callback(serviceError(toLoupeError(e, WHERE))),
     );
   };
   server.addService(traceServiceDefinition, { Export: exportTraces });

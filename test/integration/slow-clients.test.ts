@@ -48,6 +48,7 @@ describe('HTTP', () => {
     try {
       await conn.closed(5000);
       expect(conn.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(conn.received()).toContain('{"error":{"code":"request_timeout"');
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     } finally {
       stop();

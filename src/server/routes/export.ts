@@ -11,6 +11,8 @@ import { LIST_PARAMS, type RawQuery } from '../../query/filter.js';
 import { exportLines, parseExportQuery } from '../../export/stream.js';
 import { importLines } from '../../export/import.js';
 import { requestBytes } from '../body.js';
+import { logUnhandled } from '../error-handler.js';
+import { routeOf } from '../http-errors.js';
 import type { AppDeps } from '../deps.js';
 import { route, type ParamDoc, type RouteSpec } from '../route.js';
 
@@ -39,7 +41,8 @@ export function exportRoutes(deps: AppDeps): RouteSpec[] {
         const q = parseExportQuery(req.query as RawQuery);
         // Readable.from pulls the generator only as the socket drains: one page in memory at a time.
         const stream = Readable.from(exportLines(deps.store, principal!.projectId, q), { objectMode: false });
-        stream.on('error', (e) => req.log.error({ err: e }, 'export stream failed'));
+        // Past the first line the status is sent: a failure can only cut the stream, and be logged.
+        stream.on('error', (e) => logUnhandled(`${routeOf(req)} (while streaming)`, e));
         return reply.type(JSONL).header('cache-control', 'no-store').send(stream);
       },
     }),

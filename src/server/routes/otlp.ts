@@ -3,11 +3,13 @@
 // only after the write is durable.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { LoupeError, isLoupeError } from '../../errors.js';
+import { LoupeError } from '../../errors.js';
 import { microsFromMillis } from '../../model/time.js';
-import { exportResponseJson, exportResponseProto, otlpEncoding, statusProto, summarise, GRPC, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
+import { exportResponseJson, exportResponseProto, otlpEncoding, statusProto, summarise, type OtlpEncoding, type OtlpMapOptions } from '../../ingest/otlp/index.js';
 import { requestBytes } from '../body.js';
 import { decodeOtlpBody } from '../otlp-body.js';
+import { retryAfterSeconds, toLoupeError } from '../error-handler.js';
+import { routeOf } from '../http-errors.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 
@@ -15,21 +17,16 @@ const PartialSuccess = z.object({
   partialSuccess: z.object({ rejectedSpans: z.string(), errorMessage: z.string() }).optional(),
 });
 
-function grpcCode(status: number): number {
-  if (status === 401) return GRPC.UNAUTHENTICATED;
-  if (status === 403) return GRPC.PERMISSION_DENIED;
-  if (status === 429) return GRPC.RESOURCE_EXHAUSTED;
-  if (status === 503) return GRPC.UNAVAILABLE;
-  if (status >= 500) return GRPC.INTERNAL;
-  return GRPC.INVALID_ARGUMENT;
-}
-
-/** Sends an error as google.rpc.Status in the request's encoding (JSON also carries Loupe's error object). */
+/**
+ * Sends an error as google.rpc.Status in the request's encoding (JSON also carries Loupe's error
+ * object); its code is the one OTLP/gRPC would answer, from the error catalogue.
+ */
 export function sendOtlpError(reply: FastifyReply, encoding: OtlpEncoding, e: LoupeError): FastifyReply {
-  if (e.retryAfter) reply.header('retry-after', String(e.retryAfter));
+  const retry = retryAfterSeconds(e);
+  if (retry !== undefined) reply.header('retry-after', String(retry));
   reply.code(e.status);
-  if (encoding === 'protobuf') return reply.type('application/x-protobuf').send(statusProto(grpcCode(e.status), e.message));
-  return reply.type('application/json').send({ code: grpcCode(e.status), message: e.message, ...e.toJSON() });
+  if (encoding === 'protobuf') return reply.type('application/x-protobuf').send(statusProto(e.grpc, e.message));
+  return reply.type('application/json').send({ code: e.grpc, message: e.message, ...e.toJSON() });
 }
 
 /** The whole OTLP/HTTP exchange, shared with the compatibility routes that speak OTLP. */
@@ -47,8 +44,7 @@ export async function handleOtlp(deps: AppDeps, req: FastifyRequest, reply: Fast
     if (encoding === 'protobuf') return reply.type('application/x-protobuf').send(exportResponseProto(partial));
     return reply.type('application/json').send(exportResponseJson(partial));
   } catch (e) {
-    if (isLoupeError(e)) return sendOtlpError(reply, encoding, e);
-    throw e;
+    return sendOtlpError(reply, encoding, toLoupeError(e, routeOf(req)));
   }
 }
 
