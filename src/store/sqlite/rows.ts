@@ -47,17 +47,27 @@ export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, 
  * one is null. An end stored before its start (the parts of a span sent apart) shows at the start,
  * duration 0, as ingest clamps it (docs/native.md, "Ranges").
  */
-function shownTimes(start: number, end: number | null, durationMs: number | null): { startTime: string | null; endTime: string | null; durationMs: number | null; invalid?: string[] } {
+function shownTimes(start: number, end: number | null, durationMs: number | null): ShownTimes {
   const startTime = storedIso(start);
-  const storedEnd = end === null ? null : storedIso(end);
-  const invalid = [...(startTime === null ? ['startTime'] : []), ...(end !== null && storedEnd === null ? ['endTime'] : [])];
-  if (invalid.length) return { startTime, endTime: end !== null && end < start ? startTime : storedEnd, durationMs: null, invalid };
-  if (end !== null && end < start) return { startTime, endTime: startTime, durationMs: 0 };
-  return { startTime, endTime: storedEnd, durationMs };
+  const endTime = end === null ? null : storedIso(end);
+  // Almost every row: both show. No arrays made on this path (a 5,000-span trace reads 5,000).
+  if (startTime !== null && (end === null || endTime !== null)) {
+    return end !== null && end < start ? { startTime, endTime: startTime, durationMs: 0 } : { startTime, endTime, durationMs };
+  }
+  const invalid = startTime === null ? (end !== null && endTime === null ? ['startTime', 'endTime'] : ['startTime']) : ['endTime'];
+  return { startTime, endTime: end !== null && end < start ? startTime : endTime, durationMs: null, invalid };
+}
+
+interface ShownTimes {
+  startTime: string | null;
+  endTime: string | null;
+  durationMs: number | null;
+  /** The fields that could not be shown; absent when all could. */
+  invalid?: string[];
 }
 
 export function traceFromRow(r: TraceRow): Trace {
-  const { startTime, invalid, ...times } = shownTimes(r.start_time, r.end_time, r.duration_ms);
+  const times = shownTimes(r.start_time, r.end_time, r.duration_ms);
   return {
     id: r.id,
     projectId: String(r.project_id),
@@ -67,8 +77,9 @@ export function traceFromRow(r: TraceRow): Trace {
     status: r.status,
     // Every trace has a start: one that cannot be shown falls back to when the trace arrived, as
     // for a trace sent with none (created_at is Loupe's own clock, always shown).
-    startTime: startTime ?? isoFromMicros(r.created_at),
-    ...times,
+    startTime: times.startTime ?? isoFromMicros(r.created_at),
+    endTime: times.endTime,
+    durationMs: times.durationMs,
     input: fromJson(r.input, null),
     output: fromJson(r.output, null),
     userId: r.user_id,
@@ -84,7 +95,7 @@ export function traceFromRow(r: TraceRow): Trace {
     outputTokens: r.output_tokens,
     totalTokens: r.total_tokens,
     costUsd: r.cost_usd,
-    ...(invalid ? { invalid } : {}),
+    ...(times.invalid ? { invalid: times.invalid } : {}),
   };
 }
 
@@ -169,12 +180,12 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
   if (r.cache_read_tokens !== null) usage.cacheReadTokens = r.cache_read_tokens;
   if (r.cache_write_tokens !== null) usage.cacheWriteTokens = r.cache_write_tokens;
   if (r.reasoning_tokens !== null) usage.reasoningTokens = r.reasoning_tokens;
-  const { invalid, ...times } = shownTimes(r.start_time, r.end_time, r.duration_ms);
+  const times = shownTimes(r.start_time, r.end_time, r.duration_ms);
   const stored = blobs.json<StoredEvent[]>(r.events, []);
   const events = stored.map(eventOut);
   // An event time that cannot be shown reads null like the others, and is named once.
   const badEvent = stored.some((e, i) => e.time !== undefined && e.time !== null && events[i].time === null);
-  const flagged = badEvent ? [...(invalid ?? []), 'events.time'] : invalid;
+  const invalid = badEvent ? [...(times.invalid ?? []), 'events.time'] : times.invalid;
   return {
     id: r.id,
     traceId: r.trace_id,
@@ -184,7 +195,9 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
     name: r.name,
     status: r.status ?? 'unset',
     error: r.error,
-    ...times,
+    startTime: times.startTime,
+    endTime: times.endTime,
+    durationMs: times.durationMs,
     input: blobs.json(r.input, null),
     output: blobs.json(r.output, null),
     model: r.model,
@@ -196,7 +209,7 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
     attributes: blobs.json(r.attributes, {}),
     events,
     links: fromJson<StoredLink[]>(r.links, []).map((l): SpanLink => ({ traceId: l.traceId, spanId: l.spanId, attributes: l.attributes ?? {} })),
-    ...(flagged ? { invalid: flagged } : {}),
+    ...(invalid ? { invalid } : {}),
   };
 }
 
