@@ -21,6 +21,15 @@ if (semiSpace > 0) setFlagsFromString(`--max-semi-space-size=${semiSpace}`);
 const growing = Number(process.env.LOUPE_HEAP_GROWING_PERCENT ?? 50);
 if (growing > 0) setFlagsFromString(`--heap-growing-percent=${growing}`);
 
+/** How long a stop waits for requests in flight (docs/production.md): LOUPE_SHUTDOWN_TIMEOUT_MS, default 10 s. */
+function shutdownTimeoutMs(): number {
+  const raw = process.env.LOUPE_SHUTDOWN_TIMEOUT_MS?.trim();
+  if (!raw) return 10_000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`LOUPE_SHUTDOWN_TIMEOUT_MS must be a whole number of milliseconds, not ${raw}`);
+  return n;
+}
+
 export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<number> {
   let newAdminKey: string | undefined;
   let server: RunningServer;
@@ -28,6 +37,7 @@ export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<numb
     server = await startServer({
       ...cfg,
       logger: process.env.LOUPE_LOG === '1',
+      drain: { timeoutMs: shutdownTimeoutMs() },
       onAdminKey: (key, file) => {
         newAdminKey = key;
         process.stdout.write(`\nCreated project "default" and an admin key (shown once; also saved to ${file}):\n\n  ${key}\n\n`);
@@ -40,15 +50,21 @@ export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<numb
   // Signals are handled from before the banner says the server listens: whoever reads that line
   // and stops the server at once still gets a clean drain.
   const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      // Later signals change nothing (the drain is bounded): one Ctrl-C under `npm start` arrives
+      // twice (from the terminal and forwarded by npm), and the default action of the second would
+      // kill the process mid-drain, resetting the requests the drain is there to answer.
+      if (stopping) return;
+      stopping = true;
       process.stdout.write(`${signal}: draining writes…\n`);
       server.close().then(resolve, (e: unknown) => {
         process.stderr.write(`error while stopping: ${(e as Error).message}\n`);
         resolve();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
   process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`OTLP/gRPC on ${cfg.host}:${server.grpcPort}\n`);

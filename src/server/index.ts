@@ -1,5 +1,5 @@
 // Starting and stopping a Loupe server: store, writer, pipeline, auth, HTTP app.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Pipeline } from '../ingest/pipeline.js';
@@ -12,6 +12,8 @@ import { DEFAULT_BODY_LIMIT } from './body.js';
 import { startGrpc, type GrpcReceiver } from './grpc.js';
 import { resolveLimits, type ConnectionLimits } from './limits.js';
 import { createKey } from './keys.js';
+import { httpDrain, type DrainOptions } from './drain.js';
+import { ensurePrivateDir, FILE_MODE, stderrNotice, tightenFile } from '../store/private-files.js';
 import type { AppDeps } from './deps.js';
 import { PriceBook } from '../cost/book.js';
 
@@ -29,6 +31,8 @@ export interface ServerConfig extends StoreConfig {
   limits?: Partial<ConnectionLimits>;
   /** The built dashboard to serve at / (default: LOUPE_WEB_DIR, else the repository's web/dist). */
   webDir?: string;
+  /** How close() waits for requests in flight (default: up to 10 s). */
+  drain?: DrainOptions;
   /** Called with the admin key when the first start creates it. */
   onAdminKey?: (key: string, file: string) => void;
 }
@@ -41,7 +45,10 @@ export interface RunningServer {
   app: FastifyInstance;
   deps: AppDeps;
   store: Store;
-  /** Stops accepting, finishes in-flight requests, drains the writer, closes the store. */
+  /**
+   * Serves nothing new (503), finishes in-flight requests, closes the listeners and connections
+   * without resetting a request (drain.ts), drains the writer, closes the store (and its lock).
+   */
   close(): Promise<void>;
 }
 
@@ -65,9 +72,11 @@ async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
   if (await store.findProject('default')) return;
   const project = await store.ensureProject('default');
   const { key } = await createKey(store, project.id, ['admin', 'ingest', 'read'], 'bootstrap admin');
-  mkdirSync(cfg.dataDir, { recursive: true });
+  ensurePrivateDir(cfg.dataDir);
   const file = join(cfg.dataDir, ADMIN_KEY_FILE);
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  writeFileSync(file, `${key}\n`, { mode: FILE_MODE });
+  // The mode above only applies to a new file, and through the umask: make it exact.
+  chmodSync(file, FILE_MODE);
   cfg.onAdminKey?.(key, file);
 }
 
@@ -86,6 +95,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
   };
   const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits });
+  const http = httpDrain(app, cfg.drain);
   let grpc: GrpcReceiver | undefined;
   let port: number;
   try {
@@ -105,6 +115,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     }
     // After the ports: a start that fails on a port in use creates no admin key (and shows none).
     await bootstrap(store, cfg);
+    tightenFile(join(cfg.dataDir, ADMIN_KEY_FILE), cfg.notice ?? stderrNotice);
   } catch (e) {
     // Everything opened so far, or the read and checkpoint threads keep the process running.
     await Promise.all([app.close(), grpc?.close()]);
@@ -122,7 +133,10 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     store,
     close() {
       closing ??= (async () => {
-        await Promise.all([app.close(), grpc?.close()]);
+        // HTTP and gRPC serve nothing new and finish what is in flight (each within its bound) ...
+        await Promise.all([http.drain(), grpc?.close()]);
+        await app.close();
+        // ... then everything acknowledged is committed (it was on ack) and the queue is empty.
         await writer.close();
         await store.close();
       })();

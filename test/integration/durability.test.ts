@@ -84,10 +84,10 @@ describe('durability of loupe serve', () => {
     const key = readFileSync(join(dir, 'admin-key.txt'), 'utf8').trim();
     let acks = 0;
     let killed = false;
-    const sending = clients(srv.url, key, 6, () => false, () => {
+    const sending = clients(srv.url, key, 16, () => false, () => {
       acks++;
       // Kill mid-stream, with requests of the other clients still in flight.
-      if (acks === 60 && !killed) {
+      if (acks === 400 && !killed) {
         killed = true;
         srv.child.kill('SIGKILL');
       }
@@ -95,8 +95,11 @@ describe('durability of loupe serve', () => {
     const acked = await sending;
     const { signal } = await srv.exited;
     expect(signal).toBe('SIGKILL');
-    expect(acked.length).toBeGreaterThanOrEqual(60);
-    expect(await missing(dir, acked)).toEqual([]);
+    expect(acked.length).toBeGreaterThanOrEqual(400);
+    const lost = await missing(dir, acked);
+    // The figure issue 14 asks for: acknowledged spans lost after SIGKILL under load (must be 0).
+    console.log(`SIGKILL under load: ${acked.length} batches acked (${acked.reduce((n, a) => n + a.spanIds.length, 0)} spans), ${lost.length} acked spans lost`);
+    expect(lost).toEqual([]);
   });
 
   test('SIGTERM: in-flight requests complete, exit 0, nothing acked is lost', async () => {

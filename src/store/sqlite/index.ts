@@ -159,18 +159,22 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.readPool?.close();
-    this.readPool = undefined;
-    // The writer has drained before the store closes (server close order), so nothing is in flight.
-    await this.writeThread?.close();
-    this.writeThread = undefined;
-    await this.checkpointer?.close();
-    this.checkpointer = undefined;
-    this.blobSide?.close();
-    if (this.db.open) this.db.close();
-    // Last: the next writer may open the file only once this one has let go of it.
-    this.lock?.release();
-    this.lock = undefined;
+    try {
+      await this.readPool?.close();
+      this.readPool = undefined;
+      // The writer has drained before the store closes (server close order), so nothing is in flight.
+      await this.writeThread?.close();
+      this.writeThread = undefined;
+      await this.checkpointer?.close();
+      this.checkpointer = undefined;
+      this.blobSide?.close();
+      if (this.db.open) this.db.close();
+    } finally {
+      // Last, and even when a thread failed to stop: the next writer may open the file only once
+      // this one has let go of it, and a store that cannot close writes no more.
+      this.lock?.release();
+      this.lock = undefined;
+    }
   }
 
   async ping(): Promise<void> {
