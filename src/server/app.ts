@@ -21,12 +21,38 @@ function bodyUnread(raw: IncomingMessage): boolean {
 
 /**
  * The request may send its body: a declared length over the limit is refused before a byte of it
- * is read, and a client waiting on `Expect: 100-continue` is told to go on.
+ * is read, so is one the in-flight bound cannot hold now (503, retry), and a client waiting on
+ * `Expect: 100-continue` is told to go on. The bytes held are let go when the answer is sent or
+ * the connection closes.
  */
-function admitBody(req: FastifyRequest, reply: FastifyReply, limit: number): void {
+async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new LoupeError('payload_too_large', `body exceeds ${limit} bytes`);
-  if (String(req.headers.expect ?? '').toLowerCase() === '100-continue') reply.raw.writeContinue();
+  if (declared > deps.bodyLimit) throw new LoupeError('payload_too_large', `body exceeds ${deps.bodyLimit} bytes`);
+  const expects = String(req.headers.expect ?? '').toLowerCase() === '100-continue';
+  try {
+    hold(reply, deps.inflight, declared);
+  } catch (e) {
+    // A client told to retry should hear it: its body is read and thrown away as it arrives (no
+    // memory kept), so the 503 reaches it on an open connection instead of a reset mid-upload.
+    // One that waits on 100-continue sends nothing more and needs no draining.
+    if (!expects && declared > 0) await drain(req);
+    throw e;
+  }
+  if (expects) reply.raw.writeContinue();
+}
+
+function drain(req: FastifyRequest): Promise<void> {
+  return new Promise((resolve) => {
+    req.raw.once('end', resolve).once('close', resolve).once('error', resolve);
+    req.raw.resume();
+  });
+}
+
+/** Holds `n` bytes of the in-flight bound until the response is done with. */
+function hold(reply: FastifyReply, inflight: AppDeps['inflight'], n: number): void {
+  if (n <= 0) return;
+  inflight.take(n);
+  reply.raw.once('close', () => inflight.release(n));
 }
 
 export interface AppOptions {
@@ -99,7 +125,11 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
         if (spec.scope !== undefined) {
           principals.set(req, spec.scope === 'any' ? await deps.auth.authenticate(req.headers) : await deps.auth.require(req.headers, spec.scope));
         }
-        admitBody(req, reply, deps.bodyLimit);
+        await admitBody(req, reply, deps);
+      },
+      // A chunked body declares no length: it is held once read, by what arrived.
+      preHandler: async (req, reply) => {
+        if (req.headers['content-length'] === undefined && Buffer.isBuffer(req.body)) hold(reply, deps.inflight, req.body.length);
       },
       handler: async (req, reply) => {
         if (req.body === undefined && (spec.method === 'POST' || spec.method === 'PUT')) req.body = Buffer.alloc(0);

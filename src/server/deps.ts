@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import type { Writer } from '../store/writer.js';
 import type { Authenticator } from './auth.js';
 import type { PriceBook } from '../cost/book.js';
+import type { InflightBytes } from './inflight.js';
 
 export interface AppDeps {
   store: Store;
@@ -14,4 +15,6 @@ export interface AppDeps {
   prices: PriceBook;
   version: string;
   bodyLimit: number;
+  /** Request bodies held at once, HTTP and gRPC together (inflight.ts). */
+  inflight: InflightBytes;
 }

@@ -158,9 +158,15 @@ export async function startGrpc(deps: AppDeps, host: string, port: number, limit
     void (async () => {
       // Settled by the interceptor; asked again only if grpc-js handed on another metadata object.
       const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest');
-      const result = decodeOtlpBody(call.request, 'protobuf');
-      await deps.pipeline.ingest(principal.projectId, result, receivedAt);
-      return summarise(result.rejected);
+      // The message is already read (grpc-js hands it over whole): it counts from here to the ack.
+      deps.inflight.take(call.request.length);
+      try {
+        const result = decodeOtlpBody(call.request, 'protobuf');
+        await deps.pipeline.ingest(principal.projectId, result, receivedAt);
+        return summarise(result.rejected);
+      } finally {
+        deps.inflight.release(call.request.length);
+      }
     })().then(
       (partial) => callback(null, partial),
       (e: unknown) => callback(serviceError(toLoupeError(e, WHERE))),

@@ -10,6 +10,7 @@ import { buildApp } from './app.js';
 import { Authenticator } from './auth.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { startGrpc, type GrpcReceiver } from './grpc.js';
+import { InflightBytes } from './inflight.js';
 import { resolveLimits, type ConnectionLimits } from './limits.js';
 import { createKey } from './keys.js';
 import { httpDrain, type DrainOptions } from './drain.js';
@@ -93,6 +94,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     prices,
     version: VERSION,
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    inflight: new InflightBytes(limits.maxInflightBytes),
   };
   const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits });
   const http = httpDrain(app, cfg.drain);

@@ -14,6 +14,8 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
   /** HTTP connections open at once; more are closed as they arrive. */
   maxConnections: number;
+  /** Request body bytes held at once (HTTP and gRPC together); past it, 503 with Retry-After (inflight.ts). */
+  maxInflightBytes: number;
 }
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
@@ -24,6 +26,9 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   keepAliveTimeoutMs: 65_000,
   idleTimeoutMs: 120_000,
   maxConnections: 1024,
+  // Measured under a 10x overload (bench/overload.ts, docs/limits.md): peak RSS ~190 MiB over the
+  // idle server and reads under a second; 128 MiB let RSS grow ~430 MiB and reads wait ~1.5 s.
+  maxInflightBytes: 32 * 1024 * 1024,
 };
 
 const ENV: Record<keyof ConnectionLimits, string> = {
@@ -32,6 +37,7 @@ const ENV: Record<keyof ConnectionLimits, string> = {
   keepAliveTimeoutMs: 'LOUPE_KEEP_ALIVE_TIMEOUT_MS',
   idleTimeoutMs: 'LOUPE_IDLE_TIMEOUT_MS',
   maxConnections: 'LOUPE_MAX_CONNECTIONS',
+  maxInflightBytes: 'LOUPE_MAX_INFLIGHT_BYTES',
 };
 
 /** The limits in force: defaults, then the environment, then `overrides`; each a positive integer. */

@@ -165,8 +165,8 @@ describe('OTLP/gRPC', () => {
 
 describe('configuration', () => {
   test('defaults, LOUPE_* variables, then explicit settings; nonsense refused', () => {
-    expect(resolveLimits({}, {})).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, idleTimeoutMs: 120_000, maxConnections: 1024 });
-    expect(resolveLimits({}, { LOUPE_REQUEST_TIMEOUT_MS: '30000', LOUPE_MAX_CONNECTIONS: '50' })).toMatchObject({ requestTimeoutMs: 30_000, maxConnections: 50 });
+    expect(resolveLimits({}, {})).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, idleTimeoutMs: 120_000, maxConnections: 1024, maxInflightBytes: 32 * 1024 * 1024 });
+    expect(resolveLimits({}, { LOUPE_REQUEST_TIMEOUT_MS: '30000', LOUPE_MAX_CONNECTIONS: '50', LOUPE_MAX_INFLIGHT_BYTES: '1048576' })).toMatchObject({ requestTimeoutMs: 30_000, maxConnections: 50, maxInflightBytes: 1_048_576 });
     expect(resolveLimits({ maxConnections: 7 }, { LOUPE_MAX_CONNECTIONS: '50' }).maxConnections).toBe(7);
     expect(() => resolveLimits({}, { LOUPE_HEADERS_TIMEOUT_MS: 'soon' })).toThrow(/LOUPE_HEADERS_TIMEOUT_MS/);
     expect(() => resolveLimits({ headersTimeoutMs: 5000, requestTimeoutMs: 1000 }, {})).toThrow(/must not exceed/);
