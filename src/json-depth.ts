@@ -58,3 +58,20 @@ export function jsonTooDeep(text: Buffer | string, max = MAX_JSON_DEPTH, opts: {
   }
   return -1;
 }
+
+/**
+ * JSON found inside a string field (OpenInference `input.value`, Avido `metadata`…), parsed when
+ * it is an object or an array nested no deeper than the limit; anything else, too deep included,
+ * comes back as the text it was (stored as text, never a stack overflow later).
+ */
+export function maybeJson(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim();
+  if (!(t.startsWith('{') && t.endsWith('}')) && !(t.startsWith('[') && t.endsWith(']'))) return v;
+  if (jsonTooDeep(t) >= 0) return v;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return v;
+  }
+}

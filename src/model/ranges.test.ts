@@ -49,3 +49,12 @@ test('enforceRanges drops what is out of range, names it, clamps the rest in pla
   expect(enforceRanges(good)).toEqual([]);
   expect(good.spans).toBe(before);
 });
+
+test('ids and keys holding a lone surrogate or a NUL are refused: stored, they could not be looked up again', () => {
+  expect(traceRangeProblem({ id: 'a\ud800' })).toMatch(/^id: holds a lone UTF-16 surrogate/);
+  expect(traceRangeProblem({ id: 'ok', userId: 'u\u0000' })).toMatch(/^userId:/);
+  expect(spanRangeProblem({ id: 's', traceId: 't', parentId: '\udc00x' })).toMatch(/^parentId:/);
+  expect(scoreRangeProblem({ id: 'c', traceId: 't\ud83d', name: 'n', value: 1, source: 'api', createdAt: T })).toMatch(/^traceId:/);
+  // a surrogate pair (an emoji) is fine
+  expect(traceRangeProblem({ id: 'trace-🙂', userId: '🙂' })).toBeUndefined();
+});

@@ -37,6 +37,21 @@ function costProblem(field: string, usd: number | undefined): string | undefined
   return `${field}: ${usd} is not a cost of 0 to ${MAX_COST_USD} USD`;
 }
 
+/**
+ * A lone UTF-16 surrogate or a NUL: text no database stores as sent (SQLite and PostgreSQL keep
+ * UTF-8, and PostgreSQL refuses NUL), so an id holding one is stored as something else and can
+ * never be looked up again by what the API lists.
+ */
+const BROKEN_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\0/;
+
+/** Why one of these ids or keys cannot be stored, or undefined when all can. */
+function idProblem(fields: Record<string, string | null | undefined>): string | undefined {
+  for (const [field, v] of Object.entries(fields)) {
+    if (typeof v === 'string' && BROKEN_TEXT.test(v)) return `${field}: holds a lone UTF-16 surrogate or a NUL character, which no id may hold`;
+  }
+  return undefined;
+}
+
 const USAGE_KEYS = ['inputTokens', 'outputTokens', 'totalTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const satisfies readonly (keyof Usage)[];
 
 function usageProblem(usage: Usage | undefined): string | undefined {
@@ -50,12 +65,12 @@ function usageProblem(usage: Usage | undefined): string | undefined {
 
 /** Why a trace upsert is out of range, or undefined when it is not. */
 export function traceRangeProblem(t: TraceUpsert): string | undefined {
-  return timeProblem('startTime', t.startTime) ?? timeProblem('endTime', t.endTime) ?? durationProblem('durationMs', t.durationMs);
+  return idProblem({ id: t.id, userId: t.userId, sessionId: t.sessionId }) ?? timeProblem('startTime', t.startTime) ?? timeProblem('endTime', t.endTime) ?? durationProblem('durationMs', t.durationMs);
 }
 
 /** Why a span upsert is out of range, or undefined when it is not. */
 export function spanRangeProblem(s: SpanUpsert): string | undefined {
-  const p = timeProblem('startTime', s.startTime) ?? timeProblem('endTime', s.endTime) ?? usageProblem(s.usage) ?? costProblem('costUsd', s.costUsd);
+  const p = idProblem({ id: s.id, traceId: s.traceId, parentId: s.parentId }) ?? timeProblem('startTime', s.startTime) ?? timeProblem('endTime', s.endTime) ?? usageProblem(s.usage) ?? costProblem('costUsd', s.costUsd);
   if (p || !s.events) return p;
   for (const e of s.events) {
     const ep = timeProblem('events.time', e.time);
@@ -66,7 +81,7 @@ export function spanRangeProblem(s: SpanUpsert): string | undefined {
 
 /** Why a score upsert is out of range, or undefined when it is not. */
 export function scoreRangeProblem(s: ScoreUpsert): string | undefined {
-  return timeProblem('createdAt', s.createdAt) ?? (typeof s.value === 'number' && !Number.isFinite(s.value) ? `value: ${s.value} is not a finite number` : undefined);
+  return idProblem({ id: s.id, traceId: s.traceId, spanId: s.spanId }) ?? timeProblem('createdAt', s.createdAt) ?? (typeof s.value === 'number' && !Number.isFinite(s.value) ? `value: ${s.value} is not a finite number` : undefined);
 }
 
 /**

@@ -32,7 +32,9 @@ function attempt(body: Buffer, enc: OtlpEncoding): 'ok' | 'refused' {
   }
 }
 
-const WEIRD: unknown[] = [null, 0, -1, 1.5, 1e300, -1e300, '', 'x', 'NaN', '99999999999999999999999999', '-5', true, [], {}, [null], { stringValue: 1 }, { intValue: {} }, { arrayValue: 5 }, { kvlistValue: { values: [1] } }];
+const WEIRD: unknown[] = [null, 0, -1, 1.5, 1e300, -1e300, '', 'x', 'NaN', '99999999999999999999999999', '-5', true, [], {}, [null], { stringValue: 1 }, { intValue: {} }, { arrayValue: 5 }, { kvlistValue: { values: [1] } },
+  // Objects String() cannot turn into text (it throws on a toString that is not a function).
+  { toString: 'x' }, { stringValue: { toString: 1 } }, { intValue: { valueOf: 'x', toString: 'x' } }, ['a', { toString: 'x' }]];
 
 /** Replaces one random node of a JSON tree with a weird value, or deletes it. */
 function mutate(root: unknown, rnd: () => number): unknown {

@@ -1,21 +1,11 @@
 // Avido's loose JSON fields (object, array or string "parsed when it is JSON") normalised into
 // the model's shapes: records for metadata and params, chat messages for llm input and output,
 // documents for retrieved chunks.
+import { maybeJson } from '../../json-depth.js';
 import type { ChatMessage } from '../../model/messages.js';
 
 type Loose = string | Record<string, unknown> | unknown[];
 
-/** Parses a string that looks like a JSON object or array; any other value is returned as is. */
-export function maybeJson(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const t = v.trim();
-  if (!(t.startsWith('{') && t.endsWith('}')) && !(t.startsWith('[') && t.endsWith(']'))) return v;
-  try {
-    return JSON.parse(t);
-  } catch {
-    return v;
-  }
-}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -76,3 +66,6 @@ export function stringField(rec: Record<string, unknown> | undefined, ...keys: s
   }
   return undefined;
 }
+
+/** The shared parse of JSON inside strings (json-depth.ts), for the modules that import it from here. */
+export { maybeJson };

@@ -23,16 +23,27 @@ function arr(o: Obj, camel: string, where: string): unknown[] {
   return v;
 }
 
+/**
+ * A field that should be text, as text: a number or boolean spelt out, an object or array as its
+ * JSON (String() on `{"toString": 1}` throws, and on other objects says "[object Object]").
+ */
+function asText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
 export function anyValue(v: unknown): AttrValue {
   if (!isObj(v)) return (v ?? null) as AttrValue; // tolerate raw JSON values
-  if ('stringValue' in v || 'string_value' in v) return String(field(v, 'stringValue') ?? '');
+  if ('stringValue' in v || 'string_value' in v) return asText(field(v, 'stringValue'));
   if ('boolValue' in v || 'bool_value' in v) return Boolean(field(v, 'boolValue'));
   if ('intValue' in v || 'int_value' in v) {
     const raw = field(v, 'intValue');
     const n = typeof raw === 'string' ? Number(raw) : (raw as number);
     if (Number.isSafeInteger(n)) return n;
     // A JSON number past 2^53 is already a double: give its exact integer value, as protobuf does.
-    return typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw).toString() : String(raw);
+    return typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw).toString() : asText(raw);
   }
   if ('doubleValue' in v || 'double_value' in v) {
     const d = field(v, 'doubleValue');
@@ -46,7 +57,7 @@ export function anyValue(v: unknown): AttrValue {
     const kv = field(v, 'kvlistValue');
     return isObj(kv) ? attributes(kv.values, 'kvlistValue') : {};
   }
-  if ('bytesValue' in v || 'bytes_value' in v) return String(field(v, 'bytesValue') ?? '');
+  if ('bytesValue' in v || 'bytes_value' in v) return asText(field(v, 'bytesValue'));
   return null;
 }
 
@@ -93,7 +104,7 @@ function span(s: unknown, where: string): OtlpSpan {
     attributes: attributes(s.attributes, `${where}.attributes`),
     events: arr(s, 'events', where).map((e, i): OtlpEvent => {
       if (!isObj(e)) throw new OtlpDecodeError(`${where}.events[${i}] must be an object`);
-      return { time: time(field(e, 'timeUnixNano'), `${where}.events[${i}].timeUnixNano`), name: String(e.name ?? ''), attributes: attributes(e.attributes, `${where}.events[${i}]`) };
+      return { time: time(field(e, 'timeUnixNano'), `${where}.events[${i}].timeUnixNano`), name: asText(e.name), attributes: attributes(e.attributes, `${where}.events[${i}]`) };
     }),
     links: arr(s, 'links', where).map((l, i): OtlpLink => {
       if (!isObj(l)) throw new OtlpDecodeError(`${where}.links[${i}] must be an object`);
@@ -125,7 +136,7 @@ export function decodeOtlpJson(text: string): OtlpExport {
           if (!isObj(ss)) throw new OtlpDecodeError(`${w2} must be an object`);
           const scope = isObj(ss.scope) ? ss.scope : {};
           return {
-            scope: { name: String(scope.name ?? ''), version: String(scope.version ?? '') },
+            scope: { name: asText(scope.name), version: asText(scope.version) },
             spans: arr(ss, 'spans', w2).map((s, k) => span(s, `${w2}.spans[${k}]`)),
           };
         }),

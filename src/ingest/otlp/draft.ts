@@ -1,5 +1,6 @@
 // A span being mapped: what conventions have said so far. Each convention mapper fills only
 // fields that are still unset, so the order of the mapper list is the precedence.
+import { maybeJson } from '../../json-depth.js';
 import type { SpanKind } from '../../model/enums.js';
 import type { Usage } from '../../model/schemas.js';
 import type { AttrValue, Attributes, OtlpSpan } from './types.js';
@@ -82,18 +83,6 @@ export function toNum(v: unknown): number | undefined {
   return undefined;
 }
 
-/** Parses JSON text opportunistically; anything that is not JSON comes back as it was. */
-export function maybeJson(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const t = v.trim();
-  if (!(t.startsWith('{') || t.startsWith('['))) return v;
-  try {
-    return JSON.parse(t);
-  } catch {
-    return v;
-  }
-}
-
 export function asObject(v: unknown): Record<string, unknown> | undefined {
   const o = maybeJson(v);
   return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined;
@@ -103,7 +92,7 @@ export function asObject(v: unknown): Record<string, unknown> | undefined {
 export function toTags(v: unknown): string[] | undefined {
   const parsed = maybeJson(v);
   if (Array.isArray(parsed)) {
-    const tags = parsed.map((x) => String(x)).filter(Boolean);
+    const tags = parsed.map((x) => (typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : '')).filter(Boolean);
     return tags.length ? tags : undefined;
   }
   if (typeof parsed === 'string' && parsed.trim()) return parsed.split(',').map((x) => x.trim()).filter(Boolean);
@@ -141,3 +130,6 @@ export function under(entry: Record<string, AttrValue>, sub: string): Record<str
   for (const k in entry) if (k.startsWith(p)) out[k.slice(p.length)] = entry[k];
   return out;
 }
+
+/** The shared parse of JSON inside strings (json-depth.ts), for the modules that import it from here. */
+export { maybeJson };
