@@ -2,7 +2,8 @@
 // 8 MB native batches (2,000 spans of ~4 KB) as fast as they are answered, for a bounded time,
 // while one client reads the trace list. Reported: peak RSS (VmHWM) against the in-flight bound,
 // 503s, and read latency. `node bin/run-ts.js bench/overload.ts [--seconds 20] [--clients 64]`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// With --large-fields: issue 14's probe of 60 traces with an 8 MB input, and the RSS it leaves.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from './lib/server.js';
@@ -22,12 +23,38 @@ function body(c: number, n: number): string {
   return JSON.stringify({ traces: [{ id, name: 'overload', startTime: t }], spans });
 }
 
+const LARGE = process.argv.includes('--large-fields');
+
+/** Issue 14's large-field probe: 60 Langfuse traces, each with an 8 MB input, 4 at a time. */
+async function largeFields(url: string, key: string): Promise<void> {
+  const input = 'z'.repeat(8 * 1024 * 1024);
+  for (let i = 0; i < 60; i += 4) {
+    await Promise.all([0, 1, 2, 3].map(async (k) => {
+      const body = JSON.stringify({ batch: [{ id: `ev-${i + k}`, type: 'trace-create', timestamp: new Date().toISOString(), body: { id: `big-${i + k}`, name: 'big', input } }] });
+      const res = await fetch(`${url}/api/public/ingestion`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+    }));
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'loupe-overload-'));
 const BOUND = process.env.LOUPE_MAX_INFLIGHT_BYTES;
 const server = await startServerProcess(dir, BOUND ? { LOUPE_MAX_INFLIGHT_BYTES: BOUND } : {});
 try {
   await new Promise((r) => setTimeout(r, 1000));
   const idle = server.peakRss();
+  if (LARGE) {
+    await largeFields(server.url, server.key);
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+    process.stderr.write(`large fields: peak RSS ${mib(server.peakRss())} MiB, ${mib(now)} MiB 2 s after (idle ${mib(idle)})\n`);
+  } else await overload(idle);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function overload(idle: number): Promise<void> {
   const stopAt = Date.now() + SECONDS * 1000;
   const counts = { ok: 0, refused: 0, other: 0, bytesAcked: 0 };
   const reads: number[] = [];
@@ -64,7 +91,4 @@ try {
   reads.sort((a, b) => a - b);
   const pct = (p: number) => reads[Math.min(reads.length - 1, Math.floor((p / 100) * reads.length))].toFixed(0);
   process.stderr.write(`peak RSS ${mib(server.peakRss())} MiB (idle ${mib(idle)}); ${counts.ok} writes acked (${(counts.bytesAcked / 1e6).toFixed(0)} MB), ${counts.refused} refused with 503, ${counts.other} other ${JSON.stringify(others)}; reads p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms over ${reads.length}\n`);
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,7 +1,8 @@
 // The one pipeline every transport feeds: the model's range checks, limits on what an item may
 // carry, the project's sampling rules, cost from the price table, then the writer. The caller's
 // promise settles only after the write is durable.
-import type { AdapterResult, Batch, Rejection, SpanUpsert } from '../model/batch.js';
+import type { AdapterResult, Batch, Rejection, ScoreUpsert, SpanUpsert, TraceUpsert } from '../model/batch.js';
+import { COMMENT_CHARS, LABEL_CHARS, MAX_TAGS, NAME_CHARS } from '../model/field-limits.js';
 import type { Writer } from '../store/writer.js';
 import { LoupeError } from '../errors.js';
 import { enforceRanges } from '../model/ranges.js';
@@ -57,12 +58,41 @@ function hasLong(v: unknown, max: number): boolean {
   return false;
 }
 
-function limitSpan(s: SpanUpsert, max: number): SpanUpsert {
-  // Copy only what is over the limit; almost every span passes through untouched.
+/** A label cut to its length (no marker: it is matched and grouped by, and must stay the same cut). */
+const label = (v: string | undefined, max: number) => (v !== undefined && v.length > max ? v.slice(0, max) : v);
+
+/**
+ * Every format's items held to one set of limits (issue 14, item 2): free text (input, output,
+ * metadata, attributes, events) cut at maxStringLength with a marker, labels (names, model,
+ * environment, tags…) at the lengths the native API accepts (model/field-limits.ts). Ids over
+ * their length were refused before (model/ranges.ts). In place; copies only what is over.
+ */
+function limitTrace(t: TraceUpsert, max: number): void {
+  if (hasLong(t.input, max)) t.input = truncate(t.input, max);
+  if (hasLong(t.output, max)) t.output = truncate(t.output, max);
+  if (hasLong(t.metadata, max)) t.metadata = truncate(t.metadata, max) as Record<string, unknown>;
+  t.name = label(t.name, NAME_CHARS);
+  t.environment = label(t.environment, LABEL_CHARS);
+  t.release = label(t.release, LABEL_CHARS);
+  if (t.tags && (t.tags.length > MAX_TAGS || t.tags.some((g) => g.length > LABEL_CHARS))) t.tags = t.tags.slice(0, MAX_TAGS).map((g) => label(g, LABEL_CHARS)!);
+}
+
+function limitSpan(s: SpanUpsert, max: number): void {
   if (hasLong(s.input, max)) s.input = truncate(s.input, max);
   if (hasLong(s.output, max)) s.output = truncate(s.output, max);
   if (hasLong(s.attributes, max)) s.attributes = truncate(s.attributes, max) as Record<string, unknown>;
-  return s;
+  if (hasLong(s.metadata, max)) s.metadata = truncate(s.metadata, max) as Record<string, unknown>;
+  if (s.events && hasLong(s.events, max)) s.events = truncate(s.events, max) as SpanUpsert['events'];
+  if (s.error !== undefined && s.error !== null && s.error.length > max) s.error = truncate(s.error, max) as string;
+  s.name = label(s.name, NAME_CHARS);
+  s.model = label(s.model, LABEL_CHARS);
+  s.provider = label(s.provider, LABEL_CHARS);
+}
+
+function limitScore(s: ScoreUpsert): void {
+  s.name = label(s.name, LABEL_CHARS)!;
+  s.comment = label(s.comment, COMMENT_CHARS);
+  if (typeof s.value === 'string') s.value = label(s.value, COMMENT_CHARS)!;
 }
 
 export class Pipeline {
@@ -104,7 +134,10 @@ export class Pipeline {
       const rules = await this.samplingRules(projectId);
       if (mode === 'always' || rules.appliesTo === 'all') ({ batch, outcome: sampling } = sampleBatch(batch, rules));
     }
-    batch.spans = batch.spans.map((s) => limitSpan(s, this.limits.maxStringLength));
+    const max = this.limits.maxStringLength;
+    for (const t of batch.traces) limitTrace(t, max);
+    for (const s of batch.spans) limitSpan(s, max);
+    for (const s of batch.scores) limitScore(s);
     if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
     await this.writer.submit({ projectId, batch, receivedAt });
     return { accepted: total - outOfRange.length, rejected, ...(sampling ? { sampling } : {}) };

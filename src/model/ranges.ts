@@ -5,6 +5,7 @@
 // range reaches a store even from an adapter that forgot. docs/native.md "Ranges" documents them.
 import type { Batch, Rejection, ScoreUpsert, SpanUpsert, TraceUpsert } from './batch.js';
 import type { Usage } from './schemas.js';
+import { ID_CHARS } from './field-limits.js';
 import { isStorableMicros, isoFromMicros } from './time.js';
 
 /** Latest storable time, µs since 1970: 2^53 - 1, 2255-06-05 (every time below it is exact in a JS number). */
@@ -47,7 +48,10 @@ const BROKEN_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\ud
 /** Why one of these ids or keys cannot be stored, or undefined when all can. */
 function idProblem(fields: Record<string, string | null | undefined>): string | undefined {
   for (const [field, v] of Object.entries(fields)) {
-    if (typeof v === 'string' && BROKEN_TEXT.test(v)) return `${field}: holds a lone UTF-16 surrogate or a NUL character, which no id may hold`;
+    if (typeof v !== 'string') continue;
+    if (BROKEN_TEXT.test(v)) return `${field}: holds a lone UTF-16 surrogate or a NUL character, which no id may hold`;
+    // Ids are looked up and indexed: one cut short would be another id (labels are cut instead).
+    if (v.length > ID_CHARS) return `${field}: ${v.length} characters; an id has at most ${ID_CHARS}`;
   }
   return undefined;
 }
@@ -65,7 +69,7 @@ function usageProblem(usage: Usage | undefined): string | undefined {
 
 /** Why a trace upsert is out of range, or undefined when it is not. */
 export function traceRangeProblem(t: TraceUpsert): string | undefined {
-  return idProblem({ id: t.id, userId: t.userId, sessionId: t.sessionId }) ?? timeProblem('startTime', t.startTime) ?? timeProblem('endTime', t.endTime) ?? durationProblem('durationMs', t.durationMs);
+  return idProblem({ id: t.id, userId: t.userId, sessionId: t.sessionId, externalId: t.externalId, testId: t.testId }) ?? timeProblem('startTime', t.startTime) ?? timeProblem('endTime', t.endTime) ?? durationProblem('durationMs', t.durationMs);
 }
 
 /** Why a span upsert is out of range, or undefined when it is not. */

@@ -3,8 +3,9 @@
 // schemas are what every query answers (times as ISO text). TypeScript types are inferred here.
 import { z } from 'zod';
 import { ScoreSource, SpanKind, SpanStatus, TraceStatus } from './enums.js';
+import { COMMENT_CHARS, ID_CHARS, LABEL_CHARS, MAX_TAGS, NAME_CHARS } from './field-limits.js';
 
-const Id = z.string().min(1).max(800).regex(/^[^\r\n]*$/, 'ids must not contain line breaks');
+const Id = z.string().min(1).max(ID_CHARS).regex(/^[^\r\n]*$/, 'ids must not contain line breaks');
 const Json = z.unknown();
 const Metadata = z.record(z.string(), z.unknown());
 const TimeInput = z.union([z.string().min(1), z.number().nonnegative()]);
@@ -45,20 +46,20 @@ export type SpanLink = z.infer<typeof SpanLink>;
 
 export const TraceInput = z.object({
   id: Id,
-  externalId: z.string().max(800).optional(),
-  name: z.string().max(2000).optional(),
+  externalId: z.string().max(ID_CHARS).optional(),
+  name: z.string().max(NAME_CHARS).optional(),
   status: TraceStatus.optional(),
   startTime: TimeInput.optional(),
   endTime: TimeInput.optional(),
   input: Json.optional(),
   output: Json.optional(),
-  userId: z.string().max(800).optional(),
-  sessionId: z.string().max(800).optional(),
-  environment: z.string().max(200).optional(),
-  release: z.string().max(200).optional(),
-  tags: z.array(z.string().max(200)).max(100).optional(),
+  userId: z.string().max(ID_CHARS).optional(),
+  sessionId: z.string().max(ID_CHARS).optional(),
+  environment: z.string().max(LABEL_CHARS).optional(),
+  release: z.string().max(LABEL_CHARS).optional(),
+  tags: z.array(z.string().max(LABEL_CHARS)).max(MAX_TAGS).optional(),
   metadata: Metadata.optional(),
-  testId: z.string().max(800).optional(),
+  testId: z.string().max(ID_CHARS).optional(),
 });
 export type TraceInput = z.infer<typeof TraceInput>;
 
@@ -67,15 +68,15 @@ export const SpanInput = z.object({
   traceId: Id,
   parentId: Id.nullable().optional(),
   kind: SpanKind.optional(),
-  name: z.string().max(2000).optional(),
+  name: z.string().max(NAME_CHARS).optional(),
   status: SpanStatus.optional(),
   error: z.string().optional(),
   startTime: TimeInput.optional(),
   endTime: TimeInput.optional(),
   input: Json.optional(),
   output: Json.optional(),
-  model: z.string().max(200).optional(),
-  provider: z.string().max(200).optional(),
+  model: z.string().max(LABEL_CHARS).optional(),
+  provider: z.string().max(LABEL_CHARS).optional(),
   params: Metadata.optional(),
   usage: Usage.optional(),
   costUsd: z.number().nonnegative().optional(),
@@ -84,8 +85,8 @@ export const SpanInput = z.object({
   events: z.array(z.object({ name: z.string(), time: TimeInput.optional(), attributes: Metadata.optional() })).optional(),
   links: z.array(z.object({ traceId: z.string(), spanId: z.string(), attributes: Metadata.optional() })).optional(),
   // Context that belongs to the trace but is often carried on spans (OpenInference, Langfuse).
-  userId: z.string().max(800).optional(),
-  sessionId: z.string().max(800).optional(),
+  userId: z.string().max(ID_CHARS).optional(),
+  sessionId: z.string().max(ID_CHARS).optional(),
 });
 export type SpanInput = z.infer<typeof SpanInput>;
 
@@ -96,9 +97,9 @@ export const ScoreInput = z.object({
   id: Id.optional(),
   traceId: Id,
   spanId: Id.optional(),
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(LABEL_CHARS),
   value: ScoreValue,
-  comment: z.string().max(10_000).optional(),
+  comment: z.string().max(COMMENT_CHARS).optional(),
   source: ScoreSource.optional(),
   createdAt: TimeInput.optional(),
 });

@@ -11,7 +11,7 @@ const Ms = z.number().nonnegative();
 const Time = z.union([z.string().min(1), z.number().nonnegative()]).transform((v, ctx) => {
   const us = microsFromInput(v);
   if (us === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 time or epoch milliseconds: ${JSON.stringify(v)}` });
+    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 time or epoch milliseconds: ${typeof v === 'string' ? v : JSON.stringify(v)}` });
     return z.NEVER;
   }
   return us;
