@@ -45,6 +45,21 @@ export interface ApiKeyRecord {
   prefix: string;
 }
 
+/** A key as `keys list` and the key API show it (never its hash). Times are ISO 8601. */
+export interface ApiKeyInfo extends ApiKeyRecord {
+  projectName: string;
+  createdAt: string;
+  /** When it last authenticated a request, to within a minute (auth.ts writes it at most once a minute per key); null if never. */
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/**
+ * What revoking did: `revoked`; `already_revoked` (nothing changed); `not_found` (no such key, or
+ * not in the given project); `last_admin` (refused: it is the project's last working admin key).
+ */
+export type RevokeResult = 'revoked' | 'already_revoked' | 'not_found' | 'last_admin';
+
 export interface TraceDetail {
   trace: Trace;
   spans: Span[];
@@ -115,7 +130,18 @@ export interface Store {
   updateProjectSettings(projectId: number, patch: Record<string, unknown>): Promise<Record<string, unknown> | null>;
   /** Stores a key by its SHA-256 hash; the key itself is never stored. */
   createApiKey(key: { id: string; projectId: number; hash: string; prefix: string; scopes: Scope[]; name: string | null }): Promise<void>;
+  /** The key with this hash, unless it was revoked: a revoked key is never found again. */
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Keys, revoked ones included, oldest first (then by id); only the project's when given. */
+  listApiKeys(projectId?: number): Promise<ApiKeyInfo[]>;
+  /**
+   * Revokes a key by id (only within `projectId` when given). MUST refuse, atomically with respect
+   * to every other revocation by any process or server, to revoke the last unrevoked key of a
+   * project holding the admin scope, so a project is never left without a way to manage it.
+   */
+  revokeApiKey(id: string, projectId?: number): Promise<RevokeResult>;
+  /** Records that the key authenticated a request at `atMicros` (best effort; never moves it back). */
+  touchApiKey(id: string, atMicros: number): Promise<void>;
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----
   /** Time-bucketed aggregates computed in the database; rows ordered by bucket, then group (nulls last). */

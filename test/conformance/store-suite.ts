@@ -11,6 +11,7 @@ import { metricsContracts } from './metrics.js';
 import { exportContracts, priceContracts, spanIdContracts } from './export-prices.js';
 import { traceFacetContracts } from './trace-facets.js';
 import { badRowContracts } from './bad-rows.js';
+import { apiKeyContracts } from './api-keys.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -27,6 +28,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     spanIdContracts(suite);
     traceFacetContracts(suite);
     badRowContracts(suite);
+    apiKeyContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

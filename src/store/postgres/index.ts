@@ -7,7 +7,8 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
-import type { ApiKeyRecord, Project, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
+import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
+import type { ApiKeyInfo, ApiKeyRecord, Project, RevokeResult, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWritePath } from './write.js';
 import { pgTypes, storable } from './dialect.js';
@@ -180,6 +181,10 @@ export class PostgresStore implements Store {
     const row = rows[0];
     return row ? { id: row.id, projectId: row.project_id, scopes: row.scopes.split(',') as Scope[], name: row.name, prefix: row.prefix } : null;
   }
+
+  listApiKeys(projectId?: number): Promise<ApiKeyInfo[]> { return listApiKeys(this.pool, projectId); }
+  revokeApiKey(id: string, projectId?: number): Promise<RevokeResult> { return revokeApiKey(this.pool, id, projectId); }
+  touchApiKey(id: string, atMicros: number): Promise<void> { return touchApiKey(this.pool, id, atMicros); }
 
   // ---- analytics and span id lookup (analytics.ts, export.ts, prices.ts, span-ids.ts) ----
   metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]> { return runMetrics(this.pool, projectId, q); }

@@ -177,4 +177,7 @@ $do$;
     sql: PG_SESSIONS_USERS_SQL,
   },
   MIGRATION_3,
+  // When each key last authenticated a request (keys list, the key API), written by servers at
+  // most once a minute per key; SQLite's migration 13. revoked_at was there from migration 1.
+  { version: 4, name: 'api_keys.last_used_at', sql: 'ALTER TABLE api_keys ADD COLUMN last_used_at bigint;' },
 ];

@@ -8,8 +8,9 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
-import type { ApiKeyRecord, Project, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
+import type { ApiKeyInfo, ApiKeyRecord, Project, RevokeResult, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
 import { SqliteWritePath } from './write.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
@@ -325,6 +326,18 @@ export class SqliteStore implements Store {
     const row = this.db.prepare('SELECT id, project_id, scopes, name, prefix FROM api_keys WHERE hash = ? AND revoked_at IS NULL').get(hash) as
       { id: string; project_id: number; scopes: string; name: string | null; prefix: string } | undefined;
     return row ? { id: row.id, projectId: row.project_id, scopes: row.scopes.split(',') as Scope[], name: row.name, prefix: row.prefix } : null;
+  }
+
+  async listApiKeys(projectId?: number): Promise<ApiKeyInfo[]> {
+    return listApiKeys(this.db, projectId);
+  }
+
+  async revokeApiKey(id: string, projectId?: number): Promise<RevokeResult> {
+    return revokeApiKey(this.db, id, projectId);
+  }
+
+  async touchApiKey(id: string, atMicros: number): Promise<void> {
+    touchApiKey(this.db, id, atMicros);
   }
 
   // ---- analytics (analytics.ts, export.ts) ----

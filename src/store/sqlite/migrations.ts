@@ -222,3 +222,11 @@ CREATE TABLE chunk_packs (
 );
 `,
 });
+
+// Migration 13: when each key last authenticated a request (keys list, the key API), written by
+// the server at most once a minute per key. revoked_at was there from migration 1.
+SQLITE_MIGRATIONS.push({
+  version: 13,
+  name: 'api_keys.last_used_at',
+  sql: `ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;`,
+});
