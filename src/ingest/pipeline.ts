@@ -1,5 +1,5 @@
 // The one pipeline every transport feeds: the model's range checks, limits on what an item may
-// carry, the project's sampling rules, cost from the price table, then the writer. The caller's
+// carry, the project's sampling rules, its redaction rules, cost from the price table, then the writer. The caller's
 // promise settles only after the write is durable.
 import type { AdapterResult, Batch, Rejection, ScoreUpsert, SpanUpsert, TraceUpsert } from '../model/batch.js';
 import { COMMENT_CHARS, LABEL_CHARS, MAX_TAGS, NAME_CHARS } from '../model/field-limits.js';
@@ -8,6 +8,7 @@ import { LoupeError } from '../errors.js';
 import { enforceRanges } from '../model/ranges.js';
 import { applyCost, type PriceBook } from '../cost/book.js';
 import { sampleBatch, samplingRulesFrom, type SamplingOutcome, type SamplingRules } from './sampling.js';
+import { compileRules, redactBatch, RedactionCounters, redactionRulesFrom, type CompiledRedaction, type RedactionRules } from './redaction/index.js';
 
 /** Reads a project's settings (null when unknown); the Store's getProjectSettings, cached there. */
 export type SettingsSource = (projectId: number) => Promise<Record<string, unknown> | null>;
@@ -98,6 +99,10 @@ function limitScore(s: ScoreUpsert): void {
 export class Pipeline {
   /** Parsed rules per settings object: the store hands out a new object on every update. */
   private readonly rulesCache = new WeakMap<Record<string, unknown>, SamplingRules>();
+  /** Redaction rules per settings object, parsed and compiled once (null: nothing to redact). */
+  private readonly redactionCache = new WeakMap<Record<string, unknown>, { rules: RedactionRules; compiled: CompiledRedaction | null }>();
+  /** What redaction masked, per project and rule, since start. */
+  readonly redactionCounters = new RedactionCounters();
   private readonly limits: PipelineLimits;
   private readonly settings?: SettingsSource;
   private readonly prices?: PriceBook;
@@ -117,7 +122,23 @@ export class Pipeline {
     return rules;
   }
 
-  /** Applies ranges, limits, sampling and cost, then writes; resolves once durable. Throws LoupeError for refusals. */
+  private async redaction(projectId: number): Promise<{ rules: RedactionRules; compiled: CompiledRedaction | null }> {
+    const settings = this.settings ? await this.settings(projectId) : null;
+    if (!settings) return { rules: redactionRulesFrom(null), compiled: null };
+    let r = this.redactionCache.get(settings);
+    if (!r) {
+      const rules = redactionRulesFrom(settings);
+      this.redactionCache.set(settings, (r = { rules, compiled: compileRules(rules) }));
+    }
+    return r;
+  }
+
+  /** The project's redaction rules, defaults filled in. */
+  async redactionRules(projectId: number): Promise<RedactionRules> {
+    return (await this.redaction(projectId)).rules;
+  }
+
+  /** Applies ranges, limits, sampling, redaction and cost, then writes; resolves once durable. Throws LoupeError for refusals. */
   async ingest(projectId: number, result: AdapterResult, receivedAt: number, opts: IngestOptions = {}): Promise<IngestOutcome> {
     let batch: Batch = result.batch;
     const total = batch.traces.length + batch.spans.length + batch.scores.length;
@@ -138,6 +159,10 @@ export class Pipeline {
     for (const t of batch.traces) limitTrace(t, max);
     for (const s of batch.spans) limitSpan(s, max);
     for (const s of batch.scores) limitScore(s);
+    // After the limits, so no rule runs over more than maxStringLength characters of one value;
+    // before cost and the writer, so nothing unredacted is stored. Off (the default): one cached lookup.
+    const { compiled } = await this.redaction(projectId);
+    if (compiled) this.redactionCounters.add(projectId, redactBatch(batch, compiled));
     if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
     await this.writer.submit({ projectId, batch, receivedAt });
     return { accepted: total - outOfRange.length, rejected, ...(sampling ? { sampling } : {}) };

@@ -96,7 +96,8 @@ function redactEvents(events: StoredEvent[], rules: CompiledRule[], counts: Rule
 
 /**
  * Redacts a batch in place: trace input, output and metadata; span input, output (chat messages
- * live there), metadata, attributes, event attributes and error; score comments. Returns the
+ * live there), metadata, attributes, event attributes and error; score comments and string
+ * values (the `comment` field). Returns the
  * masks made per rule.
  */
 export function redactBatch(batch: Batch, c: CompiledRedaction): RuleCounts {
@@ -116,7 +117,10 @@ export function redactBatch(batch: Batch, c: CompiledRedaction): RuleCounts {
     if (typeof s.error === 'string' && c.error.length) s.error = redactString(s.error, c.error, counts);
   }
   for (const sc of batch.scores) {
-    if (sc.comment !== undefined && c.comment.length) sc.comment = redactString(sc.comment, c.comment, counts);
+    if (c.comment.length === 0) continue;
+    if (sc.comment !== undefined) sc.comment = redactString(sc.comment, c.comment, counts);
+    // A string value is often free text too (HoneyHive's feedback comment arrives as one).
+    if (typeof sc.value === 'string') sc.value = redactString(sc.value, c.comment, counts);
   }
   return counts;
 }

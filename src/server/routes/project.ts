@@ -1,5 +1,10 @@
-// Project settings an admin may read and change: the sampling rules (docs/sampling.md).
+// Project settings an admin may read and change: the sampling rules (docs/sampling.md) and the
+// redaction rules with their counters and a dry run (docs/redaction.md).
+import { z } from 'zod';
 import { LoupeError } from '../../errors.js';
+import {
+  compileRules, findMatches, REDACTION_SETTINGS_KEY, RedactionPatch, RedactionRules, redactString, rulesProblem,
+} from '../../ingest/redaction/index.js';
 import { SAMPLING_SETTINGS_KEY, SamplingPatch, SamplingRules } from '../../ingest/sampling.js';
 import { ErrorBody } from '../../model/schemas.js';
 import { requestJson } from '../body.js';
@@ -7,7 +12,40 @@ import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 import { issueText } from '../../model/issues.js';
 
+/** What GET and PUT answer: the rules in force and what they masked. */
+const RedactionView = RedactionRules.extend({
+  counters: z.object({
+    since: z.string().describe('When this server started counting (ISO 8601): counters are kept in memory, per server'),
+    masked: z.record(z.string(), z.number().int()).describe('Values masked per rule name since then'),
+  }),
+});
+
+const MAX_TEST_TEXT = 100_000;
+const RedactionTest = z.strictObject({
+  text: z.string().max(MAX_TEST_TEXT).describe(`Sample text (at most ${MAX_TEST_TEXT} characters)`),
+  rules: RedactionPatch.optional().describe('A whole rule set to try instead of the stored one (built-ins not named are off); nothing is saved'),
+});
+const RedactionTestResult = z.object({
+  text: z.string().describe('The text as it would be stored'),
+  matches: z.array(z.object({ rule: z.string(), start: z.number().int(), end: z.number().int(), text: z.string() }))
+    .describe('What each rule masked: offsets in the sample text (UTF-16 units, end exclusive) and the text masked'),
+});
+
+/** The full rule set a body describes, checked as a PUT would; a 400 when a rule is refused. */
+function checkedRules(value: unknown): RedactionRules {
+  const rules = RedactionRules.safeParse(value);
+  if (!rules.success) throw new LoupeError('invalid_body', issueText(rules.error.issues));
+  const problem = rulesProblem(rules.data);
+  if (problem) throw new LoupeError('invalid_body', problem);
+  return rules.data;
+}
+
 export function projectRoutes(deps: AppDeps): RouteSpec[] {
+  const redactionView = async (projectId: number): Promise<z.infer<typeof RedactionView>> => ({
+    ...(await deps.pipeline.redactionRules(projectId)),
+    counters: { since: deps.pipeline.redactionCounters.since.toISOString(), masked: deps.pipeline.redactionCounters.of(projectId) },
+  });
+  const adminOnly = { 403: { description: 'The key lacks the admin scope', schema: ErrorBody } };
   return [
     route({
       method: 'GET', path: '/api/v1/project/sampling', tag: 'project', scope: 'admin',
@@ -32,6 +70,52 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
         const settings = await deps.store.updateProjectSettings(projectId, { [SAMPLING_SETTINGS_KEY]: rules });
         if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
         return deps.pipeline.samplingRules(projectId);
+      },
+    }),
+    route({
+      method: 'GET', path: '/api/v1/project/redaction', tag: 'project', scope: 'admin',
+      summary: "The key's project redaction rules (defaults filled in: all off) and what they masked",
+      responses: { 200: { description: 'The rules and counters', schema: RedactionView }, ...adminOnly },
+      handler: async ({ principal }) => redactionView(principal!.projectId),
+    }),
+    route({
+      method: 'PUT', path: '/api/v1/project/redaction', tag: 'project', scope: 'admin',
+      summary: "Change the project's redaction rules: built-ins sent are switched one by one, `rules` (when sent) replaces the list",
+      body: { 'application/json': RedactionPatch },
+      responses: {
+        200: { description: 'The rules now in force (for the next request on) and the counters', schema: RedactionView },
+        400: { description: 'Unknown field, or a rule refused: bad regex, empty match, catastrophic backtracking, duplicate name', schema: ErrorBody },
+        ...adminOnly,
+      },
+      async handler({ req, principal }) {
+        const projectId = principal!.projectId;
+        const patch = RedactionPatch.safeParse(await requestJson(req, deps.bodyLimit));
+        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
+        const stored = await deps.pipeline.redactionRules(projectId);
+        const rules = checkedRules({ builtins: { ...stored.builtins, ...patch.data.builtins }, rules: patch.data.rules ?? stored.rules });
+        const settings = await deps.store.updateProjectSettings(projectId, { [REDACTION_SETTINGS_KEY]: rules });
+        if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
+        return redactionView(projectId);
+      },
+    }),
+    route({
+      method: 'POST', path: '/api/v1/project/redaction/test', tag: 'project', scope: 'admin',
+      summary: 'Dry run: what the stored rules (or the rules given) would mask in a sample text; nothing is saved or counted',
+      body: { 'application/json': RedactionTest },
+      responses: {
+        200: { description: 'The masked text and each match', schema: RedactionTestResult },
+        400: { description: 'Bad body, or a given rule refused as a PUT would refuse it', schema: ErrorBody },
+        ...adminOnly,
+      },
+      async handler({ req, principal }) {
+        const body = RedactionTest.safeParse(await requestJson(req, deps.bodyLimit));
+        if (!body.success) throw new LoupeError('invalid_body', issueText(body.error.issues));
+        const rules = body.data.rules ? checkedRules(body.data.rules) : await deps.pipeline.redactionRules(principal!.projectId);
+        // Every rule runs, whatever its fields: the sample is not any one field.
+        const all = compileRules(rules)?.all ?? [];
+        const { text } = body.data;
+        const matches = findMatches(text, all);
+        return { text: redactString(text, all, undefined, matches), matches: matches.map((m) => ({ ...m, text: text.slice(m.start, m.end) })) };
       },
     }),
   ];
