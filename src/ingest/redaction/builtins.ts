@@ -15,6 +15,10 @@ export interface Detector {
   maybe?: (s: string) => boolean;
   /** Whether a candidate really is one (checksums, digit counts, entropy). */
   verify?: (match: string) => boolean;
+  /** Only the match's group 1, which ends it, is masked (a prefix such as "Bearer " stays). */
+  maskGroup?: boolean;
+  /** A hand-written scanner used instead of patterns where a regex is slow: [start, end) of each candidate. */
+  scan?: (s: string) => Array<[number, number]>;
 }
 
 const digitsOf = (s: string) => s.replace(/\D/g, '');
@@ -70,7 +74,31 @@ export function looksRandom(s: string): boolean {
   return upper >= 2 && lower >= 2 && digit >= 2 && entropy(s) >= 4.2;
 }
 
-export const BUILTINS: Record<BuiltinName, Detector> = {
+const TOKEN_CHAR = new Uint8Array(128);
+for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=-') TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+
+/** Runs of token characters 32 to 256 long. */
+function tokenRuns(s: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0;
+    if (c < 128 && TOKEN_CHAR[c] === 1) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= 32 && i - start <= 256) out.push([start, i]);
+      start = -1;
+    }
+  }
+  return out;
+}
+
+/** The detectors each built-in runs (api_key is two: its prefixes, and bearer credentials). */
+export const BUILTIN_DETECTORS: Record<BuiltinName, Detector[]> = {
+  email: [], phone: [], card: [], iban: [], api_key: [], token: [],
+};
+
+export const BUILTINS: Record<BuiltinName | 'bearer', Detector> = {
   email: {
     name: 'email',
     // Bounded parts: a local part of up to 64 characters, 1-8 labels, a letter TLD (so `user@host` is not one).
@@ -118,15 +146,25 @@ export const BUILTINS: Record<BuiltinName, Detector> = {
       /(?<![\w-])(?:sk-[A-Za-z0-9_-]{20,}|lp_[A-Za-z0-9_-]{20,}|(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,}|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[A-Za-z0-9_-]{35}|(?:AKIA|ASIA)[A-Z0-9]{16})(?![\w-])/g,
       // JSON Web Tokens: three base64url parts, the first two JSON objects ("eyJ").
       /(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g,
-      // The credential after "Bearer " (the word itself is kept, so the text still reads).
-      /(?<=\b[Bb]earer[ \t]{1,4})[A-Za-z0-9._~+/-]{16,}=*/g,
     ],
+  },
+  // (Separate from api_key only to run without a look-behind, five times faster; counted as api_key.)
+  bearer: {
+    name: 'api_key',
+    // The credential after "Bearer " (the word itself is kept, so the text still reads).
+    patterns: [/\b[Bb]earer[ \t]{1,4}([A-Za-z0-9._~+/-]{16,}=*)/g],
+    maskGroup: true,
   },
   token: {
     name: 'token',
-    // A run of 32-256 token characters, tried only where a run starts; longer runs (base64 blobs) are not tokens.
-    patterns: [/(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/=-]{32,256}(?![A-Za-z0-9_+/=-])/g],
+    // A run of 32-256 token characters ([A-Za-z0-9_+/=-]); longer runs (base64 blobs) are not
+    // tokens. Scanned by hand: twice as fast as the regex, which tries every position.
+    patterns: [],
     maybe: (s) => s.length >= 32,
+    scan: tokenRuns,
     verify: looksRandom,
   },
 };
+
+for (const n of BUILTIN_NAMES) BUILTIN_DETECTORS[n].push(BUILTINS[n]);
+BUILTIN_DETECTORS.api_key.push(BUILTINS.bearer);

@@ -13,7 +13,13 @@ export interface RedactionMatch {
 
 function collect(rule: CompiledRule, priority: number, s: string, from: number, to: number, acceptBefore: number, out: Array<RedactionMatch & { p: number }>): void {
   const text = from === 0 && to === s.length ? s : s.slice(from, to);
-  const { patterns, verify } = rule.detector;
+  const { patterns, verify, scan, maskGroup } = rule.detector;
+  if (scan) {
+    for (const [start, end] of scan(text)) {
+      if (start + from >= acceptBefore) break;
+      if (!verify || verify(text.slice(start, end))) out.push({ rule: rule.name, start: start + from, end: end + from, p: priority });
+    }
+  }
   for (const re of patterns) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -21,10 +27,11 @@ function collect(rule: CompiledRule, priority: number, s: string, from: number, 
         re.lastIndex++; // an empty match masks nothing; step past it
         continue;
       }
-      const start = from + m.index;
+      const end = from + m.index + m[0].length;
+      const start = maskGroup && m[1] !== undefined ? end - m[1].length : from + m.index;
       // In a window, a match starting in the overlap is left to the next window, which sees it whole.
       if (start >= acceptBefore) break;
-      if (!verify || verify(m[0])) out.push({ rule: rule.name, start, end: start + m[0].length, p: priority });
+      if (!verify || verify(text.slice(start - from, end - from))) out.push({ rule: rule.name, start, end, p: priority });
     }
   }
 }

@@ -5,7 +5,7 @@
 // runs over windows of at most WINDOW characters, the size the probe timed (redact.ts).
 import vm from 'node:vm';
 import { z } from 'zod';
-import { BUILTINS, BUILTIN_NAMES, type BuiltinName, type Detector } from './builtins.js';
+import { BUILTIN_DETECTORS, BUILTIN_NAMES, type BuiltinName, type Detector } from './builtins.js';
 
 /** The parts of an item redaction looks at. Ids, names, models, tags and other labels are never redacted. */
 export const REDACTION_FIELDS = ['input', 'output', 'metadata', 'attributes', 'events', 'error', 'comment'] as const;
@@ -189,7 +189,8 @@ export function compileRules(rules: RedactionRules): CompiledRedaction | null {
     });
   }
   for (const n of BUILTIN_NAMES) {
-    if (rules.builtins[n]) scoped.push({ rule: { name: n, replacement: `[REDACTED:${n}]`, detector: BUILTINS[n], windowed: false }, fields: REDACTION_FIELDS });
+    if (!rules.builtins[n]) continue;
+    for (const detector of BUILTIN_DETECTORS[n]) scoped.push({ rule: { name: n, replacement: `[REDACTED:${n}]`, detector, windowed: false }, fields: REDACTION_FIELDS });
   }
   if (scoped.length === 0) return null;
   const out = { all: scoped.map((s) => s.rule) } as CompiledRedaction;
