@@ -1,4 +1,4 @@
-// `loupe serve | keys create | demo | export | import | prices`: the command line. Each command lives in its own module.
+// `loupe serve | keys create|list|revoke | demo | export | import | prices`: the command line. Each command lives in its own module.
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: loupe <command> [options]
@@ -15,6 +15,10 @@ Commands:
     --scopes LIST       Comma-separated: ingest,read,admin (default ingest,read)
     --name TEXT         A label for the key
     --data-dir DIR | --db URL
+  keys list             The keys (id, name, prefix, project, scopes, created, last used, revoked)
+    --project NAME      Only this project's; with --data-dir DIR | --db URL
+  keys revoke ID        Revoke a key: every server refuses it within a second (never a project's
+                        last admin key); --project NAME | --data-dir DIR | --db URL
   demo                  Send generated traces to a running server
     --traces N          How many traces (default 50)
     --url URL           Server (default http://127.0.0.1:4318)

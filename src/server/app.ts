@@ -7,6 +7,7 @@ import { LoupeError } from '../errors.js';
 import type { AppDeps } from './deps.js';
 import type { Principal } from './auth.js';
 import type { RouteSpec } from './route.js';
+import { registerCors, resolveCorsOrigins, type CorsOrigins } from './cors.js';
 import { healthRoutes } from './routes/health.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { registerDashboard, resolveWebDir } from './dashboard.js';
@@ -25,9 +26,12 @@ function bodyUnread(raw: IncomingMessage): boolean {
  * `Expect: 100-continue` is told to go on. The bytes held are let go when the answer is sent or
  * the connection closes.
  */
-async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps): Promise<void> {
-  const declared = Number(req.headers['content-length'] ?? 0);
+async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, principal: Principal | undefined): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? 0) || 0;
   if (declared > deps.bodyLimit) throw new LoupeError('payload_too_large', `body exceeds ${deps.bodyLimit} bytes`);
+  // The key's request and byte budgets (rate-limit.ts), by the declared length: after the size
+  // check (a body too large for any budget is a permanent 413, not a 429 worth retrying).
+  if (principal) deps.auth.rate.admit(principal.keyId, 1, declared);
   const expects = String(req.headers.expect ?? '').toLowerCase() === '100-continue';
   try {
     hold(reply, deps.inflight, declared);
@@ -61,6 +65,8 @@ export interface AppOptions {
   webDir?: string;
   /** Timeouts and the connection cap (default: resolveLimits(), i.e. the defaults and LOUPE_* variables). */
   limits?: ConnectionLimits;
+  /** Origins browser apps may call from (default: resolveCorsOrigins(), i.e. LOUPE_CORS_ORIGINS; none: CORS off). */
+  corsOrigins?: CorsOrigins;
 }
 
 export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance {
@@ -123,13 +129,18 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
       url: spec.path,
       onRequest: async (req, reply) => {
         if (spec.scope !== undefined) {
-          principals.set(req, spec.scope === 'any' ? await deps.auth.authenticate(req.headers) : await deps.auth.require(req.headers, spec.scope));
+          principals.set(req, spec.scope === 'any' ? await deps.auth.authenticate(req.headers, req.ip) : await deps.auth.require(req.headers, spec.scope, req.ip));
         }
-        await admitBody(req, reply, deps);
+        await admitBody(req, reply, deps, principals.get(req));
       },
-      // A chunked body declares no length: it is held once read, by what arrived.
+      // A chunked body declares no length: it is held once read, by what arrived, and charged to the
+      // key's byte budget then (too late to refuse it, not too late to slow the next ones).
       preHandler: async (req, reply) => {
-        if (req.headers['content-length'] === undefined && Buffer.isBuffer(req.body)) hold(reply, deps.inflight, req.body.length);
+        if (req.headers['content-length'] === undefined && Buffer.isBuffer(req.body)) {
+          hold(reply, deps.inflight, req.body.length);
+          const p = principals.get(req);
+          if (p) deps.auth.rate.charge(p.keyId, req.body.length);
+        }
       },
       handler: async (req, reply) => {
         if (req.body === undefined && (spec.method === 'POST' || spec.method === 'PUT')) req.body = Buffer.alloc(0);
@@ -137,6 +148,8 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
       },
     });
   }
+
+  registerCors(app, opts.corsOrigins ?? resolveCorsOrigins());
 
   // Outside the route declarations: pages and files, not API operations for /openapi.json.
   registerDashboard(app, resolveWebDir(opts.webDir));

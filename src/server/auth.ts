@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { LoupeError } from '../errors.js';
 import { LruMap } from '../store/lru.js';
 import { hashKey } from './keys.js';
+import { DEFAULT_FAILURE_THROTTLE, FailureThrottle, KeyRateLimiter, resolveKeyRateLimits, type FailureThrottleOptions, type KeyRateLimits } from './rate-limit.js';
 
 export interface Principal {
   projectId: number;
@@ -33,27 +34,78 @@ export function keyFromHeaders(headers: Headers): string | undefined {
   return undefined;
 }
 
+export interface AuthOptions {
+  /**
+   * How long a looked-up key is trusted before the database is asked again (default 1,000 ms):
+   * the bound on how long a key revoked elsewhere (the CLI, another server) keeps working here.
+   */
+  cacheTtlMs?: number;
+  /** Failed authentication per client address (rate-limit.ts). */
+  failures?: FailureThrottleOptions;
+  /** Requests and bytes per second per key (rate-limit.ts); default resolveKeyRateLimits(). */
+  rate?: KeyRateLimits;
+  /** Clock in ms (tests). */
+  now?: () => number;
+}
+
+/** A key's last use is written at most this often (it is shown to a minute, and costs a write). */
+const TOUCH_EVERY_MS = 60_000;
+
 export class Authenticator {
-  // Hash → principal for recently seen keys, so ingest does not hit the database per request.
-  private readonly cache = new LruMap<string, Principal>(10_000);
+  // Hash → principal for recently seen keys, so ingest does not hit the database per request. An
+  // entry is trusted for cacheTtlMs only: revocation happens in the database, possibly from another
+  // process, and must reach this server within a second. After that the entry stays (for the LRU's
+  // life) only as proof the key was once good, for the failure throttle.
+  private readonly cache = new LruMap<string, { principal: Principal; checkedAt: number; touchedAt: number }>(10_000);
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  readonly failures: FailureThrottle;
+  readonly rate: KeyRateLimiter;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, opts: AuthOptions = {}) {
+    this.ttlMs = opts.cacheTtlMs ?? 1000;
+    this.now = opts.now ?? Date.now;
+    this.failures = new FailureThrottle(opts.failures ?? DEFAULT_FAILURE_THROTTLE, this.now);
+    this.rate = new KeyRateLimiter(opts.rate ?? resolveKeyRateLimits(), this.now);
+  }
 
-  async authenticate(headers: Headers): Promise<Principal> {
+  /**
+   * The request's principal. `address` is the client's (IP): an address over its failure budget is
+   * refused (429) before the database is asked, unless its key was good when last seen here.
+   */
+  async authenticate(headers: Headers, address?: string): Promise<Principal> {
     const key = keyFromHeaders(headers);
     if (!key) throw new LoupeError('unauthorized', 'an API key is required: send x-api-key, Authorization: Bearer, or Basic auth with the key as password');
     const hash = hashKey(key);
+    const now = this.now();
     const cached = this.cache.get(hash);
-    if (cached) return cached;
+    if (cached && now - cached.checkedAt < this.ttlMs) return this.used(cached, now);
+    // A key this server saw work is looked up again whatever the address: clients sharing an
+    // address (a NAT) with someone guessing keys keep working.
+    if (!cached) this.failures.check(address);
     const rec = await this.store.findApiKeyByHash(hash);
-    if (!rec) throw new LoupeError('unauthorized', 'unknown API key');
-    const p: Principal = { projectId: rec.projectId, scopes: rec.scopes, keyId: rec.id };
-    this.cache.set(hash, p);
-    return p;
+    if (!rec) {
+      this.cache.delete(hash);
+      this.failures.fail(address);
+      throw new LoupeError('unauthorized', cached ? 'this API key was revoked' : 'unknown API key');
+    }
+    const entry = { principal: { projectId: rec.projectId, scopes: rec.scopes, keyId: rec.id }, checkedAt: now, touchedAt: cached?.touchedAt ?? 0 };
+    this.cache.set(hash, entry);
+    return this.used(entry, now);
   }
 
-  async require(headers: Headers, scope: Scope): Promise<Principal> {
-    const p = await this.authenticate(headers);
+  /** Records the key's use in the store, at most once a minute, without holding the request. */
+  private used(entry: { principal: Principal; touchedAt: number }, now: number): Principal {
+    if (now - entry.touchedAt >= TOUCH_EVERY_MS) {
+      entry.touchedAt = now;
+      // Best effort: a busy or unreachable database must not fail the request that merely used the key.
+      this.store.touchApiKey(entry.principal.keyId, now * 1000).catch(() => {});
+    }
+    return entry.principal;
+  }
+
+  async require(headers: Headers, scope: Scope, address?: string): Promise<Principal> {
+    const p = await this.authenticate(headers, address);
     if (!p.scopes.includes(scope) && !p.scopes.includes('admin')) {
       throw new LoupeError('forbidden', `this key lacks the "${scope}" scope`);
     }

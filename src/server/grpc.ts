@@ -69,6 +69,13 @@ function headersOf(md: grpc.Metadata): Record<string, string | undefined> {
   return { 'x-api-key': get('x-api-key'), authorization: get('authorization') };
 }
 
+/** The client's address without its port, as HTTP's req.ip gives it (grpc-js: "ip:port", "[v6]:port" or "unknown"). */
+export function peerAddress(peer: string): string | undefined {
+  const m = /^\[?([^\]]*?)\]?:\d+$/.exec(peer);
+  const ip = m ? m[1] : peer;
+  return ip && ip !== 'unknown' ? ip : undefined;
+}
+
 export interface GrpcReceiver {
   port: number;
   /** Stops accepting calls and waits for those in flight to finish (each acks after its commit). */
@@ -94,7 +101,11 @@ function admission(deps: AppDeps, principals: WeakMap<grpc.Metadata, Principal>,
         timer.unref();
         next({
           onReceiveMetadata(metadata, pass) {
-            deps.auth.require(headersOf(metadata), 'ingest').then(
+            deps.auth.require(headersOf(metadata), 'ingest', peerAddress(call.getPeer())).then((principal) => {
+              // The key's request budget, before the message is read (its bytes are counted once it is).
+              deps.auth.rate.admit(principal.keyId, 1, 0);
+              return principal;
+            }).then(
               (principal) => {
                 principals.set(metadata, principal);
                 pass(metadata);
@@ -157,7 +168,9 @@ export async function startGrpc(deps: AppDeps, host: string, port: number, limit
     const receivedAt = microsFromMillis(Date.now());
     void (async () => {
       // Settled by the interceptor; asked again only if grpc-js handed on another metadata object.
-      const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest');
+      const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest', peerAddress(call.getPeer()));
+      // grpc-js hands the message over whole: its length is what the key's byte budget is charged.
+      deps.auth.rate.admit(principal.keyId, 0, call.request.length);
       // The message is already read (grpc-js hands it over whole): it counts from here to the ack.
       deps.inflight.take(call.request.length);
       try {

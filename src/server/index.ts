@@ -8,6 +8,8 @@ import type { Store } from '../store/store.js';
 import { Writer, type WriterOptions } from '../store/writer.js';
 import { buildApp } from './app.js';
 import { Authenticator } from './auth.js';
+import { resolveCorsOrigins } from './cors.js';
+import { DEFAULT_FAILURE_THROTTLE, resolveKeyRateLimits, type FailureThrottleOptions, type KeyRateLimits } from './rate-limit.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { startGrpc, type GrpcReceiver } from './grpc.js';
 import { InflightBytes } from './inflight.js';
@@ -34,6 +36,14 @@ export interface ServerConfig extends StoreConfig {
   webDir?: string;
   /** How close() waits for requests in flight (default: up to 10 s). */
   drain?: DrainOptions;
+  /** Requests and bytes per second per API key (docs/limits.md); unset ones from LOUPE_KEY_RPS / LOUPE_KEY_BYTES_PER_SEC or defaults; 0 turns one off. */
+  keyRateLimits?: Partial<KeyRateLimits>;
+  /** Failed authentications per client address before it is refused for a while (default 20 in 60 s, refused 60 s). */
+  authFailures?: Partial<FailureThrottleOptions>;
+  /** How long a key lookup is trusted (default 1,000 ms): the most a revoked key keeps working on this server. */
+  keyCacheTtlMs?: number;
+  /** Origins browser apps may call the API from (default LOUPE_CORS_ORIGINS, comma-separated; none: CORS off). */
+  corsOrigins?: string[];
   /** Called with the admin key when the first start creates it. */
   onAdminKey?: (key: string, file: string) => void;
 }
@@ -82,7 +92,10 @@ async function bootstrap(store: Store, cfg: ServerConfig): Promise<void> {
 }
 
 export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
-  const limits = resolveLimits(cfg.limits); // before the store opens: a bad LOUPE_* value fails fast
+  // Before the store opens: a bad LOUPE_* value fails fast.
+  const limits = resolveLimits(cfg.limits);
+  const rate = resolveKeyRateLimits(cfg.keyRateLimits);
+  const corsOrigins = resolveCorsOrigins(cfg.corsOrigins);
   const store = await openStore(cfg);
   const writer = new Writer(store, cfg.writer);
   const prices = new PriceBook(store);
@@ -90,13 +103,13 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     store,
     writer,
     pipeline: new Pipeline(writer, { settings: (id) => store.getProjectSettings(id), prices }),
-    auth: new Authenticator(store),
+    auth: new Authenticator(store, { rate, cacheTtlMs: cfg.keyCacheTtlMs, failures: { ...DEFAULT_FAILURE_THROTTLE, ...cfg.authFailures } }),
     prices,
     version: VERSION,
     bodyLimit: cfg.bodyLimit ?? DEFAULT_BODY_LIMIT,
     inflight: new InflightBytes(limits.maxInflightBytes),
   };
-  const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits });
+  const app = buildApp(deps, { logger: cfg.logger, webDir: cfg.webDir, limits, corsOrigins });
   const http = httpDrain(app, cfg.drain);
   let grpc: GrpcReceiver | undefined;
   let port: number;
