@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, grpc: G.RESOURCE_EXHAUSTED, retryable: false, doc: 'The body exceeds the size limit (after decompression).' },
   uri_too_long: { status: 414, grpc: G.INVALID_ARGUMENT, retryable: false, doc: 'A path segment is longer than any id Loupe accepts.' },
   unsupported_media_type: { status: 415, grpc: G.INVALID_ARGUMENT, retryable: false, doc: 'The Content-Type or Content-Encoding is not accepted here.' },
-  rate_limited: { status: 429, grpc: G.RESOURCE_EXHAUSTED, retryable: true, doc: 'Too many requests; retry after Retry-After seconds.' },
+  rate_limited: { status: 429, grpc: G.RESOURCE_EXHAUSTED, retryable: true, doc: 'The key is over its requests or bytes per second, or the address over its failed authentications; retry after Retry-After seconds.' },
   headers_too_large: { status: 431, grpc: G.INVALID_ARGUMENT, retryable: false, doc: 'The request\'s headers exceed 16 KiB.' },
   internal: { status: 500, grpc: G.INTERNAL, retryable: false, doc: 'An unexpected error; the server logged it.' },
   overloaded: { status: 503, grpc: G.UNAVAILABLE, retryable: true, doc: 'The write queue is full; retry after Retry-After seconds.' },
