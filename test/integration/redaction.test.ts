@@ -177,6 +177,13 @@ describe('every ingest format is redacted before it is stored', () => {
     for (const n of NEEDLES) expect(all.includes(n), `${n} found in: ${all.slice(Math.max(0, all.indexOf(n) - 300), all.indexOf(n) + 100)}`).toBe(false);
     // Redacted, not dropped: the markers are where the text was.
     for (const m of ['[REDACTED:email]', '[REDACTED:api_key]', '[REDACTED:card]', '[REDACTED:ticket]']) expect(all).toContain(m);
+    // Nor does the full-text index: searching for the secret finds nothing, searching the marker finds traces.
+    for (const q of ['victim', 'LEAK1234567890abcdefXYZ']) {
+      const r = await call(srv.url, `/api/v1/traces?q=${encodeURIComponent(q)}`, { key: srv.key });
+      expect(r.status).toBe(200);
+      expect(r.json.data, q).toEqual([]);
+    }
+    expect((await call(srv.url, '/api/v1/traces?q=REDACTED', { key: srv.key })).json.data.length).toBeGreaterThan(0);
     const counts = await masked();
     expect(Object.keys(counts).sort()).toEqual(['api_key', 'card', 'email', 'ticket']);
   });
