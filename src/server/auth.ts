@@ -57,6 +57,8 @@ export class Authenticator {
   // process, and must reach this server within a second. After that the entry stays (for the LRU's
   // life) only as proof the key was once good, for the failure throttle.
   private readonly cache = new LruMap<string, { principal: Principal; checkedAt: number; touchedAt: number }>(10_000);
+  // Key id → hash of the cached entry, so a key revoked through this server is dropped at once.
+  private readonly hashById = new LruMap<string, string>(10_000);
   private readonly ttlMs: number;
   private readonly now: () => number;
   readonly failures: FailureThrottle;
@@ -91,7 +93,15 @@ export class Authenticator {
     }
     const entry = { principal: { projectId: rec.projectId, scopes: rec.scopes, keyId: rec.id }, checkedAt: now, touchedAt: cached?.touchedAt ?? 0 };
     this.cache.set(hash, entry);
+    this.hashById.set(rec.id, hash);
     return this.used(entry, now);
+  }
+
+  /** Forgets a key revoked through this server: its next request here is looked up (and refused). */
+  forget(keyId: string): void {
+    const hash = this.hashById.get(keyId);
+    if (hash !== undefined) this.cache.delete(hash);
+    this.hashById.delete(keyId);
   }
 
   /** Records the key's use in the store, at most once a minute, without holding the request. */

@@ -6,6 +6,7 @@ import { avidoRoutes } from './avido.js';
 import { evalgateRoutes } from './evalgate.js';
 import { exportRoutes } from './export.js';
 import { honeyhiveRoutes } from './honeyhive.js';
+import { keyRoutes } from './keys.js';
 import { langfuseRoutes } from './langfuse.js';
 import { nativeRoutes } from './native.js';
 import { otlpRoutes } from './otlp.js';
@@ -30,4 +31,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   honeyhiveRoutes,
   langfuseRoutes,
   whoamiRoutes,
+  keyRoutes,
 ];
