@@ -37,7 +37,12 @@ export function registerCors(app: FastifyInstance, origins: CorsOrigins): void {
       void reply.header('access-control-expose-headers', 'retry-after');
     }
     // The answer depends on Origin whenever an allow-list is in force: caches must keep them apart.
-    if (origins !== '*' && origins.size > 0) void reply.header('vary', 'Origin');
+    if (origins !== '*' && origins.size > 0) {
+      // Added to what the route said (the dashboard varies by accept-encoding), never in its place.
+      const vary = reply.getHeader('vary');
+      const prior = vary === undefined ? '' : String(vary);
+      if (!/\borigin\b/i.test(prior)) void reply.header('vary', prior ? `${prior}, Origin` : 'Origin');
+    }
     return payload;
   });
 

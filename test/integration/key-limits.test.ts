@@ -151,6 +151,9 @@ describe('CORS', () => {
     const e = await call(on.url, '/api/v1/traces', { headers: { origin: 'https://app.example.com' } });
     expect(e.status).toBe(401);
     expect(e.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    // the dashboard's own Vary is kept (it is served same-origin, but caches see every answer)
+    const page = await call(on.url, '/favicon.svg', { headers: { origin: 'https://app.example.com' } });
+    if (page.status === 200) expect(page.headers.get('vary')).toMatch(/accept-encoding.*origin/i);
     const other = await call(on.url, '/api/v1/traces', { key: on.key, headers: { origin: 'https://evil.example.com' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     const p2 = await call(on.url, '/api/v1/ingest', { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', ...preflight } });
