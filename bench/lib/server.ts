@@ -21,7 +21,10 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 export async function startServerProcess(dataDir: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerHandle> {
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/loupe.js'), 'serve', '--port', '0', '--grpc-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    // Benches measure what one server can take, from one key: the per-key budgets (429 past 1,000
+    // requests or 64 MiB per second) are off unless the caller's environment sets them.
+    env: { ...process.env, LOUPE_KEY_RPS: process.env.LOUPE_KEY_RPS ?? '0', LOUPE_KEY_BYTES_PER_SEC: process.env.LOUPE_KEY_BYTES_PER_SEC ?? '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
