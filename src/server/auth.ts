@@ -1,7 +1,7 @@
 // Request authentication: the API key from `x-api-key`, `Authorization: Bearer`, or Basic
 // (password = key, for Langfuse clients), resolved to its project and scopes.
 import type { Scope } from '../model/enums.js';
-import type { Store } from '../store/store.js';
+import type { ApiKeyRecord, Store } from '../store/store.js';
 import { LoupeError } from '../errors.js';
 import { LruMap } from '../store/lru.js';
 import { hashKey } from './keys.js';
@@ -59,6 +59,9 @@ export class Authenticator {
   private readonly cache = new LruMap<string, { principal: Principal; checkedAt: number; touchedAt: number }>(10_000);
   // Key id → hash of the cached entry, so a key revoked through this server is dropped at once.
   private readonly hashById = new LruMap<string, string>(10_000);
+  // Lookups in flight by hash: when a busy key's entry expires, its concurrent requests share one
+  // database query instead of each making its own, once a second.
+  private readonly lookups = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly ttlMs: number;
   private readonly now: () => number;
   readonly failures: FailureThrottle;
@@ -85,7 +88,7 @@ export class Authenticator {
     // A key this server saw work is looked up again whatever the address: clients sharing an
     // address (a NAT) with someone guessing keys keep working.
     if (!cached) this.failures.check(address);
-    const rec = await this.store.findApiKeyByHash(hash);
+    const rec = await this.lookup(hash);
     if (!rec) {
       this.cache.delete(hash);
       this.failures.fail(address);
@@ -95,6 +98,15 @@ export class Authenticator {
     this.cache.set(hash, entry);
     this.hashById.set(rec.id, hash);
     return this.used(entry, now);
+  }
+
+  private lookup(hash: string): Promise<ApiKeyRecord | null> {
+    let p = this.lookups.get(hash);
+    if (!p) {
+      p = this.store.findApiKeyByHash(hash).finally(() => this.lookups.delete(hash));
+      this.lookups.set(hash, p);
+    }
+    return p;
   }
 
   /** Forgets a key revoked through this server: its next request here is looked up (and refused). */
