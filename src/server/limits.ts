@@ -40,16 +40,25 @@ const ENV: Record<keyof ConnectionLimits, string> = {
   maxInflightBytes: 'LOUPE_MAX_INFLIGHT_BYTES',
 };
 
-/** The limits in force: defaults, then the environment, then `overrides`; each a positive integer. */
-export function resolveLimits(overrides: Partial<ConnectionLimits> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionLimits {
-  const out = { ...DEFAULT_LIMITS };
-  for (const k of Object.keys(ENV) as Array<keyof ConnectionLimits>) {
-    const raw = env[ENV[k]]?.trim();
+/**
+ * Numeric settings in layers: `defaults`, then each field's variable in `env`, then `overrides`;
+ * a value `valid` refuses stops the start with the variable's name and `what` it must be.
+ */
+export function layered<T extends { [K in keyof T]: number }>(defaults: T, names: Record<keyof T, string>, overrides: Partial<T>, env: NodeJS.ProcessEnv, valid: (v: number) => boolean, what: string): T {
+  const out = { ...defaults };
+  for (const k of Object.keys(names) as Array<keyof T & string>) {
+    const raw = env[names[k]]?.trim();
     const v = overrides[k] ?? (raw ? Number(raw) : undefined);
     if (v === undefined) continue;
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${ENV[k]} (${k}) must be a positive integer, not ${String(raw ?? v)}`);
-    out[k] = v;
+    if (!valid(v)) throw new Error(`${names[k]} (${k}) must be ${what}, not ${String(raw ?? v)}`);
+    out[k] = v as T[keyof T & string];
   }
+  return out;
+}
+
+/** The limits in force: defaults, then the environment, then `overrides`; each a positive integer. */
+export function resolveLimits(overrides: Partial<ConnectionLimits> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionLimits {
+  const out = layered<ConnectionLimits>(DEFAULT_LIMITS, ENV, overrides, env, (v) => Number.isInteger(v) && v > 0, 'a positive integer');
   // Node refuses a headers timeout longer than the request timeout; say which setting to change.
   if (out.headersTimeoutMs > out.requestTimeoutMs) {
     throw new Error(`${ENV.headersTimeoutMs} (${out.headersTimeoutMs}) must not exceed ${ENV.requestTimeoutMs} (${out.requestTimeoutMs})`);

@@ -2,6 +2,7 @@
 // and a throttle on failed authentication by client address. Both are per server process (N
 // servers on one PostgreSQL let a key through at up to N times the rate) and bounded in memory:
 // state lives in LRU maps, so a flood of keys or addresses forgets the least recent, never grows.
+import { layered } from './limits.js';
 import { LoupeError } from '../errors.js';
 import { LruMap } from '../store/lru.js';
 
@@ -19,15 +20,7 @@ const KEY_ENV: Record<keyof KeyRateLimits, string> = { requestsPerSec: 'LOUPE_KE
 
 /** Defaults, then LOUPE_KEY_RPS / LOUPE_KEY_BYTES_PER_SEC, then `overrides`; each a non-negative number. */
 export function resolveKeyRateLimits(overrides: Partial<KeyRateLimits> = {}, env: NodeJS.ProcessEnv = process.env): KeyRateLimits {
-  const out = { ...DEFAULT_KEY_RATE_LIMITS };
-  for (const k of Object.keys(KEY_ENV) as Array<keyof KeyRateLimits>) {
-    const raw = env[KEY_ENV[k]]?.trim();
-    const v = overrides[k] ?? (raw ? Number(raw) : undefined);
-    if (v === undefined) continue;
-    if (!Number.isFinite(v) || v < 0) throw new Error(`${KEY_ENV[k]} (${k}) must be a number ≥ 0 (0: no limit), not ${String(raw ?? v)}`);
-    out[k] = v;
-  }
-  return out;
+  return layered<KeyRateLimits>(DEFAULT_KEY_RATE_LIMITS, KEY_ENV, overrides, env, (v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0 (0: no limit)');
 }
 
 /**

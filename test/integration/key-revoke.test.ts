@@ -1,6 +1,7 @@
 // `loupe keys list|revoke` and revocation reaching every server within a second (issue 14, item
 // 12): the CLI against a running `loupe serve` on SQLite (another process), and two servers on
 // one PostgreSQL database. Before, a key once used stayed cached until restart.
+import { grpcExport } from '../helpers/grpc.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,22 +9,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { run, serve } from '../helpers/cli.js';
 import { call } from '../helpers/server.js';
-import { EXPORT_PATH } from '../../src/server/grpc.js';
 import { startServer, type RunningServer } from '../../src/server/index.js';
 import { createKey } from '../../src/server/keys.js';
 import { postgresAvailable, startPostgres, type PrivatePostgres } from '../support/postgres.js';
 
-function grpcCall(port: number, key: string): Promise<grpc.ServiceError | null> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  md.set('x-api-key', key);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, (err) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
 
 /** Polls until `check` holds, for at most `ms`; returns how long it took. */
 async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
@@ -59,7 +48,7 @@ describe('keys list and revoke beside a running SQLite server', () => {
       const key = created.stdout.trim();
       // warm the server's cache on both transports
       expect((await call(srv.url, '/api/v1/traces', { key })).status).toBe(200);
-      expect(await grpcCall(grpcPort, key)).toBeNull();
+      expect(await grpcExport(grpcPort, key)).toBeNull();
 
       const listed = await run(['keys', 'list', '--project', 'default', '--data-dir', d]);
       expect(listed.code, listed.stderr).toBe(0);
@@ -78,7 +67,7 @@ describe('keys list and revoke beside a running SQLite server', () => {
       expect(revoked.code, revoked.stderr).toBe(0);
       const took = await within(1500, async () => (await call(srv.url, '/api/v1/traces', { key })).status === 401);
       expect(took).toBeLessThanOrEqual(1200);
-      expect((await grpcCall(grpcPort, key))?.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await grpcExport(grpcPort, key))?.code).toBe(grpc.status.UNAUTHENTICATED);
       expect((await run(['keys', 'list', '--data-dir', d])).stdout.split('\n').find((l) => l.startsWith(id))).toMatch(/\d{4}-\d\d-\d\dT\S+Z$/);
 
       const last = await run(['keys', 'revoke', adminId, '--data-dir', d]);
@@ -119,14 +108,14 @@ describe.skipIf(!available)('revocation across servers on one PostgreSQL', () =>
       for (const s of servers) {
         for (const k of [k1, k2]) {
           expect((await call(s.url, '/api/v1/traces', { key: k.key })).status).toBe(200);
-          expect(await grpcCall(s.grpcPort!, k.key)).toBeNull();
+          expect(await grpcExport(s.grpcPort!, k.key)).toBeNull();
         }
       }
       // revoked through server a's store: server b refuses it within a second
       expect(await a.store.revokeApiKey(k1.id)).toBe('revoked');
       const took = await within(1500, async () => (await call(b.url, '/api/v1/traces', { key: k1.key })).status === 401);
       expect(took).toBeLessThanOrEqual(1200);
-      expect((await grpcCall(b.grpcPort!, k1.key))?.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await grpcExport(b.grpcPort!, k1.key))?.code).toBe(grpc.status.UNAUTHENTICATED);
       expect((await call(a.url, '/api/v1/traces', { key: k1.key })).status).toBe(401);
 
       // revoked by the CLI (another process): both servers refuse it within a second
@@ -134,7 +123,7 @@ describe.skipIf(!available)('revocation across servers on one PostgreSQL', () =>
       expect(r.code, r.stderr).toBe(0);
       for (const s of servers) {
         expect(await within(1500, async () => (await call(s.url, '/api/v1/traces', { key: k2.key })).status === 401)).toBeLessThanOrEqual(1200);
-        expect((await grpcCall(s.grpcPort!, k2.key))?.code).toBe(grpc.status.UNAUTHENTICATED);
+        expect((await grpcExport(s.grpcPort!, k2.key))?.code).toBe(grpc.status.UNAUTHENTICATED);
       }
       const list = await run(['keys', 'list', '--db', url]);
       expect(list.code, list.stderr).toBe(0);

@@ -1,10 +1,10 @@
 // The key API (issue 17, item 5; store code shared with `loupe keys list|revoke`): admin only,
 // a created key shown once and working at once, a revoked key refused on its very next request
 // here (HTTP and gRPC), and never the project's last admin key.
+import { grpcExport } from '../helpers/grpc.js';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { EXPORT_PATH } from '../../src/server/grpc.js';
 
 let ts: TestServer;
 beforeAll(async () => {
@@ -12,17 +12,6 @@ beforeAll(async () => {
 });
 afterAll(async () => ts.close());
 
-function grpcCall(key: string): Promise<grpc.ServiceError | null> {
-  const client = new grpc.Client(`127.0.0.1:${ts.server.grpcPort}`, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  md.set('x-api-key', key);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), md, (err) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
 
 test('admin only', async () => {
   const reader = await ts.keyFor('default', ['read', 'ingest']);
@@ -39,7 +28,7 @@ test('create (shown once), list, revoke: refused on the next request, HTTP and g
   const { key, id } = made.json as { key: string; id: string };
   expect(key.startsWith(made.json.prefix)).toBe(true);
   expect((await call(ts.url, '/api/v1/traces', { key })).status).toBe(200);
-  expect(await grpcCall(key)).toBeNull();
+  expect(await grpcExport(ts.server.grpcPort!, key)).toBeNull();
 
   const list = await call(ts.url, '/api/v1/keys', { key: ts.key });
   expect(list.status).toBe(200);
@@ -52,7 +41,7 @@ test('create (shown once), list, revoke: refused on the next request, HTTP and g
   expect(del.status).toBe(200);
   expect(typeof del.json.revokedAt).toBe('string');
   expect((await call(ts.url, '/api/v1/traces', { key })).status).toBe(401);
-  expect((await grpcCall(key))?.code).toBe(grpc.status.UNAUTHENTICATED);
+  expect((await grpcExport(ts.server.grpcPort!, key))?.code).toBe(grpc.status.UNAUTHENTICATED);
   expect((await call(ts.url, `/api/v1/keys/${id}`, { key: ts.key, method: 'DELETE' })).status).toBe(200);
   expect((await call(ts.url, '/api/v1/keys/no-such-key', { key: ts.key, method: 'DELETE' })).status).toBe(404);
 });
