@@ -66,6 +66,16 @@ export interface TraceDetail {
   scores: Score[];
 }
 
+/** Which traces a delete takes: by id, every trace of one user, or those that started before a time (µs). */
+export type TraceSelection = { ids: string[] } | { userId: string } | { startedBefore: number };
+
+/** What a delete removed. */
+export interface DeleteCounts {
+  traces: number;
+  spans: number;
+  scores: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -142,6 +152,17 @@ export interface Store {
   revokeApiKey(id: string, projectId?: number): Promise<RevokeResult>;
   /** Records that the key authenticated a request at `atMicros` (best effort; never moves it back). */
   touchApiKey(id: string, atMicros: number): Promise<void>;
+
+  // ---- deletion and retention (docs/retention.md) ----
+  /**
+   * Deletes at most `limit` of the project's traces the selection names, each with its spans,
+   * scores, tags, full-text entry and span-id lookups, in ONE transaction; session, user and
+   * metrics rollups are right when it commits (as after a write). Returns what went; fewer traces
+   * than `limit` means none is left. Callers loop to delete more in small transactions.
+   */
+  deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts>;
+  /** Every project (id, name, settings), for the retention purge. */
+  listProjects(): Promise<Project[]>;
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----
   /** Time-bucketed aggregates computed in the database; rows ordered by bucket, then group (nulls last). */

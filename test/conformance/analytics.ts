@@ -15,7 +15,7 @@ const iso = (n: number) => isoFromMicros(sec(n));
 const ALL = { limit: 100, order: 'desc' as const };
 
 /** Fixed data set: s1 = a1 (alice), a2 (alice), b3 (bob, error); s2 = b4 (bob); c5 carol alone; n6 nobody. */
-const DATA: Partial<Batch> = {
+export const DATA: Partial<Batch> = {
   traces: [
     { id: 'a1', name: 'turn 1', sessionId: 's1', userId: 'alice', startTime: sec(0), metadata: { customer: 'acme', seats: 12 }, tags: ['beta'], input: 'What is Loupe?' },
     { id: 'a2', name: 'turn 2', sessionId: 's1', userId: 'alice', startTime: sec(300), metadata: { customer: 'acme', seats: 3 }, input: 'Does it do sessions?' },
@@ -74,7 +74,7 @@ const BOB: User = {
 const ids = (xs: Array<{ id: string }>) => xs.map((x) => x.id);
 
 /** What the kept rollups must equal: a recomputation from the traces themselves. */
-async function expectRollupsMatchTraces(store: Store, projectId: number): Promise<void> {
+export async function expectRollupsMatchTraces(store: Store, projectId: number): Promise<void> {
   const traces = (await store.listTraces(projectId, {}, { limit: 1000, order: 'asc' })).data;
   const sessions = (await store.listSessions(projectId, {}, { limit: 1000, order: 'asc' })).data;
   const users = (await store.listUsers(projectId, {}, { limit: 1000, order: 'asc' })).data;

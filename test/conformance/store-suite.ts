@@ -12,6 +12,7 @@ import { exportContracts, priceContracts, spanIdContracts } from './export-price
 import { traceFacetContracts } from './trace-facets.js';
 import { badRowContracts } from './bad-rows.js';
 import { apiKeyContracts } from './api-keys.js';
+import { deleteContracts } from './deletes.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -29,6 +30,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     traceFacetContracts(suite);
     badRowContracts(suite);
     apiKeyContracts(suite);
+    deleteContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.js';
 import type { RouteSpec } from '../route.js';
 import { analyticsRoutes } from './analytics.js';
 import { avidoRoutes } from './avido.js';
+import { deleteRoutes } from './deletes.js';
 import { evalgateRoutes } from './evalgate.js';
 import { exportRoutes } from './export.js';
 import { honeyhiveRoutes } from './honeyhive.js';
@@ -32,4 +33,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   langfuseRoutes,
   whoamiRoutes,
   keyRoutes,
+  deleteRoutes,
 ];

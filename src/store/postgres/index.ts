@@ -8,7 +8,8 @@ import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFi
 import type { Score, Span, Trace } from '../../model/schemas.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
-import type { ApiKeyInfo, ApiKeyRecord, Project, RevokeResult, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
+import type { ApiKeyInfo, ApiKeyRecord, DeleteCounts, Project, RevokeResult, Store, TraceDetail, TraceFacets, TraceSelection, WriteItem } from '../store.js';
+import { deleteTraces } from './delete.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { PostgresWritePath } from './write.js';
 import { pgTypes, storable } from './dialect.js';
@@ -98,6 +99,15 @@ export class PostgresStore implements Store {
   async writeGroup(items: WriteItem[]): Promise<void> {
     if (!this.writePath) throw new Error('store not initialised');
     await this.writePath.writeGroup(items);
+  }
+
+  deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {
+    return deleteTraces(this.pool, projectId, select, limit);
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const { rows } = await this.pool.query<ProjectRow>('SELECT * FROM projects ORDER BY id');
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: isoFromMicros(r.created_at), settings: r.settings }));
   }
 
   listTraces(projectId: number, filter: TraceFilter, page: PageRequest): Promise<Page<Trace>> {

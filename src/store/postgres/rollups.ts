@@ -196,7 +196,48 @@ export async function applyRollups(client: pg.PoolClient, touched: number[], sco
   const d = new Deltas();
   const moved = touched.length ? await traceDeltas(client, touched, d) : [];
   if (scored.length || moved.length) await scoreDeltas(client, scored, moved, d);
+  await applyDeltas(client, d);
+}
 
+/**
+ * Takes deleted traces (and their scores) out of the session and user rollups: their remembered
+ * contributions are subtracted and forgotten, `dropRows` deletes the rows, then the shared rows
+ * are changed as after a write (same order, so deletes and writes lock alike) and their times
+ * re-read without the deleted traces. Sessions and users left without a trace are deleted (a
+ * privacy request must not leave the user id behind), and so are user_scores rows at count 0.
+ * The traces' rows MUST be locked by this transaction already.
+ */
+export async function removeRollups(client: pg.PoolClient, nums: number[], dropRows: () => Promise<void>): Promise<void> {
+  const d = new Deltas();
+  const scores = await client.query<ScoreContribution & { project_id: number; score_id: string }>(`SELECT c.project_id, c.score_id, c.user_id, c.name,
+      c.label, c.num_value FROM scores sc JOIN score_contrib c ON c.project_id = sc.project_id AND c.score_id = sc.id
+    WHERE sc.trace_num = ANY($1::bigint[]) ORDER BY c.project_id, c.score_id COLLATE "C" FOR UPDATE OF sc`, [nums]);
+  for (const c of scores.rows) {
+    d.score(c.project_id, c, -1);
+    d.timedUsers.set(`${c.project_id}\0${c.user_id}`, { p: c.project_id, id: c.user_id });
+  }
+  if (scores.rows.length) await client.query(DROP_SCORE_CONTRIB_SQL, [pgJson(scores.rows.map((c) => ({ p: c.project_id, id: c.score_id })))]);
+  const contribs = await client.query<Contribution>(`DELETE FROM trace_contrib WHERE trace_num = ANY($1::bigint[])
+    RETURNING project_id, session_id, user_id, start_time, input_tokens, output_tokens, total_tokens, cost_usd, is_error`, [nums]);
+  for (const c of contribs.rows) d.contribute(c, -1);
+  await dropRows();
+  await applyDeltas(client, d);
+  const sessions = [...d.timedSessions.values()];
+  const users = [...d.timedUsers.values()];
+  if (sessions.length) {
+    await client.query(`DELETE FROM sessions x USING json_to_recordset($1::json) AS r(p bigint, id text)
+      WHERE x.project_id = r.p AND x.id = r.id AND x.trace_count <= 0`, [pgJson(sessions)]);
+  }
+  if (users.length) {
+    await client.query(`DELETE FROM user_scores x USING json_to_recordset($1::json) AS r(p bigint, id text)
+      WHERE x.project_id = r.p AND x.user_id = r.id AND x.count <= 0`, [pgJson(users)]);
+    await client.query(`DELETE FROM users x USING json_to_recordset($1::json) AS r(p bigint, id text)
+      WHERE x.project_id = r.p AND x.id = r.id AND x.trace_count <= 0 AND x.score_count <= 0`, [pgJson(users)]);
+  }
+}
+
+/** Applies a group's summed deltas to the shared rows, table by table in key order. */
+async function applyDeltas(client: pg.PoolClient, d: Deltas): Promise<void> {
   if (d.sessions.size) await client.query(SESSION_DELTA_SQL, [pgJson([...d.sessions.values()])]);
   const pairs = [...d.pairs.values()].filter((x) => x.n !== 0);
   if (pairs.length) {

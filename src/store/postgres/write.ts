@@ -139,7 +139,9 @@ async function lockTraces(client: pg.PoolClient, items: WriteItem[]): Promise<Ma
   const byStored = new Map(locked.rows.map((r) => [keyOf(r.project_id, r.id), r.num]));
   for (const [k, key] of keys) {
     const num = byStored.get(keyOf(key.projectId, key.id));
-    if (num === undefined) throw new Error(`trace ${key.id} vanished while its batch was written`);
+    // Deleted (delete.ts) between the insert and the lock: the group runs again and makes it anew
+    // (the code of a serialization failure makes writeGroup retry it).
+    if (num === undefined) throw Object.assign(new Error(`trace ${key.id} was deleted while its batch was written`), { code: '40001' });
     nums.set(k, num);
   }
   return nums;

@@ -8,7 +8,7 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
-import type { ApiKeyInfo, ApiKeyRecord, Project, RevokeResult, Store, TraceDetail, TraceFacets, WriteItem } from '../store.js';
+import type { ApiKeyInfo, ApiKeyRecord, DeleteCounts, Project, RevokeResult, Store, TraceDetail, TraceFacets, TraceSelection, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
 import { SqliteWritePath } from './write.js';
@@ -25,6 +25,9 @@ import { acquireWriterLock, type WriterLock } from './lock.js';
 import { createPrivateFile, ensurePrivateDir, stderrNotice, tightenFile, type Notice } from '../private-files.js';
 
 export { sqliteDialect } from './reads.js';
+
+/** What the write worker (write-worker.ts) serves: the write path's operations. */
+type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces'>;
 
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
@@ -85,7 +88,7 @@ export class SqliteStore implements Store {
   /** Reads on this connection: for in-memory databases, or when the worker is off. */
   private reads!: SqliteReads;
   private readPool?: DbThread<ReadOps>;
-  private writeThread?: DbThread<{ writeGroup(items: WriteItem[]): void }>;
+  private writeThread?: DbThread<WriteOps>;
   /** Checkpoints the WAL off the event loop (the write connection's automatic checkpoint is off). */
   private checkpointer?: DbThread<{ checkpoint(): unknown }>;
   private checkpointing = false;
@@ -148,7 +151,7 @@ export class SqliteStore implements Store {
   }
 
   /** Made on the first write, so that commands which only read or manage keys start no threads. */
-  private writer(): { thread?: DbThread<{ writeGroup(items: WriteItem[]): void }>; path?: SqliteWritePath } {
+  private writer(): { thread?: DbThread<WriteOps>; path?: SqliteWritePath } {
     if (this.file !== ':memory:') this.checkpointer ??= new DbThread('checkpoint-worker', { file: this.file });
     if (this.useWriteThread) return { thread: (this.writeThread ??= new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL', chunkPackChars: this.packChars() })) };
     return { path: (this.writePath ??= new SqliteWritePath(this.db, { chunkPackChars: this.packChars() })) };
@@ -188,6 +191,20 @@ export class SqliteStore implements Store {
     if (thread) await thread.call('writeGroup', items);
     else path!.writeGroup(items);
     this.checkpointSoon();
+  }
+
+  /** Through the write path (delete.ts), like a write group: its caches must forget the traces. */
+  async deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {
+    if (!this.reads) throw new Error('store not initialised');
+    const { thread, path } = this.writer();
+    const counts = thread ? await thread.call('deleteTraces', projectId, select, limit) : path!.deleteTraces(projectId, select, limit);
+    this.checkpointSoon();
+    return counts;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const rows = this.db.prepare('SELECT * FROM projects ORDER BY id').all() as Array<{ id: number; name: string; created_at: number; settings: string }>;
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: isoFromMicros(row.created_at), settings: JSON.parse(row.settings) as Record<string, unknown> }));
   }
 
   /**

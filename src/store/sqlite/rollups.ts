@@ -53,6 +53,11 @@ export class SqliteRollups {
   private readonly putScoreContrib: Stmt;
   private readonly dropScoreContrib: Stmt;
   private readonly userScoreDelta: Stmt;
+  private readonly readContrib: Stmt;
+  private readonly scoreContribsOfTrace: Stmt;
+  private readonly dropEmptySession: Stmt;
+  private readonly dropEmptyUser: Stmt;
+  private readonly dropEmptyUserScores: Stmt;
 
   constructor(db: Database.Database) {
     this.readTrace = db.prepare(`SELECT t.project_id, t.session_id, t.user_id, t.start_time, t.input_tokens, t.output_tokens,
@@ -98,6 +103,13 @@ export class SqliteRollups {
     this.userScoreDelta = db.prepare(`INSERT INTO user_scores (project_id, user_id, name, label, count, num_sum) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (project_id, user_id, name, label) DO UPDATE SET count = count + excluded.count,
         num_sum = CASE WHEN excluded.num_sum IS NULL THEN num_sum ELSE coalesce(num_sum, 0) + excluded.num_sum END`);
+    this.readContrib = db.prepare(`SELECT project_id, session_id, user_id, start_time, input_tokens, output_tokens, total_tokens, cost_usd, is_error
+      FROM trace_contrib WHERE trace_num = ?`);
+    this.scoreContribsOfTrace = db.prepare(`SELECT c.project_id, c.score_id, c.user_id, c.name, c.label, c.num_value
+      FROM scores sc JOIN score_contrib c ON c.project_id = sc.project_id AND c.score_id = sc.id WHERE sc.trace_num = ?`);
+    this.dropEmptySession = db.prepare('DELETE FROM sessions WHERE project_id = @p AND id = @id AND trace_count <= 0');
+    this.dropEmptyUser = db.prepare('DELETE FROM users WHERE project_id = @p AND id = @id AND trace_count <= 0 AND score_count <= 0');
+    this.dropEmptyUserScores = db.prepare('DELETE FROM user_scores WHERE project_id = @p AND user_id = @id AND count <= 0');
   }
 
   /**
@@ -168,6 +180,65 @@ export class SqliteRollups {
     for (const s of sessions.values()) this.sessionTimes.run(s);
     for (const u of users.values()) this.userTimes.run(u);
     return userMoved;
+  }
+
+  /**
+   * Takes deleted traces (and their scores) out of sessions, session_users, users and
+   * user_scores: each one's remembered contribution is subtracted, as a write subtracts an old
+   * one. `dropRows` deletes the traces' rows in between, so first/last times are re-read without
+   * them. Sessions and users left with no trace are deleted (a privacy request must not leave the
+   * user id behind), and so are user_scores rows left at count 0.
+   */
+  removeTraces(nums: readonly number[], dropRows: () => void): void {
+    const deltas = new Map<string, Delta>();
+    const sessions = new Map<string, { p: number; id: string }>();
+    const users = new Map<string, { p: number; id: string }>();
+    const sub = (kind: 'session' | 'user', c: Contribution, id: string) => {
+      const key = `${kind}\0${c.project_id}\0${id}`;
+      let d = deltas.get(key);
+      if (!d) deltas.set(key, (d = { kind, p: c.project_id, id, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0 }));
+      d.n -= 1;
+      d.in -= c.input_tokens;
+      d.out -= c.output_tokens;
+      d.tot -= c.total_tokens;
+      d.cost -= c.cost_usd ?? 0;
+      d.costN -= c.cost_usd === null ? 0 : 1;
+      d.err -= c.is_error;
+    };
+    for (const num of nums) {
+      for (const sc of this.scoreContribsOfTrace.all(num) as Array<ScoreContribution & { project_id: number; score_id: string }>) {
+        this.scoreDelta(sc.project_id, sc, -1);
+        this.dropScoreContrib.run(sc.project_id, sc.score_id);
+        users.set(`${sc.project_id}\0${sc.user_id}`, { p: sc.project_id, id: sc.user_id });
+      }
+      const c = this.readContrib.get(num) as Contribution | undefined;
+      if (!c) continue;
+      if (c.user_id !== null) {
+        sub('user', c, c.user_id);
+        users.set(`${c.project_id}\0${c.user_id}`, { p: c.project_id, id: c.user_id });
+      }
+      if (c.session_id !== null) {
+        sub('session', c, c.session_id);
+        sessions.set(`${c.project_id}\0${c.session_id}`, { p: c.project_id, id: c.session_id });
+        if (c.user_id !== null) this.sessionUser(c.project_id, c.session_id, c.user_id, -1);
+      }
+      this.dropContrib.run(num);
+    }
+    for (const d of deltas.values()) {
+      const v = { p: d.p, id: d.id, n: d.n, in: d.in, out: d.out, tot: d.tot, cost: d.cost, costN: d.costN, err: d.err };
+      if (d.kind === 'user') this.userDelta.run({ ...v, scores: 0, sessions: 0 });
+      else this.sessionDelta.run(v);
+    }
+    dropRows();
+    for (const s of sessions.values()) {
+      this.sessionTimes.run(s);
+      this.dropEmptySession.run(s);
+    }
+    for (const u of users.values()) {
+      this.userTimes.run(u);
+      this.dropEmptyUserScores.run(u);
+      this.dropEmptyUser.run(u);
+    }
   }
 
   /** Re-attributes scores to users: the scores written in this group and those of traces whose user changed. */

@@ -3,7 +3,7 @@
 // writeGroup answers only after its transaction is durable, as on the main thread.
 import Database from 'better-sqlite3';
 import { workerData } from 'node:worker_threads';
-import type { WriteItem } from '../store.js';
+import type { TraceSelection, WriteItem } from '../store.js';
 import { serveThread } from './serve-thread.js';
 import { SqliteWritePath } from './write.js';
 
@@ -17,4 +17,7 @@ db.pragma('temp_store = MEMORY');
 // The store's checkpoint worker copies the WAL into the database file, off this thread.
 db.pragma('wal_autocheckpoint = 0');
 const path = new SqliteWritePath(db, { chunkPackChars });
-serveThread({ writeGroup: (items: WriteItem[]) => path.writeGroup(items) }, () => db.close());
+serveThread({
+  writeGroup: (items: WriteItem[]) => path.writeGroup(items),
+  deleteTraces: (projectId: number, select: TraceSelection, limit: number) => path.deleteTraces(projectId, select, limit),
+}, () => db.close());

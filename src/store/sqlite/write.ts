@@ -5,7 +5,7 @@
 // session and user rollups take the touched traces' changes as deltas (rollups.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
-import type { WriteItem } from '../store.js';
+import type { DeleteCounts, TraceSelection, WriteItem } from '../store.js';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { toJson, searchText } from './json.js';
 import { LruMap, stringBytes } from '../lru.js';
@@ -13,6 +13,7 @@ import { SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
 import { ChunkWriter } from './chunks.js';
 import { MetricRollups } from './metric-rollups.js';
+import { SqliteDeletes } from './delete.js';
 
 const MiB = 1024 * 1024;
 /** A Map entry's own cost beside its key and value (hash slot, pointers), roughly. */
@@ -62,6 +63,7 @@ export class SqliteWritePath {
   private readonly newReader: () => BlobReader;
   /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
   private readonly metricRollups: MetricRollups;
+  private readonly deletes: SqliteDeletes;
 
   /** `chunkPackChars`: see SqliteOptions. */
   constructor(db: Database.Database, opts: { chunkPackChars?: number } = {}) {
@@ -133,6 +135,7 @@ export class SqliteWritePath {
     this.rollups = new SqliteRollups(db);
     this.metricRollups = new MetricRollups(db, SPAN_ROW);
     this.chunks = new ChunkWriter(db, opts.chunkPackChars);
+    this.deletes = new SqliteDeletes(db, this.rollups);
     this.run = db.transaction((items: WriteItem[]) => {
       this.chunks.begin();
       const made = this.metricRollups.group(() => this.apply(items));
@@ -160,6 +163,20 @@ export class SqliteWritePath {
     for (const [key, num] of made) this.traceNums.set(key, num);
     for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
     this.upserted.clear();
+  }
+
+  /**
+   * Deletes a batch of traces (delete.ts) in its own transaction, then forgets them here: a trace
+   * sent again after its delete must get a new row, and a new trace may be given a deleted one's
+   * num (SQLite reuses the largest rowid), whose last upsert must not be taken for its own.
+   */
+  deleteTraces(projectId: number, select: TraceSelection, limit: number): DeleteCounts {
+    const { counts, gone } = this.deletes.deleteTraces(projectId, select, limit);
+    for (const t of gone) {
+      this.traceNums.delete(`${t.projectId}:${t.id}`);
+      this.lastUpsert.delete(t.num);
+    }
+    return counts;
   }
 
   private apply(items: WriteItem[]): Map<string, number> {
