@@ -42,7 +42,25 @@ test('DELETE /api/v1/traces/:id: admin only, counts, then 404', async () => {
   expect((await call(ts.url, '/api/v1/traces/t1', { key: otherKey })).status).toBe(200);
 });
 
+test('DELETE /api/v1/users/:id: every trace of the user, in batches, with counts; no one else', async () => {
+  const ingest = await ts.keyFor('default', ['ingest', 'read']);
+  for (let i = 0; i < 5; i++) expect((await call(ts.url, '/api/v1/ingest', { key: ingest, body: body(`alice-${i}`, 'alice') })).status).toBe(200);
+  expect((await call(ts.url, '/api/v1/ingest', { key: ingest, body: body('bob-1', 'bob') })).status).toBe(200);
+  expect((await call(ts.url, '/api/v1/users/alice', { key: ingest, method: 'DELETE' })).status).toBe(403);
+  const del = await call(ts.url, '/api/v1/users/alice', { key: ts.key, method: 'DELETE' });
+  expect(del.status).toBe(200);
+  expect(del.json).toEqual({ traces: 5, spans: 10, scores: 5 });
+  expect((await call(ts.url, '/api/v1/users/alice', { key: ts.key })).status).toBe(404);
+  expect((await call(ts.url, '/api/v1/sessions/s-alice', { key: ts.key })).status).toBe(404);
+  expect((await call(ts.url, '/api/v1/traces?userId=alice', { key: ts.key })).json.data).toEqual([]);
+  expect((await call(ts.url, '/api/v1/users/bob', { key: ts.key })).json).toMatchObject({ id: 'bob', traceCount: 1, scoreCount: 1 });
+  const again = await call(ts.url, '/api/v1/users/alice', { key: ts.key, method: 'DELETE' });
+  expect(again.status).toBe(200);
+  expect(again.json).toEqual({ traces: 0, spans: 0, scores: 0 });
+});
+
 test('/openapi.json describes the delete routes', async () => {
   const doc = (await call(ts.url, '/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
   expect(Object.keys(doc.paths['/api/v1/traces/{id}'] ?? {})).toContain('delete');
+  expect(Object.keys(doc.paths['/api/v1/users/{id}'] ?? {})).toContain('delete');
 });

@@ -51,5 +51,18 @@ export function deleteRoutes(deps: AppDeps): RouteSpec[] {
         return counts;
       },
     }),
+    route({
+      method: 'DELETE', path: '/api/v1/users/:id', tag: 'admin', scope: 'admin',
+      summary: `Delete everything of one user (a privacy request): every trace with this userId, with its spans and scores, and the user's session and user rows. Runs in transactions of ${DELETE_BATCH} traces; answers once all are gone`,
+      params: [{ name: 'id', in: 'path', description: 'The userId', required: true }],
+      responses: {
+        200: { description: 'What was deleted (all zero when the user had nothing: deleting twice is no error)', schema: DeletedCounts },
+        ...common,
+      },
+      async handler({ req, principal }) {
+        const { id } = req.params as { id: string };
+        return deleteAll(deps.store, principal!.projectId, { userId: id });
+      },
+    }),
   ];
 }
