@@ -6,21 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawConnect, requestHead } from '../helpers/raw-http.js';
-import { EXPORT_PATH } from '../../src/server/grpc.js';
+import { grpcExport } from '../helpers/grpc.js';
 import { resolveCorsOrigins } from '../../src/server/cors.js';
 import { resolveKeyRateLimits } from '../../src/server/rate-limit.js';
 
-function grpcCall(port: number, body: Buffer, key: string): Promise<grpc.ServiceError | null> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  md.set('x-api-key', key);
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(EXPORT_PATH, (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => {
-      client.close();
-      resolve(err);
-    });
-  });
-}
 
 describe('requests per second per key', () => {
   let ts: TestServer;
@@ -51,7 +40,7 @@ describe('requests per second per key', () => {
   test('on gRPC the same budget answers RESOURCE_EXHAUSTED', async () => {
     const key = await ts.keyFor('default', ['ingest']);
     const codes: number[] = [];
-    for (let i = 0; i < 10; i++) codes.push((await grpcCall(ts.server.grpcPort!, Buffer.alloc(0), key))?.code ?? 0);
+    for (let i = 0; i < 10; i++) codes.push((await grpcExport(ts.server.grpcPort!, key, Buffer.alloc(0)))?.code ?? 0);
     expect(codes.filter((c) => c === 0).length).toBeGreaterThanOrEqual(5);
     expect(codes).toContain(grpc.status.RESOURCE_EXHAUSTED);
   });
@@ -88,8 +77,8 @@ describe('bytes per second per key', () => {
   test('on gRPC the message length is charged', async () => {
     const key = await ts.keyFor('default', ['ingest']);
     const big = Buffer.alloc(1800); // what it decodes to does not matter: the budget is checked first
-    expect((await grpcCall(ts.server.grpcPort!, big, key))?.code).not.toBe(grpc.status.RESOURCE_EXHAUSTED);
-    expect((await grpcCall(ts.server.grpcPort!, big, key))?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await grpcExport(ts.server.grpcPort!, key, big))?.code).not.toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await grpcExport(ts.server.grpcPort!, key, big))?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
   });
 });
 
@@ -108,7 +97,7 @@ describe('failed authentication per address', () => {
     expect(r.json.error.code).toBe('rate_limited');
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // on gRPC too (same address)
-    expect((await grpcCall(ts.server.grpcPort!, Buffer.alloc(0), 'lp_guess-grpc'))?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect((await grpcExport(ts.server.grpcPort!, 'lp_guess-grpc', Buffer.alloc(0)))?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     // the good key is not slowed, before or after its cache entry expires
     expect((await call(ts.url, '/api/v1/traces', { key: ts.key })).status).toBe(200);
     await new Promise((res) => setTimeout(res, 1100));
