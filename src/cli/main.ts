@@ -1,4 +1,4 @@
-// `loupe serve | keys create|list|revoke | demo | export | import | prices`: the command line. Each command lives in its own module.
+// `loupe serve | keys create|list|revoke | demo | export | import | prices | retention`: the command line. Each command lives in its own module.
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: loupe <command> [options]
@@ -35,6 +35,9 @@ Commands:
   prices set            Override or add a price: --model PATTERN --input P --output P
                         [--cache-read P] [--from ISO]; P is USD per token, or per million as 2.5/1M
     --project NAME | --data-dir DIR | --db URL | --url URL --key KEY
+  retention get         The project's retention (days; none keeps everything)
+  retention set         --days N|none: traces older than N days are deleted by the server's purge
+    --project NAME      Project (default "default"); with --data-dir DIR | --db URL
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -61,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       output: { type: 'string' },
       'cache-read': { type: 'string' },
       from: { type: 'string' },
+      days: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,6 +107,10 @@ async function main(argv: string[]): Promise<number> {
         dataDir, dbUrl: db, project: values.project, url: values.url, key: values.key,
         model: values.model, input: values.input, output: values.output, cacheRead: values['cache-read'], from: values.from,
       });
+    }
+    case 'retention': {
+      const { retentionCommand } = await import('./retention.js');
+      return retentionCommand(positionals, { dataDir, dbUrl: db, project: values.project, days: values.days });
     }
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

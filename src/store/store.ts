@@ -161,8 +161,9 @@ export interface Store {
    * than `limit` means none is left. Callers loop to delete more in small transactions.
    */
   deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts>;
-  /** Every project (id, name, settings), for the retention purge. */
+  /** Every project (id, name, settings, read from the database, not a cache), for the retention purge. */
   listProjects(): Promise<Project[]>;
+
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----
   /** Time-bucketed aggregates computed in the database; rows ordered by bucket, then group (nulls last). */

@@ -1,5 +1,6 @@
-// Project settings an admin may read and change: the sampling rules (docs/sampling.md) and the
-// redaction rules with their counters and a dry run (docs/redaction.md).
+// Project settings an admin may read and change: the sampling rules (docs/sampling.md), the
+// redaction rules with their counters and a dry run (docs/redaction.md), and the retention in
+// days that the background purge enforces (docs/retention.md).
 import { z } from 'zod';
 import { LoupeError } from '../../errors.js';
 import {
@@ -11,6 +12,7 @@ import { requestJson } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { route, type RouteSpec } from '../route.js';
 import { issueText } from '../../model/issues.js';
+import { RETENTION_SETTINGS_KEY, RetentionPatch, RetentionSettings, retentionFrom } from '../../store/retention.js';
 
 /** What GET and PUT answer: the rules in force and what they masked. */
 const RedactionView = RedactionRules.extend({
@@ -70,6 +72,34 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
         const settings = await deps.store.updateProjectSettings(projectId, { [SAMPLING_SETTINGS_KEY]: rules });
         if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
         return deps.pipeline.samplingRules(projectId);
+      },
+    }),
+    route({
+      method: 'GET', path: '/api/v1/project/retention', tag: 'project', scope: 'admin',
+      summary: "The key's project retention: traces older than `days` are deleted by the background purge (null: kept forever)",
+      responses: { 200: { description: 'The retention', schema: RetentionSettings }, ...adminOnly },
+      async handler({ principal }) {
+        // From the database, not the settings cache: `loupe retention set` may have changed it beside this server.
+        const project = await deps.store.findProject(String(principal!.projectId));
+        if (!project) throw new LoupeError('not_found', `project ${principal!.projectId} not found`);
+        return retentionFrom(project.settings);
+      },
+    }),
+    route({
+      method: 'PUT', path: '/api/v1/project/retention', tag: 'project', scope: 'admin',
+      summary: "Change the project's retention: `{\"days\": N}` (1 to 36500) or `{\"days\": null}` to keep everything; the purge applies it within its interval",
+      body: { 'application/json': RetentionPatch },
+      responses: {
+        200: { description: 'The retention now in force', schema: RetentionSettings },
+        400: { description: 'Unknown field, or days not a whole number from 1 to 36500 (or null)', schema: ErrorBody },
+        ...adminOnly,
+      },
+      async handler({ req, principal }) {
+        const patch = RetentionPatch.safeParse(await requestJson(req, deps.bodyLimit));
+        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
+        const settings = await deps.store.updateProjectSettings(principal!.projectId, { [RETENTION_SETTINGS_KEY]: patch.data });
+        if (!settings) throw new LoupeError('not_found', `project ${principal!.projectId} not found`);
+        return retentionFrom(settings);
       },
     }),
     route({
