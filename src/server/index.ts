@@ -19,6 +19,7 @@ import { httpDrain, type DrainOptions } from './drain.js';
 import { ensurePrivateDir, FILE_MODE, stderrNotice, tightenFile } from '../store/private-files.js';
 import type { AppDeps } from './deps.js';
 import { PriceBook } from '../cost/book.js';
+import { RetentionPurger, type PurgeOptions } from '../store/purge.js';
 
 export const VERSION = '0.1.0';
 
@@ -44,6 +45,8 @@ export interface ServerConfig extends StoreConfig {
   keyCacheTtlMs?: number;
   /** Origins browser apps may call the API from (default LOUPE_CORS_ORIGINS, comma-separated; none: CORS off). */
   corsOrigins?: string[];
+  /** The retention purge (docs/retention.md): interval, batch size; intervalMs 0 runs it only when called. */
+  purge?: PurgeOptions;
   /** Called with the admin key when the first start creates it. */
   onAdminKey?: (key: string, file: string) => void;
 }
@@ -56,6 +59,8 @@ export interface RunningServer {
   app: FastifyInstance;
   deps: AppDeps;
   store: Store;
+  /** The retention purge, running on its timer (runOnce() runs a pass now). */
+  purger: RetentionPurger;
   /**
    * Serves nothing new (503), finishes in-flight requests, closes the listeners and connections
    * without resetting a request (drain.ts), drains the writer, closes the store (and its lock).
@@ -138,6 +143,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     await store.close();
     throw e;
   }
+  const purger = new RetentionPurger(store, cfg.purge);
+  purger.start();
   let closing: Promise<void> | undefined;
   return {
     url: `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${port}`,
@@ -146,8 +153,11 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     app,
     deps,
     store,
+    purger,
     close() {
       closing ??= (async () => {
+        // A purge pass ends after its current batch: no delete runs once the store closes.
+        await purger.stop();
         // HTTP and gRPC serve nothing new and finish what is in flight (each within its bound) ...
         await Promise.all([http.drain(), grpc?.close()]);
         await app.close();

@@ -163,6 +163,12 @@ export interface Store {
   deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts>;
   /** Every project (id, name, settings, read from the database, not a cache), for the retention purge. */
   listProjects(): Promise<Project[]>;
+  /**
+   * Optional: gives space freed by deletes back to the file system, a bounded step at a time
+   * (SQLite: incremental vacuum, docs/retention.md). The retention purge calls it after a pass
+   * that deleted something. A backend without it reuses freed space for later writes.
+   */
+  reclaimSpace?(): Promise<void>;
 
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----

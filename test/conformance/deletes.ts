@@ -1,5 +1,5 @@
 // Delete contracts: a trace by id, every trace of a user, traces older than a time (the retention
-// purge's step), in batches. Afterwards nothing of a deleted trace is readable (spans, scores,
+// purge's step), in batches; and the retention purge itself. Afterwards nothing of a deleted trace is readable (spans, scores,
 // full text), and every rollup (sessions, users, metrics) equals the same data written without
 // the deleted traces into a reference project.
 import { expect } from 'vitest';
@@ -8,6 +8,8 @@ import type { MetricsQuery } from '../../src/query/metrics.js';
 import type { Store } from '../../src/store/store.js';
 import { DATA, expectRollupsMatchTraces } from './analytics.js';
 import { batch, sec, type Suite } from './harness.js';
+import { RetentionPurger } from '../../src/store/purge.js';
+import { RETENTION_SETTINGS_KEY } from '../../src/store/retention.js';
 
 const ALL = { limit: 1000, order: 'asc' as const };
 const HOUR = 3_600_000_000;
@@ -91,5 +93,21 @@ export function deleteContracts({ it }: Suite): void {
     expect((await store.listTraces(projectId, {}, ALL)).data.map((t) => t.id)).toEqual(['b3', 'b4', 'c5', 'n6']);
     expect((await store.listTraces(other.id, {}, ALL)).data).toHaveLength(6);
     await expectSameAsWritten(store, projectId, without(['a1', 'a2']));
+  });
+}
+
+export function purgeContracts({ it }: Suite): void {
+  it('the retention purge deletes traces older than the retention, in batches, and keeps newer ones and other projects', async ({ store, projectId, write }) => {
+    await write(DATA);
+    const other = await store.ensureProject('no-retention');
+    await store.writeGroup([{ projectId: other.id, batch: batch(DATA), receivedAt: sec(1000) }]);
+    // one day of retention, "now" one day and 700 s after T0: a1 (0 s), a2 (300 s) and b3 (600 s) are older
+    await store.updateProjectSettings(projectId, { [RETENTION_SETTINGS_KEY]: { days: 1 } });
+    const purger = new RetentionPurger(store, { batch: 2, now: () => sec(86_400 + 700) });
+    expect(await purger.runOnce()).toEqual([{ projectId, counts: { traces: 3, spans: 4, scores: 6 } }]);
+    expect(await purger.runOnce()).toEqual([]);
+    expect((await store.listTraces(projectId, {}, ALL)).data.map((t) => t.id)).toEqual(['b4', 'c5', 'n6']);
+    expect((await store.listTraces(other.id, {}, ALL)).data).toHaveLength(6);
+    await expectSameAsWritten(store, projectId, without(['a1', 'a2', 'b3']));
   });
 }

@@ -12,7 +12,7 @@ import { exportContracts, priceContracts, spanIdContracts } from './export-price
 import { traceFacetContracts } from './trace-facets.js';
 import { badRowContracts } from './bad-rows.js';
 import { apiKeyContracts } from './api-keys.js';
-import { deleteContracts } from './deletes.js';
+import { deleteContracts, purgeContracts } from './deletes.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -31,6 +31,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     badRowContracts(suite);
     apiKeyContracts(suite);
     deleteContracts(suite);
+    purgeContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);

@@ -1,7 +1,8 @@
 // Deletes on a real SQLite file: after each delete the span and trace metrics rollups equal a
 // recomputation from the tables (the conformance suite's metrics queries run the exact statements
 // on its small windows, so the rollups are checked here), on the main connection and through the
-// write worker; no row of a deleted trace is left in any table keyed by its num.
+// write worker; no row of a deleted trace is left in any table keyed by its num. And the space a
+// purge frees: given back by incremental vacuum on a new database, reused on an older one.
 import { afterEach, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { SpanUpsert, TraceUpsert, ScoreUpsert } from '../../src/model/batch.js';
 import { comparable, recomputedRollup, storedRollup } from '../support/metric-rollups.js';
+import { RetentionPurger } from '../../src/store/purge.js';
+import { RETENTION_SETTINGS_KEY } from '../../src/store/retention.js';
 
 const H0 = 1_772_359_200_000_000; // 2026-03-01T10:00:00Z
 const HOUR = 3_600_000_000;
@@ -72,3 +75,64 @@ for (const writeWorker of [false, true]) {
     }
   });
 }
+
+/** 300 traces 40 days old with 4 KB of distinct input each (trace rows, not shared chunks), and one from now. */
+async function fill(store: SqliteStore, p: number, now: number): Promise<void> {
+  const traces: TraceUpsert[] = [];
+  for (let i = 0; i < 300; i++) traces.push({ id: `old${i}`, startTime: now - 40 * 24 * HOUR + i, input: `${i} ${'lorem ipsum '.repeat(340)}` });
+  traces.push({ id: 'new', startTime: now, input: 'kept' });
+  await store.writeGroup([{ projectId: p, receivedAt: now, batch: { traces, spans: [], scores: [] } }]);
+}
+
+test('a new database frees the purged space (auto_vacuum INCREMENTAL): the file shrinks, the newer trace stays', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-reclaim-'));
+  const file = join(dir, 'loupe.db');
+  const store = new SqliteStore(file, { readWorker: false });
+  await store.init();
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
+    const p = (await store.ensureProject('p')).id;
+    const now = H0 + 100 * 24 * HOUR;
+    await fill(store, p, now);
+    const before = db.pragma('page_count', { simple: true }) as number;
+    await store.updateProjectSettings(p, { [RETENTION_SETTINGS_KEY]: { days: 30 } });
+    const result = await new RetentionPurger(store, { batch: 50, now: () => now }).runOnce();
+    expect(result).toEqual([{ projectId: p, counts: { traces: 300, spans: 0, scores: 0 } }]);
+    expect(db.pragma('freelist_count', { simple: true })).toBe(0);
+    const after = db.pragma('page_count', { simple: true }) as number;
+    expect(after).toBeLessThan(before / 3);
+    expect((await store.getTrace(p, 'new'))?.trace.input).toBe('kept');
+  } finally {
+    db.close();
+    await store.close();
+  }
+});
+
+test('a database made before (auto_vacuum NONE) keeps its mode: the purge deletes, and the freed pages are reused', async () => {
+  dir = mkdtempSync(join(tmpdir(), 'loupe-reclaim-old-'));
+  const file = join(dir, 'loupe.db');
+  const pre = new Database(file);
+  pre.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  pre.close();
+  // (its 0644 file is tightened, as for any older database: not what this test is about)
+  const store = new SqliteStore(file, { readWorker: false, notice: () => undefined });
+  await store.init();
+  const db = new Database(file, { readonly: true });
+  try {
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(0);
+    const p = (await store.ensureProject('p')).id;
+    const now = H0 + 100 * 24 * HOUR;
+    await fill(store, p, now);
+    const before = db.pragma('page_count', { simple: true }) as number;
+    await store.updateProjectSettings(p, { [RETENTION_SETTINGS_KEY]: { days: 30 } });
+    expect((await new RetentionPurger(store, { batch: 50, now: () => now }).runOnce())[0].counts.traces).toBe(300);
+    expect(db.pragma('freelist_count', { simple: true })).toBeGreaterThan(before / 2);
+    // the same amount written again fits in the freed pages: the file hardly grows
+    await fill(store, p, now + 1);
+    expect(db.pragma('page_count', { simple: true })).toBeLessThan(before * 1.2);
+  } finally {
+    db.close();
+    await store.close();
+  }
+});

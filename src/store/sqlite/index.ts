@@ -27,7 +27,7 @@ import { createPrivateFile, ensurePrivateDir, stderrNotice, tightenFile, type No
 export { sqliteDialect } from './reads.js';
 
 /** What the write worker (write-worker.ts) serves: the write path's operations. */
-type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces'>;
+type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces' | 'reclaim'>;
 
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
@@ -73,6 +73,10 @@ export interface SqliteOptions {
   notice?: Notice;
 }
 
+/** Free pages one incremental vacuum step gives back (4 MiB of 4 KiB pages): a few ms of the write lock. */
+const RECLAIM_PAGES = 1024;
+/** Steps per reclaimSpace call (4 GiB): the rest waits for the next purge pass. */
+const MAX_RECLAIM_STEPS = 1024;
 const CHECKPOINT_MS = 200;
 /** A checkpoint unanswered for this long is done by the write connection itself (see checkpointSoon). */
 const CHECKPOINT_STALL_MS = 1000;
@@ -107,6 +111,10 @@ export class SqliteStore implements Store {
       this.lock?.release();
       throw e;
     }
+    // A new database frees the space of deleted rows incrementally (reclaimSpace). Only possible
+    // before its first table, and before WAL mode writes the header; an existing database keeps
+    // its mode (changing it needs a full VACUUM: docs/retention.md), and reuses freed pages.
+    if (this.db.pragma('page_count', { simple: true }) === 0) this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
@@ -200,6 +208,22 @@ export class SqliteStore implements Store {
     const counts = thread ? await thread.call('deleteTraces', projectId, select, limit) : path!.deleteTraces(projectId, select, limit);
     this.checkpointSoon();
     return counts;
+  }
+
+  /**
+   * Incremental vacuum, RECLAIM_PAGES pages (4 MiB at the default page size) per step on the
+   * write connection, yielding between steps so writes interleave; the checkpoint that follows
+   * shrinks the file. Nothing to do on a database made before auto_vacuum = INCREMENTAL was set.
+   */
+  async reclaimSpace(): Promise<void> {
+    if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) return;
+    const { thread, path } = this.writer();
+    for (let step = 0; step < MAX_RECLAIM_STEPS; step++) {
+      const left = thread ? await thread.call('reclaim', RECLAIM_PAGES) : path!.reclaim(RECLAIM_PAGES);
+      this.checkpointSoon();
+      if (left === 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async listProjects(): Promise<Project[]> {

@@ -20,4 +20,5 @@ const path = new SqliteWritePath(db, { chunkPackChars });
 serveThread({
   writeGroup: (items: WriteItem[]) => path.writeGroup(items),
   deleteTraces: (projectId: number, select: TraceSelection, limit: number) => path.deleteTraces(projectId, select, limit),
+  reclaim: (pages: number) => path.reclaim(pages),
 }, () => db.close());

@@ -66,7 +66,7 @@ export class SqliteWritePath {
   private readonly deletes: SqliteDeletes;
 
   /** `chunkPackChars`: see SqliteOptions. */
-  constructor(db: Database.Database, opts: { chunkPackChars?: number } = {}) {
+  constructor(private readonly db: Database.Database, opts: { chunkPackChars?: number } = {}) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
     this.insertTrace = db.prepare('INSERT INTO traces (project_id, id, start_time, created_at) VALUES (?, ?, ?, ?) RETURNING num').pluck();
     this.updateTrace = db.prepare(`UPDATE traces SET
@@ -144,6 +144,16 @@ export class SqliteWritePath {
     });
     this.newReader = () => new BlobReader(db, (id) => this.chunks.unstored(id));
     this.reader = this.newReader();
+  }
+
+  /**
+   * One step of incremental vacuum (docs/retention.md): moves up to `pages` free pages to the end
+   * of the file and truncates them (at the next checkpoint, in WAL mode). A no-op on a database
+   * whose auto_vacuum is not INCREMENTAL. Returns the free pages left.
+   */
+  reclaim(pages: number): number {
+    this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`);
+    return this.db.pragma('freelist_count', { simple: true }) as number;
   }
 
   /** Writes the group in one transaction; throws (and rolls back everything) on failure. */

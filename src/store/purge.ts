@@ -1,0 +1,101 @@
+// The retention purge (docs/retention.md): on a timer, for every project with a retention
+// (retention.ts), deletes the traces that started before now − days, oldest first, a small batch
+// at a time; each batch is its own transaction (Store.deleteTraces) and the pass yields to the
+// event loop between batches, so ingest queued meanwhile commits in between: the write lock is
+// never held for more than one batch. After a pass that deleted something the store may give the
+// freed space back (Store.reclaimSpace: SQLite's incremental vacuum).
+import type { DeleteCounts, Store } from './store.js';
+import { retentionFrom } from './retention.js';
+
+const DAY_MICROS = 86_400_000_000;
+
+export interface PurgeOptions {
+  /** Between passes (default 60 s, or LOUPE_PURGE_INTERVAL_MS; 0 turns the timer off). */
+  intervalMs?: number;
+  /** Traces per delete transaction (default 200). */
+  batch?: number;
+  /** Most batches per project per pass (default 500): a large backlog is worked off over several passes. */
+  maxBatches?: number;
+  /** The clock, in µs since the epoch (tests move it). */
+  now?: () => number;
+  /** Told of each project a pass deleted something from. */
+  onPurged?: (projectId: number, counts: DeleteCounts) => void;
+}
+
+export interface PurgeResult {
+  projectId: number;
+  counts: DeleteCounts;
+}
+
+/** The background purge: start() arms the timer, runOnce() is one pass (tests call it directly). */
+export class RetentionPurger {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<PurgeResult[]>;
+  private stopped = false;
+  private readonly batch: number;
+  private readonly maxBatches: number;
+  private readonly now: () => number;
+
+  constructor(private readonly store: Store, private readonly opts: PurgeOptions = {}) {
+    this.batch = opts.batch ?? 200;
+    this.maxBatches = opts.maxBatches ?? 500;
+    this.now = opts.now ?? (() => Date.now() * 1000);
+  }
+
+  start(): void {
+    const env = process.env.LOUPE_PURGE_INTERVAL_MS;
+    const interval = this.opts.intervalMs ?? (env !== undefined && env.trim() !== '' ? Number(env) : 60_000);
+    if (!(interval > 0)) return;
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        // a failed pass (database briefly unreachable) is tried again at the next tick
+        this.runOnce().catch(() => undefined).finally(() => {
+          if (!this.stopped) tick();
+        });
+      }, interval);
+      // the purge never keeps a process alive on its own
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Stops the timer and waits for a pass under way (it ends after its current batch). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass over every project with a retention; at most one pass runs at a time. */
+  runOnce(): Promise<PurgeResult[]> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<PurgeResult[]> {
+    const out: PurgeResult[] = [];
+    for (const project of await this.store.listProjects()) {
+      const { days } = retentionFrom(project.settings);
+      if (days === null) continue;
+      const cutoff = this.now() - days * DAY_MICROS;
+      const counts: DeleteCounts = { traces: 0, spans: 0, scores: 0 };
+      for (let i = 0; i < this.maxBatches && !this.stopped; i++) {
+        const c = await this.store.deleteTraces(project.id, { startedBefore: cutoff }, this.batch);
+        counts.traces += c.traces;
+        counts.spans += c.spans;
+        counts.scores += c.scores;
+        if (c.traces < this.batch) break;
+        // let queued ingest commit between two batches
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (counts.traces > 0) {
+        out.push({ projectId: project.id, counts });
+        this.opts.onPurged?.(project.id, counts);
+      }
+    }
+    if (out.length && !this.stopped) await this.store.reclaimSpace?.();
+    return out;
+  }
+}
