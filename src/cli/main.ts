@@ -38,6 +38,7 @@ Commands:
   retention get         The project's retention (days; none keeps everything)
   retention set         --days N|none: traces older than N days are deleted by the server's purge
     --project NAME      Project (default "default"); with --data-dir DIR | --db URL
+    --url URL --key KEY Through a running server instead (the key's project, admin scope)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -110,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'retention': {
       const { retentionCommand } = await import('./retention.js');
-      return retentionCommand(positionals, { dataDir, dbUrl: db, project: values.project, days: values.days });
+      return retentionCommand(positionals, { dataDir, dbUrl: db, project: values.project, days: values.days, url: values.url, key: values.key });
     }
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);

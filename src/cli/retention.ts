@@ -1,12 +1,14 @@
 // `loupe retention get | set --days N|none`: a project's retention, straight in the database (no
-// server needed; the store is opened `shared`, beside a running server). A running server's purge
-// reads the setting from the database at every pass, so a change here takes effect at its next
-// pass (within a minute by default).
+// server needed; the store is opened `shared`, beside a running server), or through a server
+// (--url, --key: the key's own project, admin scope). A running server's purge reads the setting
+// from the database at every pass, so a change made here takes effect at its next pass (within a
+// minute by default).
 import { openStore } from '../store/open.js';
-import { MAX_RETENTION_DAYS, RETENTION_SETTINGS_KEY, RetentionPatch, retentionFrom } from '../store/retention.js';
+import { MAX_RETENTION_DAYS, RETENTION_SETTINGS_KEY, RetentionPatch, RetentionSettings, retentionFrom } from '../store/retention.js';
+import { check, remote } from './remote.js';
 
-const USAGE = `usage: loupe retention get [--project NAME] [--data-dir DIR | --db URL]
-       loupe retention set --days N|none [--project NAME] [--data-dir DIR | --db URL]
+const USAGE = `usage: loupe retention get [--project NAME] [--data-dir DIR | --db URL | --url URL --key KEY]
+       loupe retention set --days N|none [--project NAME] [--data-dir DIR | --db URL | --url URL --key KEY]
   N: whole days from 1 to ${MAX_RETENTION_DAYS}; none keeps everything (the default)
 `;
 
@@ -15,6 +17,8 @@ export interface RetentionOptions {
   dbUrl?: string;
   project?: string;
   days?: string;
+  url?: string;
+  key?: string;
 }
 
 const describe = (days: number | null) => (days === null ? 'none (traces are kept forever)' : `${days} days`);
@@ -34,6 +38,14 @@ export async function retentionCommand(args: string[], o: RetentionOptions): Pro
       return 1;
     }
     days = parsed.data.days;
+  }
+  const r = remote(o);
+  if (r) {
+    const res = await check(await fetch(`${r.url}/api/v1/project/retention`, sub === 'get' ? { headers: { 'x-api-key': r.key } } : {
+      method: 'PUT', headers: { 'x-api-key': r.key, 'content-type': 'application/json' }, body: JSON.stringify({ days }),
+    }));
+    process.stdout.write(`retention ${describe(RetentionSettings.parse(await res.json()).days)}\n`);
+    return 0;
   }
   const name = o.project ?? 'default';
   const store = await openStore({ dataDir: o.dataDir, dbUrl: o.dbUrl, access: 'shared' });

@@ -40,4 +40,9 @@ test('loupe retention get|set, beside the running server', async () => {
   expect((await run(['retention', 'get', '--data-dir', ts.dir, '--project', 'nope'])).code).toBe(1);
   expect(await run(['retention', 'set', '--days', 'none', ...args])).toMatchObject({ code: 0, stdout: 'default: retention none (traces are kept forever)\n' });
   expect((await call(ts.url, '/api/v1/project/retention', { key: ts.key })).json).toEqual({ days: null });
+  // through the server
+  expect(await run(['retention', 'set', '--days', '7', '--url', ts.url, '--key', ts.key])).toMatchObject({ code: 0, stdout: 'retention 7 days\n' });
+  expect(await run(['retention', 'get', '--url', ts.url, '--key', ts.key])).toMatchObject({ code: 0, stdout: 'retention 7 days\n' });
+  const reader = await ts.keyFor('default', ['read']);
+  expect((await run(['retention', 'get', '--url', ts.url, '--key', reader])).code).toBe(1);
 });
