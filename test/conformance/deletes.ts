@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { Batch } from '../../src/model/batch.js';
 import type { MetricsQuery } from '../../src/query/metrics.js';
 import type { Store } from '../../src/store/store.js';
+import { microsFromIso } from '../../src/model/time.js';
 import { DATA, expectRollupsMatchTraces } from './analytics.js';
 import { batch, sec, type Suite } from './harness.js';
 import { RetentionPurger } from '../../src/store/purge.js';
@@ -93,6 +94,40 @@ export function deleteContracts({ it }: Suite): void {
     expect((await store.listTraces(projectId, {}, ALL)).data.map((t) => t.id)).toEqual(['b3', 'b4', 'c5', 'n6']);
     expect((await store.listTraces(other.id, {}, ALL)).data).toHaveLength(6);
     await expectSameAsWritten(store, projectId, without(['a1', 'a2']));
+  });
+}
+
+export function concurrentDeleteContracts({ it }: Suite): void {
+  it('deletes and writes of the same traces at once leave the rollups equal to what is stored', async ({ store, projectId }) => {
+    const writes: Array<Promise<unknown>> = [];
+    const deletes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 24; i++) {
+      const traceId = `t${i % 4}`;
+      writes.push(store.writeGroup([{ projectId, receivedAt: sec(1000), batch: batch({
+        traces: [{ id: traceId, userId: `u${i % 2}`, sessionId: `s${i % 3}` }],
+        spans: [{ id: `s${i}`, traceId, kind: 'llm', model: 'm', startTime: sec(i), endTime: sec(i + 1), usage: { inputTokens: 2, outputTokens: 1 }, costUsd: 0.5 }],
+        scores: [{ id: `sc${i}`, traceId, name: 'n', value: i, source: 'api', createdAt: sec(i) }],
+      }) }]));
+      if (i % 3 === 0) deletes.push(store.deleteTraces(projectId, { ids: [`t${(i + 1) % 4}`] }, 10));
+      if (i % 8 === 0) deletes.push(store.deleteTraces(projectId, { userId: 'u1' }, 1));
+    }
+    await Promise.all([...writes, ...deletes]);
+    await expectRollupsMatchTraces(store, projectId);
+    // what is left equals the same traces written afresh into another project
+    const ref = await store.ensureProject('reference');
+    const micros = (iso: string | null) => microsFromIso(iso!)!;
+    for (const t of (await store.listTraces(projectId, {}, ALL)).data) {
+      const d = (await store.getTrace(projectId, t.id))!;
+      await store.writeGroup([{ projectId: ref.id, receivedAt: sec(1000), batch: batch({
+        traces: [{ id: t.id, userId: t.userId ?? undefined, sessionId: t.sessionId ?? undefined }],
+        spans: d.spans.map((sp) => ({ id: sp.id, traceId: t.id, kind: 'llm' as const, model: 'm', startTime: micros(sp.startTime),
+          endTime: micros(sp.endTime), usage: { inputTokens: 2, outputTokens: 1 }, costUsd: 0.5 })),
+        scores: d.scores.map((sc) => ({ id: sc.id, traceId: t.id, name: 'n', value: sc.value, source: 'api' as const, createdAt: micros(sc.createdAt) })),
+      }) }]);
+    }
+    expect((await store.listUsers(projectId, {}, ALL)).data).toEqual((await store.listUsers(ref.id, {}, ALL)).data);
+    expect((await store.listSessions(projectId, {}, ALL)).data).toEqual((await store.listSessions(ref.id, {}, ALL)).data);
+    for (const q of QUERIES) expect(await store.metrics(projectId, q), JSON.stringify(q)).toEqual(await store.metrics(ref.id, q));
   });
 }
 

@@ -12,7 +12,7 @@ import { exportContracts, priceContracts, spanIdContracts } from './export-price
 import { traceFacetContracts } from './trace-facets.js';
 import { badRowContracts } from './bad-rows.js';
 import { apiKeyContracts } from './api-keys.js';
-import { deleteContracts, purgeContracts } from './deletes.js';
+import { concurrentDeleteContracts, deleteContracts, purgeContracts } from './deletes.js';
 
 export type { ConformanceBackend, ConformanceDatabase } from './harness.js';
 
@@ -32,6 +32,7 @@ export function storeConformance(backend: ConformanceBackend): void {
     apiKeyContracts(suite);
     deleteContracts(suite);
     purgeContracts(suite);
+    concurrentDeleteContracts(suite);
     const unknown = Object.keys(backend.optOut ?? {}).filter((n) => !suite.names.has(n));
     test('opt-outs name real tests', () => {
       if (unknown.length) throw new Error(`${backend.name} opts out of tests that do not exist: ${unknown.join(', ')}`);
