@@ -6,10 +6,10 @@
 // soon as the rows are gone. Plain batched deletes: partitions are not needed at today's sizes.
 import type pg from 'pg';
 import type { DeleteCounts, TraceSelection } from '../store.js';
-import { isRetryable, storable } from './dialect.js';
+import { storable } from './dialect.js';
+import { inDurableTransaction } from './transaction.js';
 import { removeRollups } from './rollups.js';
 
-const MAX_ATTEMPTS = 5;
 
 /** The candidates, oldest first for a time cut (traces_by_start), found before any lock is taken. */
 function candidates(client: pg.PoolClient, projectId: number, select: TraceSelection, limit: number): Promise<pg.QueryResult<{ num: number }>> {
@@ -28,24 +28,7 @@ function recheck(select: TraceSelection): { sql: string; param: unknown } {
 export async function deleteTraces(pool: pg.Pool, projectId: number, given: TraceSelection, limit: number): Promise<DeleteCounts> {
   // ids as the write path stored them (storable: text PostgreSQL can hold)
   const select: TraceSelection = 'ids' in given ? { ids: given.ids.map(storable) } : 'userId' in given ? { userId: storable(given.userId) } : given;
-  for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL synchronous_commit TO on');
-      const counts = await apply(client, projectId, select, limit);
-      await client.query('COMMIT');
-      return counts;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
-    } finally {
-      client.release(broken);
-    }
-  }
+  return inDurableTransaction(pool, (client) => apply(client, projectId, select, limit));
 }
 
 async function apply(client: pg.PoolClient, projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {

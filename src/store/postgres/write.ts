@@ -9,38 +9,21 @@ import type pg from 'pg';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
 import { searchText } from '../sqlite/json.js';
-import { SEARCH_TEXT_MAX, TS_CONFIG, isRetryable, jsonMap, jsonText, pgJson, storable } from './dialect.js';
+import { SEARCH_TEXT_MAX, TS_CONFIG, jsonMap, jsonText, pgJson, storable } from './dialect.js';
+import { inDurableTransaction } from './transaction.js';
 import { applyRollups } from './rollups.js';
 import { indexSpanIds, type SpanIdRow } from './span-ids.js';
 import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
 
-const MAX_ATTEMPTS = 5;
 
 export class PostgresWritePath {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Writes the group in one transaction, durable at COMMIT; throws (all rolled back) on failure. */
   async writeGroup(items: WriteItem[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        // Durable on return, whatever the server's default says.
-        await client.query('SET LOCAL synchronous_commit TO on');
-        await apply(client, items);
-        await client.query('COMMIT');
-        return;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
-      } finally {
-        client.release(broken);
-      }
-    }
+    await inDurableTransaction(this.pool, (client) => apply(client, items));
   }
+
 }
 
 interface TraceKey {
