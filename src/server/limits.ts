@@ -26,8 +26,8 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   keepAliveTimeoutMs: 65_000,
   idleTimeoutMs: 120_000,
   maxConnections: 1024,
-  // Measured under a 10x overload (bench/overload.ts, docs/limits.md): peak RSS ~190 MiB over the
-  // idle server and reads under a second; 128 MiB let RSS grow ~430 MiB and reads wait ~1.5 s.
+  // Measured under a 10x overload (bench/overload.ts, docs/limits.md): peak RSS ~230 MiB over the
+  // idle server and list reads p95 under a second; 128 MiB let RSS grow ~520 MiB and reads p95 2.5 s.
   maxInflightBytes: 32 * 1024 * 1024,
 };
 
