@@ -2,7 +2,9 @@
 // after decompression (a small gzip bomb must not become a large allocation).
 import { gunzip, inflate, brotliDecompress } from 'node:zlib';
 import { promisify } from 'node:util';
+import type { z } from 'zod';
 import { LoupeError } from '../errors.js';
+import { issueText } from '../model/issues.js';
 import { MAX_JSON_DEPTH, jsonTooDeep } from '../json-depth.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -58,4 +60,11 @@ export function requestBytes(req: RawRequest, limit: number): Promise<Buffer> {
 /** The request body parsed as JSON (400 when it is not JSON). */
 export async function requestJson(req: RawRequest, limit: number): Promise<unknown> {
   return parseJson(await requestBytes(req, limit));
+}
+
+/** The request body parsed as JSON and checked against `schema` (400 invalid_body naming each issue). */
+export async function requestBody<T extends z.ZodType>(req: RawRequest, limit: number, schema: T, root?: string): Promise<z.infer<T>> {
+  const parsed = schema.safeParse(await requestJson(req, limit));
+  if (!parsed.success) throw new LoupeError('invalid_body', issueText(parsed.error.issues, root));
+  return parsed.data;
 }

@@ -1,6 +1,7 @@
 // A route is declared once, with what its handler needs (scope) and what the API documents
 // (summary, parameters, bodies, responses); the app registers it and /openapi.json describes it
 // from the same declaration, so the two cannot drift apart.
+import { ErrorBody } from '../model/schemas.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Scope } from '../model/enums.js';
@@ -48,3 +49,6 @@ export interface RouteSpec {
 export function route(spec: RouteSpec): RouteSpec {
   return spec;
 }
+
+/** The 403 every admin-scope route documents. */
+export const ADMIN_ONLY = { 403: { description: 'The key lacks the admin scope', schema: ErrorBody } } as const;

@@ -7,7 +7,7 @@ import { LoupeError } from '../../errors.js';
 import { ErrorBody } from '../../model/schemas.js';
 import type { DeleteCounts, Store, TraceSelection } from '../../store/store.js';
 import type { AppDeps } from '../deps.js';
-import { route, type RouteSpec } from '../route.js';
+import { ADMIN_ONLY, route, type RouteSpec } from '../route.js';
 
 /** Traces per delete transaction: small enough that ingest waits at most a few ms behind one. */
 export const DELETE_BATCH = 200;
@@ -31,9 +31,6 @@ export async function deleteAll(store: Store, projectId: number, select: TraceSe
 }
 
 export function deleteRoutes(deps: AppDeps): RouteSpec[] {
-  const common = {
-    403: { description: 'The key lacks the admin scope', schema: ErrorBody },
-  };
   return [
     route({
       method: 'DELETE', path: '/api/v1/traces/:id', tag: 'admin', scope: 'admin',
@@ -41,7 +38,7 @@ export function deleteRoutes(deps: AppDeps): RouteSpec[] {
       params: [{ name: 'id', in: 'path', description: 'The trace id', required: true }],
       responses: {
         200: { description: 'What was deleted', schema: DeletedCounts },
-        ...common,
+        ...ADMIN_ONLY,
         404: { description: 'No such trace in this project', schema: ErrorBody },
       },
       async handler({ req, principal }) {
@@ -57,7 +54,7 @@ export function deleteRoutes(deps: AppDeps): RouteSpec[] {
       params: [{ name: 'id', in: 'path', description: 'The userId', required: true }],
       responses: {
         200: { description: 'What was deleted (all zero when the user had nothing: deleting twice is no error)', schema: DeletedCounts },
-        ...common,
+        ...ADMIN_ONLY,
       },
       async handler({ req, principal }) {
         const { id } = req.params as { id: string };

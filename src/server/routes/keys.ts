@@ -7,10 +7,10 @@ import { LoupeError } from '../../errors.js';
 import { Scope } from '../../model/enums.js';
 import { ErrorBody } from '../../model/schemas.js';
 import type { ApiKeyInfo } from '../../store/store.js';
-import { requestJson } from '../body.js';
+import { requestBody } from '../body.js';
 import type { AppDeps } from '../deps.js';
 import { createKey } from '../keys.js';
-import { route, type RouteSpec } from '../route.js';
+import { ADMIN_ONLY, route, type RouteSpec } from '../route.js';
 
 export const ApiKey = z.object({
   id: z.string(),
@@ -41,7 +41,7 @@ export function keyRoutes(deps: AppDeps): RouteSpec[] {
       summary: "The project's API keys, revoked ones included, oldest first",
       responses: {
         200: { description: 'The keys', schema: z.object({ data: z.array(ApiKey) }) },
-        403: { description: 'The key lacks the admin scope', schema: ErrorBody },
+        ...ADMIN_ONLY,
       },
       async handler({ principal }) {
         return { data: (await deps.store.listApiKeys(principal!.projectId)).map(view) };
@@ -54,13 +54,12 @@ export function keyRoutes(deps: AppDeps): RouteSpec[] {
       responses: {
         201: { description: 'Created; `key` is not stored and cannot be shown again', schema: Created },
         400: { description: 'Invalid name or scopes', schema: ErrorBody },
-        403: { description: 'The key lacks the admin scope', schema: ErrorBody },
+        ...ADMIN_ONLY,
       },
       async handler({ req, reply, principal }) {
-        const parsed = NewApiKeyInput.safeParse(await requestJson(req, deps.bodyLimit));
-        if (!parsed.success) throw new LoupeError('invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+        const input = await requestBody(req, deps.bodyLimit, NewApiKeyInput, 'body');
         const projectId = principal!.projectId;
-        const { key, id } = await createKey(deps.store, projectId, parsed.data.scopes, parsed.data.name ?? null);
+        const { key, id } = await createKey(deps.store, projectId, input.scopes, input.name ?? null);
         const info = (await deps.store.listApiKeys(projectId)).find((k) => k.id === id);
         if (!info) throw new Error('a key just created was not listed');
         return reply.code(201).send({ ...view(info), key });
@@ -72,7 +71,7 @@ export function keyRoutes(deps: AppDeps): RouteSpec[] {
       params: [{ name: 'id', in: 'path', description: 'The key id (from GET /api/v1/keys)', required: true }],
       responses: {
         200: { description: 'Revoked', schema: ApiKey },
-        403: { description: 'The key lacks the admin scope', schema: ErrorBody },
+        ...ADMIN_ONLY,
         404: { description: 'No such key in this project', schema: ErrorBody },
         409: { description: "It is the project's last admin key", schema: ErrorBody },
       },

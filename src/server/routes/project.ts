@@ -8,9 +8,9 @@ import {
 } from '../../ingest/redaction/index.js';
 import { SAMPLING_SETTINGS_KEY, SamplingPatch, SamplingRules } from '../../ingest/sampling.js';
 import { ErrorBody } from '../../model/schemas.js';
-import { requestJson } from '../body.js';
+import { requestBody } from '../body.js';
 import type { AppDeps } from '../deps.js';
-import { route, type RouteSpec } from '../route.js';
+import { ADMIN_ONLY, route, type RouteSpec } from '../route.js';
 import { issueText } from '../../model/issues.js';
 import { RETENTION_SETTINGS_KEY, RetentionPatch, RetentionSettings, retentionFrom } from '../../store/retention.js';
 
@@ -47,12 +47,11 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
     ...(await deps.pipeline.redactionRules(projectId)),
     counters: { since: deps.pipeline.redactionCounters.since.toISOString(), masked: deps.pipeline.redactionCounters.of(projectId) },
   });
-  const adminOnly = { 403: { description: 'The key lacks the admin scope', schema: ErrorBody } };
   return [
     route({
       method: 'GET', path: '/api/v1/project/sampling', tag: 'project', scope: 'admin',
       summary: "The key's project sampling rules (defaults filled in)",
-      responses: { 200: { description: 'The rules', schema: SamplingRules }, 403: { description: 'The key lacks the admin scope', schema: ErrorBody } },
+      responses: { 200: { description: 'The rules', schema: SamplingRules }, ...ADMIN_ONLY },
       handler: async ({ principal }) => deps.pipeline.samplingRules(principal!.projectId),
     }),
     route({
@@ -62,13 +61,12 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       responses: {
         200: { description: 'The rules now in force (for the next request on)', schema: SamplingRules },
         400: { description: 'Unknown field or out-of-range value', schema: ErrorBody },
-        403: { description: 'The key lacks the admin scope', schema: ErrorBody },
+        ...ADMIN_ONLY,
       },
       async handler({ req, principal }) {
         const projectId = principal!.projectId;
-        const patch = SamplingPatch.safeParse(await requestJson(req, deps.bodyLimit));
-        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
-        const rules = SamplingRules.parse({ ...(await deps.pipeline.samplingRules(projectId)), ...patch.data });
+        const patch = await requestBody(req, deps.bodyLimit, SamplingPatch);
+        const rules = SamplingRules.parse({ ...(await deps.pipeline.samplingRules(projectId)), ...patch });
         const settings = await deps.store.updateProjectSettings(projectId, { [SAMPLING_SETTINGS_KEY]: rules });
         if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
         return deps.pipeline.samplingRules(projectId);
@@ -77,7 +75,7 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
     route({
       method: 'GET', path: '/api/v1/project/retention', tag: 'project', scope: 'admin',
       summary: "The key's project retention: traces older than `days` are deleted by the background purge (null: kept forever)",
-      responses: { 200: { description: 'The retention', schema: RetentionSettings }, ...adminOnly },
+      responses: { 200: { description: 'The retention', schema: RetentionSettings }, ...ADMIN_ONLY },
       async handler({ principal }) {
         // From the database, not the settings cache: `loupe retention set` may have changed it beside this server.
         const project = await deps.store.findProject(String(principal!.projectId));
@@ -92,12 +90,11 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       responses: {
         200: { description: 'The retention now in force', schema: RetentionSettings },
         400: { description: 'Unknown field, or days not a whole number from 1 to 36500 (or null)', schema: ErrorBody },
-        ...adminOnly,
+        ...ADMIN_ONLY,
       },
       async handler({ req, principal }) {
-        const patch = RetentionPatch.safeParse(await requestJson(req, deps.bodyLimit));
-        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
-        const settings = await deps.store.updateProjectSettings(principal!.projectId, { [RETENTION_SETTINGS_KEY]: patch.data });
+        const patch = await requestBody(req, deps.bodyLimit, RetentionPatch);
+        const settings = await deps.store.updateProjectSettings(principal!.projectId, { [RETENTION_SETTINGS_KEY]: patch });
         if (!settings) throw new LoupeError('not_found', `project ${principal!.projectId} not found`);
         return retentionFrom(settings);
       },
@@ -105,7 +102,7 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
     route({
       method: 'GET', path: '/api/v1/project/redaction', tag: 'project', scope: 'admin',
       summary: "The key's project redaction rules (defaults filled in: all off) and what they masked",
-      responses: { 200: { description: 'The rules and counters', schema: RedactionView }, ...adminOnly },
+      responses: { 200: { description: 'The rules and counters', schema: RedactionView }, ...ADMIN_ONLY },
       handler: async ({ principal }) => redactionView(principal!.projectId),
     }),
     route({
@@ -115,14 +112,13 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       responses: {
         200: { description: 'The rules now in force (for the next request on) and the counters', schema: RedactionView },
         400: { description: 'Unknown field, or a rule refused: bad regex, empty match, catastrophic backtracking, duplicate name', schema: ErrorBody },
-        ...adminOnly,
+        ...ADMIN_ONLY,
       },
       async handler({ req, principal }) {
         const projectId = principal!.projectId;
-        const patch = RedactionPatch.safeParse(await requestJson(req, deps.bodyLimit));
-        if (!patch.success) throw new LoupeError('invalid_body', issueText(patch.error.issues));
+        const patch = await requestBody(req, deps.bodyLimit, RedactionPatch);
         const stored = await deps.pipeline.redactionRules(projectId);
-        const rules = checkedRules({ builtins: { ...stored.builtins, ...patch.data.builtins }, rules: patch.data.rules ?? stored.rules });
+        const rules = checkedRules({ builtins: { ...stored.builtins, ...patch.builtins }, rules: patch.rules ?? stored.rules });
         const settings = await deps.store.updateProjectSettings(projectId, { [REDACTION_SETTINGS_KEY]: rules });
         if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
         return redactionView(projectId);
@@ -135,15 +131,14 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       responses: {
         200: { description: 'The masked text and each match', schema: RedactionTestResult },
         400: { description: 'Bad body, or a given rule refused as a PUT would refuse it', schema: ErrorBody },
-        ...adminOnly,
+        ...ADMIN_ONLY,
       },
       async handler({ req, principal }) {
-        const body = RedactionTest.safeParse(await requestJson(req, deps.bodyLimit));
-        if (!body.success) throw new LoupeError('invalid_body', issueText(body.error.issues));
-        const rules = body.data.rules ? checkedRules(body.data.rules) : await deps.pipeline.redactionRules(principal!.projectId);
+        const body = await requestBody(req, deps.bodyLimit, RedactionTest);
+        const rules = body.rules ? checkedRules(body.rules) : await deps.pipeline.redactionRules(principal!.projectId);
         // Every rule runs, whatever its fields: the sample is not any one field.
         const all = compileRules(rules)?.all ?? [];
-        const { text } = body.data;
+        const { text } = body;
         const matches = findMatches(text, all);
         return { text: redactString(text, all, undefined, matches), matches: matches.map((m) => ({ ...m, text: text.slice(m.start, m.end) })) };
       },
