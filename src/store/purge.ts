@@ -2,9 +2,11 @@
 // (retention.ts), deletes the traces that started before now − days, oldest first, a small batch
 // at a time; each batch is its own transaction (Store.deleteTraces) and the pass yields to the
 // event loop between batches, so ingest queued meanwhile commits in between: the write lock is
-// never held for more than one batch. After a pass that deleted something the store may give the
-// freed space back (Store.reclaimSpace: SQLite's incremental vacuum).
-import type { DeleteCounts, Store } from './store.js';
+// never held for more than one batch. Every few minutes, when anything was deleted (by this purge
+// or through the API), the store frees the span content no span holds any more
+// (Store.collectGarbage: SQLite's shared chunks); after either, it may give the freed space back
+// (Store.reclaimSpace: SQLite's incremental vacuum).
+import type { DeleteCounts, GarbageCounts, Store } from './store.js';
 import { retentionFrom } from './retention.js';
 
 const DAY_MICROS = 86_400_000_000;
@@ -20,6 +22,13 @@ export interface PurgeOptions {
   now?: () => number;
   /** Told of each project a pass deleted something from. */
   onPurged?: (projectId: number, counts: DeleteCounts) => void;
+  /**
+   * Least time between two collections of unreferenced content (default 10 min, or
+   * LOUPE_GC_INTERVAL_MS): each reads every span, so not at every pass.
+   */
+  gcIntervalMs?: number;
+  /** Told of each collection that freed something. */
+  onCollected?: (counts: GarbageCounts) => void;
 }
 
 export interface PurgeResult {
@@ -35,16 +44,19 @@ export class RetentionPurger {
   private readonly batch: number;
   private readonly maxBatches: number;
   private readonly now: () => number;
+  private readonly gcIntervalMs: number;
+  /** When the last collection began (performance.now()); none yet: −Infinity. */
+  private lastGc = -Infinity;
 
   constructor(private readonly store: Store, private readonly opts: PurgeOptions = {}) {
     this.batch = opts.batch ?? 200;
     this.maxBatches = opts.maxBatches ?? 500;
     this.now = opts.now ?? (() => Date.now() * 1000);
+    this.gcIntervalMs = opts.gcIntervalMs ?? envMs('LOUPE_GC_INTERVAL_MS') ?? 600_000;
   }
 
   start(): void {
-    const env = process.env.LOUPE_PURGE_INTERVAL_MS;
-    const interval = this.opts.intervalMs ?? (env !== undefined && env.trim() !== '' ? Number(env) : 60_000);
+    const interval = this.opts.intervalMs ?? envMs('LOUPE_PURGE_INTERVAL_MS') ?? 60_000;
     if (!(interval > 0)) return;
     const tick = () => {
       this.timer = setTimeout(() => {
@@ -95,7 +107,25 @@ export class RetentionPurger {
         this.opts.onPurged?.(project.id, counts);
       }
     }
-    if (out.length && !this.stopped) await this.store.reclaimSpace?.();
+    const collected = this.stopped ? undefined : await this.collect();
+    if ((out.length || collected) && !this.stopped) await this.store.reclaimSpace?.();
     return out;
   }
+
+  private async collect(): Promise<GarbageCounts | undefined> {
+    if (!this.store.collectGarbage || performance.now() - this.lastGc < this.gcIntervalMs) return undefined;
+    const started = performance.now();
+    const counts = await this.store.collectGarbage();
+    // Only a collection that ran starts the interval: deletes after a quiet spell are collected at once.
+    if (counts) {
+      this.lastGc = started;
+      if (counts.chunksFreed > 0) this.opts.onCollected?.(counts);
+    }
+    return counts;
+  }
+}
+
+function envMs(name: string): number | undefined {
+  const v = process.env[name];
+  return v !== undefined && v.trim() !== '' ? Number(v) : undefined;
 }

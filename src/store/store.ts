@@ -76,6 +76,16 @@ export interface DeleteCounts {
   scores: number;
 }
 
+/** What a collection of unreferenced span content freed (Store.collectGarbage). */
+export interface GarbageCounts {
+  spansScanned: number;
+  chunksFreed: number;
+  /** Characters of the freed chunks' text. */
+  charsFreed: number;
+  packsRewritten: number;
+  packsDeleted: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
@@ -169,6 +179,13 @@ export interface Store {
    * that deleted something. A backend without it reuses freed space for later writes.
    */
   reclaimSpace?(): Promise<void>;
+  /**
+   * Optional: frees span content that deletes left unreferenced (SQLite: the chunks spans share by
+   * content, chunk-gc.ts), in slices that let writes interleave. Does nothing, and answers
+   * undefined, when nothing was deleted since the last collection began. The retention purge calls
+   * it at most every few minutes (purge.ts), then reclaimSpace.
+   */
+  collectGarbage?(): Promise<GarbageCounts | undefined>;
 
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----

@@ -214,7 +214,24 @@ export class ChunkWriter {
       if (id === undefined) id = this.add(own);
       this.pending.set(own, id);
     }
+    this.marking?.(id);
     return id;
+  }
+
+  /**
+   * The write barrier of a garbage collection under way (chunk-gc.ts): told every chunk id a
+   * column is given, so a chunk reused while the cycle runs is kept.
+   */
+  marking?: (id: number) => void;
+
+  /** Forgets the committed chunks `dead` names (a collection frees them): they must not be reused. */
+  forget(dead: (id: number) => boolean): void {
+    for (const [text, id] of this.recent) {
+      if (!dead(id)) continue;
+      this.recent.delete(text);
+      this.recentChars -= text.length;
+    }
+    for (const [text, id] of this.previous) if (dead(id)) this.previous.delete(text);
   }
 
   /**
@@ -275,6 +292,35 @@ function encodeIds(ids: number[]): Buffer {
 function decodeIds(buf: Uint8Array): number[] {
   let prev = 0;
   return decodeVarints(buf, 1).map((z) => (prev += unzigzag(z)));
+}
+
+/**
+ * What a stored column refers to, for the garbage collection: its chunk ids (the skeleton's
+ * pieces), its inline skeleton as text, or undefined for text of the format before chunks.
+ * `stored` as read through chunkedColumn.
+ */
+export function chunkIdsOf(stored: string | Uint8Array): number[] | string | undefined {
+  if (typeof stored === 'string') return isInlineText(stored) ? stored.slice(1) : undefined;
+  if (stored[0] === INLINE) return Buffer.from(stored.buffer, stored.byteOffset + 1, stored.length - 1).toString('utf8');
+  return stored[0] === CHUNKED ? decodeIds(stored) : undefined;
+}
+
+const REFS = /[\ue004\ue005]([0-9a-z,]+)/g;
+
+/**
+ * The chunk ids a skeleton's references name (E004 and E005 strings and keys). A literal that
+ * merely contains the marks may name more: the collection keeps those, which is the safe side.
+ */
+export function skeletonRefs(skeleton: string): number[] {
+  if (!MARKED.test(skeleton)) return [];
+  const ids: number[] = [];
+  for (const m of skeleton.matchAll(REFS)) {
+    for (const part of m[1].split(',')) {
+      const id = parseInt(part, 36);
+      if (Number.isSafeInteger(id)) ids.push(id);
+    }
+  }
+  return ids;
 }
 
 /**

@@ -3,8 +3,8 @@
 // writes instead of contending with them. Everything a trace fed is taken back in the same
 // transaction: the span and trace metrics rollups (each row's contribution subtracted, as an
 // update subtracts its old one) and the session and user rollups (rollups.ts removeTraces).
-// Span bodies' chunks and blobs are shared between spans (chunks.ts, blobs.ts) and stay: freeing
-// them needs a garbage collection over every remaining span's references (docs/retention.md).
+// Span bodies' chunks are shared between spans (chunks.ts) and stay until a collection finds no
+// span holds them (chunk-gc.ts); blobs (blobs.ts, the older format) stay.
 import type Database from 'better-sqlite3';
 import type { DeleteCounts, TraceSelection } from '../store.js';
 import { HOUR_MICROS, RollupDeltas, floorTo } from './rollup-table.js';

@@ -8,7 +8,7 @@ import { isoFromMicros } from '../../model/time.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, SpanFilter, TraceFilter, TraceInclude, UserFilter } from '../../query/filter.js';
 import type { Session, SessionDetail, User } from '../../model/rollups.js';
 import type { Score, Span, Trace } from '../../model/schemas.js';
-import type { ApiKeyInfo, ApiKeyRecord, DeleteCounts, Project, RevokeResult, Store, TraceDetail, TraceFacets, TraceSelection, WriteItem } from '../store.js';
+import type { ApiKeyInfo, ApiKeyRecord, DeleteCounts, GarbageCounts, Project, RevokeResult, Store, TraceDetail, TraceFacets, TraceSelection, WriteItem } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
 import { SqliteWritePath } from './write.js';
@@ -27,7 +27,7 @@ import { createPrivateFile, ensurePrivateDir, stderrNotice, tightenFile, type No
 export { sqliteDialect } from './reads.js';
 
 /** What the write worker (write-worker.ts) serves: the write path's operations. */
-type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces' | 'reclaim'>;
+type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces' | 'reclaim' | 'collectChunks'>;
 
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
@@ -77,6 +77,8 @@ export interface SqliteOptions {
 const RECLAIM_PAGES = 1024;
 /** Steps per reclaimSpace call (4 GiB): the rest waits for the next purge pass. */
 const MAX_RECLAIM_STEPS = 1024;
+/** Write-lock time of one slice of a chunk collection. */
+const GC_SLICE_MS = 20;
 const CHECKPOINT_MS = 200;
 /** A checkpoint unanswered for this long is done by the write connection itself (see checkpointSoon). */
 const CHECKPOINT_STALL_MS = 1000;
@@ -103,6 +105,8 @@ export class SqliteStore implements Store {
   /** The read-only connection loupe_span_json reads blob bodies through. */
   private blobSide?: Database.Database;
   private lock?: WriterLock;
+  /** Spans deleted since the last chunk collection began (collectGarbage). */
+  private spansDeletedSinceGc = 0;
   constructor(readonly file: string, private readonly opts: SqliteOptions = {}) {
     if (file !== ':memory:') this.prepareFiles();
     try {
@@ -206,8 +210,26 @@ export class SqliteStore implements Store {
     if (!this.reads) throw new Error('store not initialised');
     const { thread, path } = this.writer();
     const counts = thread ? await thread.call('deleteTraces', projectId, select, limit) : path!.deleteTraces(projectId, select, limit);
+    this.spansDeletedSinceGc += counts.spans;
     this.checkpointSoon();
     return counts;
+  }
+
+  /**
+   * A chunk collection (chunk-gc.ts) when spans were deleted since the last one began: slices of
+   * GC_SLICE_MS on the write connection, yielding between them so write groups go in between.
+   */
+  async collectGarbage(): Promise<GarbageCounts | undefined> {
+    if (!this.reads) throw new Error('store not initialised');
+    if (this.spansDeletedSinceGc === 0) return undefined;
+    this.spansDeletedSinceGc = 0;
+    const { thread, path } = this.writer();
+    for (;;) {
+      const progress = thread ? await thread.call('collectChunks', GC_SLICE_MS) : path!.collectChunks(GC_SLICE_MS);
+      if (progress.done || progress.phase === 'sweep') this.checkpointSoon();
+      if (progress.done) return progress.counts;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /**

@@ -21,4 +21,5 @@ serveThread({
   writeGroup: (items: WriteItem[]) => path.writeGroup(items),
   deleteTraces: (projectId: number, select: TraceSelection, limit: number) => path.deleteTraces(projectId, select, limit),
   reclaim: (pages: number) => path.reclaim(pages),
+  collectChunks: (budgetMs: number) => path.collectChunks(budgetMs),
 }, () => db.close());

@@ -14,6 +14,7 @@ import { BlobReader } from './blobs.js';
 import { ChunkWriter } from './chunks.js';
 import { MetricRollups } from './metric-rollups.js';
 import { SqliteDeletes } from './delete.js';
+import { ChunkCollector, type GcProgress } from './chunk-gc.js';
 
 const MiB = 1024 * 1024;
 /** A Map entry's own cost beside its key and value (hash slot, pointers), roughly. */
@@ -173,6 +174,35 @@ export class SqliteWritePath {
     for (const [key, num] of made) this.traceNums.set(key, num);
     for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
     this.upserted.clear();
+  }
+
+  /** The chunk garbage collection under way (chunk-gc.ts), if any. */
+  private collector?: ChunkCollector;
+
+  /**
+   * One slice of a chunk garbage collection, about `budgetMs` of work (a cycle starts at the first
+   * call); the caller repeats it, yielding between calls so write groups interleave, until done.
+   */
+  collectChunks(budgetMs: number): GcProgress {
+    if (!this.collector) {
+      this.collector = new ChunkCollector(this.db, this.chunks);
+      const collector = this.collector;
+      this.chunks.marking = (id) => collector.mark(id);
+    }
+    let progress: GcProgress;
+    try {
+      progress = this.collector.step(budgetMs);
+    } catch (e) {
+      this.endCollection();
+      throw e;
+    }
+    if (progress.done) this.endCollection();
+    return progress;
+  }
+
+  private endCollection(): void {
+    this.collector = undefined;
+    this.chunks.marking = undefined;
   }
 
   /**
