@@ -7,12 +7,14 @@ import { getKey, logoutEverywhere, whenLoggedOutElsewhere } from './lib/key';
 import { linkClick, useLocation } from './lib/router';
 import type { WhoAmI } from './lib/types';
 import { LoginPage } from './pages/login';
+import { SettingsPage } from './pages/settings';
 import { TraceListPage } from './pages/trace-list';
 import { TraceDetailPage } from './pages/trace-detail';
 
 export function App() {
   const [key, setKeyState] = useState(getKey());
   const qc = useQueryClient();
+  const { path } = useLocation();
   const who = useQuery({
     queryKey: ['whoami', key],
     queryFn: () => api<WhoAmI>('/api/v1/whoami'),
@@ -51,7 +53,10 @@ export function App() {
     <div className="shell">
       <TopBar me={me} onLogout={logout} />
       <main className="page">
-        {canRead ? (
+        {isSettings(path) ? (
+          // Settings answer any key: one without admin is told there what it needs.
+          <SettingsPage me={me} />
+        ) : canRead ? (
           <Pages />
         ) : (
           <div className="empty" data-testid="no-read">
@@ -67,6 +72,8 @@ export function App() {
     </div>
   );
 }
+
+const isSettings = (path: string) => path === '/settings' || path.startsWith('/settings/');
 
 function Pages() {
   const { path } = useLocation();
@@ -90,6 +97,7 @@ function TopBar({ me, onLogout }: { me: WhoAmI; onLogout: () => void }) {
       </a>
       <nav>
         <a href="/traces" onClick={linkClick} className={path === '/' || path.startsWith('/traces') ? 'active' : ''}>Traces</a>
+        <a href="/settings" onClick={linkClick} className={isSettings(path) ? 'active' : ''} data-testid="nav-settings">Settings</a>
       </nav>
       <span className="spacer" />
       <span className="who" data-testid="who">
