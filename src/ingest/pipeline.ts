@@ -1,6 +1,7 @@
 // The one pipeline every transport feeds: the model's range checks, limits on what an item may
 // carry, the project's sampling rules, its redaction rules, cost from the price table, then the writer. The caller's
 // promise settles only after the write is durable.
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { AdapterResult, Batch, Rejection, ScoreUpsert, SpanUpsert, TraceUpsert } from '../model/batch.js';
 import { COMMENT_CHARS, LABEL_CHARS, MAX_TAGS, NAME_CHARS } from '../model/field-limits.js';
 import type { Writer } from '../store/writer.js';
@@ -31,6 +32,14 @@ export interface PipelineLimits {
 }
 
 export const DEFAULT_LIMITS: PipelineLimits = { maxStringLength: 1_000_000, maxItemsPerRequest: 100_000 };
+
+/**
+ * From this many items a batch's stages run in separate turns of the event loop (the adapter's
+ * mapping, then ranges and limits, then redaction and cost): for 2,000 spans of 4 KB each stage
+ * holds the loop for tens of milliseconds, and reads answered on the same loop wait behind all of
+ * them at once otherwise (docs/limits.md, overload). Small batches run straight through.
+ */
+export const YIELD_FROM_ITEMS = 500;
 
 export interface IngestOutcome {
   accepted: number;
@@ -145,6 +154,8 @@ export class Pipeline {
     if (total > this.limits.maxItemsPerRequest) {
       throw new LoupeError('payload_too_large', `a request may carry at most ${this.limits.maxItemsPerRequest} items; this one has ${total}`);
     }
+    const large = total >= YIELD_FROM_ITEMS;
+    if (large) await yieldToLoop();
     // Every adapter refuses out-of-range items itself, in its own answer; this is the net under
     // them all (and under any adapter yet to come): nothing out of range is stored.
     const outOfRange = enforceRanges(batch);
@@ -159,6 +170,7 @@ export class Pipeline {
     for (const t of batch.traces) limitTrace(t, max);
     for (const s of batch.spans) limitSpan(s, max);
     for (const s of batch.scores) limitScore(s);
+    if (large) await yieldToLoop();
     // After the limits, so no rule runs over more than maxStringLength characters of one value;
     // before cost and the writer, so nothing unredacted is stored. Off (the default): one cached lookup.
     const { compiled } = await this.redaction(projectId);

@@ -2,6 +2,7 @@
 // after decompression (a small gzip bomb must not become a large allocation).
 import { gunzip, inflate, brotliDecompress } from 'node:zlib';
 import { promisify } from 'node:util';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { z } from 'zod';
 import { LoupeError } from '../errors.js';
 import { issueText } from '../model/issues.js';
@@ -12,6 +13,13 @@ const inflateAsync = promisify(inflate);
 const brotliAsync = promisify(brotliDecompress);
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * From this size a parsed body is handed on in a later turn of the event loop: the parse of an
+ * 8 MB body and the mapping after it otherwise run as one stretch, and every read waits behind
+ * it (docs/limits.md, overload). Smaller bodies go straight on, as before.
+ */
+export const YIELD_AFTER_PARSE_BYTES = 1024 * 1024;
 
 export async function decodeBody(raw: Buffer, encoding: string | undefined, limit = DEFAULT_BODY_LIMIT): Promise<Buffer> {
   const enc = (encoding ?? 'identity').trim().toLowerCase();
@@ -59,7 +67,10 @@ export function requestBytes(req: RawRequest, limit: number): Promise<Buffer> {
 
 /** The request body parsed as JSON (400 when it is not JSON). */
 export async function requestJson(req: RawRequest, limit: number): Promise<unknown> {
-  return parseJson(await requestBytes(req, limit));
+  const buf = await requestBytes(req, limit);
+  const value = parseJson(buf);
+  if (buf.length >= YIELD_AFTER_PARSE_BYTES) await yieldToLoop();
+  return value;
 }
 
 /** The request body parsed as JSON and checked against `schema` (400 invalid_body naming each issue). */

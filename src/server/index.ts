@@ -70,6 +70,15 @@ export interface RunningServer {
 
 export const ADMIN_KEY_FILE = 'admin-key.txt';
 
+/**
+ * Most items one write transaction takes, unless a single batch is larger (it still commits
+ * alone). SQLite writes on the event loop, so a group is one stretch every read waits behind: in
+ * the overload bench, groups of up to 20,000 items (several 8 MB batches) held the loop for up to
+ * 0.4 s on a quiet machine, groups of one 2,000-span batch for 0.06-0.15 s. 2,000 items
+ * still share one fsync among many small requests (docs/limits.md, overload).
+ */
+export const SERVER_GROUP_ITEMS = 2_000;
+
 /** A port Loupe was asked to listen on is taken; the message names the option that moves it. */
 export class PortInUseError extends Error {
   constructor(readonly port: number, readonly option: '--port' | '--grpc-port') {
@@ -102,7 +111,7 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
   const rate = resolveKeyRateLimits(cfg.keyRateLimits);
   const corsOrigins = resolveCorsOrigins(cfg.corsOrigins);
   const store = await openStore(cfg);
-  const writer = new Writer(store, cfg.writer);
+  const writer = new Writer(store, { maxGroupItems: SERVER_GROUP_ITEMS, ...cfg.writer });
   const prices = new PriceBook(store);
   const deps: AppDeps = {
     store,
