@@ -20,6 +20,7 @@ import { ensurePrivateDir, FILE_MODE, stderrNotice, tightenFile } from '../store
 import type { AppDeps } from './deps.js';
 import { PriceBook } from '../cost/book.js';
 import { RetentionPurger, type PurgeOptions } from '../store/purge.js';
+import { toLoupeError } from './error-handler.js';
 
 export const VERSION = '0.1.0';
 
@@ -152,7 +153,8 @@ export async function startServer(cfg: ServerConfig): Promise<RunningServer> {
     await store.close();
     throw e;
   }
-  const purger = new RetentionPurger(store, cfg.purge);
+  // A failed pass is logged as a request's failure is: the database's throttled, the rest always.
+  const purger = new RetentionPurger(store, { onError: (e) => void toLoupeError(e, 'the background purge'), ...cfg.purge });
   purger.start();
   let closing: Promise<void> | undefined;
   return {

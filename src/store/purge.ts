@@ -27,6 +27,8 @@ export interface PurgeOptions {
    * LOUPE_GC_INTERVAL_MS): each reads every span, so not at every pass.
    */
   gcIntervalMs?: number;
+  /** Told of a pass that failed (it is tried again at the next tick). */
+  onError?: (e: unknown) => void;
   /** Told of each collection that freed something. */
   onCollected?: (counts: GarbageCounts) => void;
 }
@@ -61,7 +63,7 @@ export class RetentionPurger {
     const tick = () => {
       this.timer = setTimeout(() => {
         // a failed pass (database briefly unreachable) is tried again at the next tick
-        this.runOnce().catch(() => undefined).finally(() => {
+        this.runOnce().catch((e: unknown) => this.opts.onError?.(e)).finally(() => {
           if (!this.stopped) tick();
         });
       }, interval);
