@@ -1,0 +1,143 @@
+// What happens at process exit, on SIGTERM/SIGINT and on an uncaught exception, where a `process`
+// exists (Node, Bun, Deno). One set of listeners for the process, whatever the number of clients.
+// The app's own behaviour is kept: a signal the app handles is the app's to act on; one it does
+// not handle still terminates the process, after a bounded flush; an uncaught exception still
+// crashes it, after a bounded flush.
+import { processLike, type ProcessLike } from './runtime.js';
+
+export interface ExitParticipant {
+  /** Anything buffered, in flight, or open that a flush would send. */
+  pending(): boolean;
+  /** Flush for the exit; rejects with what was not delivered. */
+  flush(timeoutMs: number): Promise<void>;
+  /** The deadline passed: stop and abort what is in flight. */
+  abandon(): void;
+  /** Record the crash on the open traces (a log span of level error). */
+  recordCrash(err: unknown): void;
+  readonly exitTimeoutMs: number;
+  warn(message: string): void;
+}
+
+const clients = new Set<ExitParticipant>();
+let installed: { p: ProcessLike; listeners: Array<[string, (...a: never[]) => void]> } | undefined;
+let exiting = false;
+/** The error we throw again to crash as Node would; the monitor must not record it twice. */
+let rethrowing = false;
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function deadline(list: ExitParticipant[]): number {
+  return Math.max(0, ...list.map((c) => c.exitTimeoutMs));
+}
+
+/**
+ * Flushes every client with pending events, resolved by the deadline at the latest; a ref'd timer
+ * keeps the loop alive until then (the SDK's own timers are unref'd), and the deadline abandons
+ * what is left so that nothing the SDK holds keeps the process from exiting.
+ */
+function flushAll(): Promise<void> {
+  const busy = [...clients].filter((c) => safe(() => c.pending(), false));
+  if (!busy.length) return Promise.resolve();
+  const ms = deadline(busy);
+  return new Promise<void>((resolve) => {
+    const keep = setTimeout(() => {
+      for (const c of busy) safe(() => c.abandon(), undefined);
+      resolve();
+    }, ms);
+    void Promise.allSettled(busy.map((c) => c.flush(ms).catch((e: unknown) => {
+      c.warn(`Loupe: at exit, ${(e as Error)?.message ?? String(e)}`);
+    }))).then(() => {
+      clearTimeout(keep);
+      resolve();
+    });
+  });
+}
+
+function safe<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+function onBeforeExit(): void {
+  // beforeExit comes again once our flush lets the loop empty; then nothing is pending.
+  if (exiting) return;
+  exiting = true;
+  void flushAll().finally(() => {
+    exiting = false;
+  });
+}
+
+function onSignal(p: ProcessLike, signal: string): void {
+  const appHandles = (p.listenerCount?.(signal) ?? 1) > 1;
+  if (appHandles) {
+    // The app decides when to exit; send what we can meanwhile (it may also await shutdown()).
+    void flushAll();
+    return;
+  }
+  if (exiting) return reraise(p, signal); // a second Ctrl-C: stop waiting
+  exiting = true;
+  void flushAll().finally(() => reraise(p, signal));
+}
+
+/** Without our listener the signal's default action applies: terminated by that signal. */
+function reraise(p: ProcessLike, signal: string): void {
+  uninstall();
+  try {
+    p.kill?.(p.pid ?? 0, signal);
+  } catch {
+    // No kill (some runtimes): nothing more we can do the way the signal would have.
+  }
+}
+
+function onUncaught(p: ProcessLike, err: unknown): void {
+  if (rethrowing) return;
+  for (const c of clients) safe(() => c.recordCrash(err), undefined);
+  if ((p.listenerCount?.('uncaughtException') ?? 1) > 0) {
+    // The app handles it and keeps running: send the record, don't wait.
+    void flushAll();
+    return;
+  }
+  // Nobody handles it: Node would print and exit now. A listener added here (the monitor runs
+  // first) defers that until the flush; then the same error is thrown again, unhandled, so the
+  // process crashes as it would have, with its stack and exit code 1.
+  const hold = (): void => {
+    void flushAll().finally(() => {
+      p.removeListener?.('uncaughtException', hold);
+      rethrowing = true;
+      setTimeout(() => {
+        throw err;
+      }, 0);
+    });
+  };
+  p.once?.('uncaughtException', hold);
+}
+
+function install(): void {
+  const p = processLike();
+  if (installed || !p || typeof p.on !== 'function') return;
+  const listeners: Array<[string, (...a: never[]) => void]> = [
+    ['beforeExit', onBeforeExit],
+    ['uncaughtExceptionMonitor', ((err: unknown) => onUncaught(p, err)) as (...a: never[]) => void],
+    ...SIGNALS.map((s): [string, (...a: never[]) => void] => [s, () => onSignal(p, s)]),
+  ];
+  for (const [event, fn] of listeners) p.on(event, fn);
+  installed = { p, listeners };
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  for (const [event, fn] of installed.listeners) installed.p.removeListener?.(event, fn);
+  installed = undefined;
+}
+
+export function registerForExit(c: ExitParticipant): void {
+  clients.add(c);
+  install();
+}
+
+export function unregisterForExit(c: ExitParticipant): void {
+  clients.delete(c);
+  if (!clients.size) uninstall();
+}
