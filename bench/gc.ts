@@ -20,6 +20,13 @@ const file = join(dir, 'loupe.db');
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 const mib = (n: number) => Math.round(n / 1024 / 1024);
 const size = () => statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+/** Free pages inside the file: what deletes freed, kept for reuse when auto_vacuum is not INCREMENTAL. */
+const freeMiB = () => {
+  const db = new Database(file, { readonly: true });
+  const free = (db.pragma('freelist_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+  db.close();
+  return mib(free);
+};
 
 try {
   log(`copying ${SOURCE}`);
@@ -40,6 +47,7 @@ try {
   for (let i = 0; i < ids.length; i += 200) spans += (await store.deleteTraces(project.id, { ids: ids.slice(i, i + 200) }, 200)).spans;
   const deleteMs = performance.now() - t0;
   log(`deleted ${spans} spans in ${Math.round(deleteMs)} ms; collecting`);
+  const freeAfterDeletes = freeMiB();
 
   const waits: number[] = [];
   let writing = true;
@@ -55,6 +63,7 @@ try {
   t0 = performance.now();
   const counts = await store.collectGarbage();
   const gcMs = performance.now() - t0;
+  const freeAfterCollection = freeMiB();
   writing = false;
   await writer;
   log(`collected in ${Math.round(gcMs)} ms: ${JSON.stringify(counts)}`);
@@ -76,6 +85,7 @@ try {
     counts,
     reclaimMs: Math.round(reclaimMs),
     fileMiB: { before: mib(sizeBefore), after: mib(sizeAfter) },
+    freePagesMiB: { afterDeletes: freeAfterDeletes, afterCollection: freeAfterCollection },
     writesDuringGc: { n: waits.length, p50: q(0.5), p99: q(0.99), max: Math.round(waits[waits.length - 1] ?? 0) },
   };
   console.log(JSON.stringify(result, null, 2));
