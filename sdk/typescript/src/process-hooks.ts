@@ -44,7 +44,7 @@ function flushAll(): Promise<void> {
       resolve();
     }, ms);
     void Promise.allSettled(busy.map((c) => c.flush(ms).catch((e: unknown) => {
-      c.warn(`Loupe: at exit, ${(e as Error)?.message ?? String(e)}`);
+      c.warn(`Loupe: at exit, ${String((e as Error)?.message ?? e).replace(/^Loupe: /, '')}`);
     }))).then(() => {
       clearTimeout(keep);
       resolve();

@@ -355,7 +355,7 @@ export class Sender {
       let pending = 0;
       for (const q of this.inflight?.items ?? []) if (q.seq <= upTo) pending++;
       for (const q of this.queue) if (q.seq <= upTo) pending++;
-      if (pending) failures.push({ reason: `still unsent after the flush timeout of ${timeoutMs} ms (kept in the buffer, sent later)`, count: pending });
+      if (pending) failures.push({ reason: `still unsent when the flush timed out after ${timeoutMs} ms`, count: pending });
     } else if (upTo > this.reportedUpTo) {
       this.reportedUpTo = upTo;
       this.prune();

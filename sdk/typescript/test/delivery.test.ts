@@ -105,7 +105,7 @@ describe('flush() rejects when the server refuses', () => {
     const loupe = new Loupe({ apiKey: srv.key, baseUrl: silent.url, processHooks: false, requestTimeoutMs: 5000 });
     loupe.trace({ name: 'void' });
     const e = await rejection(loupe.flush(200));
-    expect(e.message).toMatch(/still unsent after the flush timeout of 200 ms/);
+    expect(e.message).toMatch(/still unsent when the flush timed out after 200 ms/);
     await silent.stop();
   });
 });
