@@ -43,3 +43,20 @@ export function completionOf(output: unknown): unknown {
 export function usageOf(output: unknown): Usage | undefined {
   return isRec(output) && isRec(output.usage) ? normalizeUsage(output.usage) : undefined;
 }
+
+/**
+ * The prompt out of a provider request, if the input is one ({model, messages, temperature…}):
+ * the messages, with the model and the other settings as the span's model and params.
+ */
+export function promptOf(input: unknown): { input: unknown; model?: string; params?: Rec } {
+  if (!isRec(input) || !(Array.isArray(input.messages) || Array.isArray(input.input) && typeof input.model === 'string')) return { input };
+  const { messages, input: responsesInput, model, ...params } = input;
+  const system = typeof params.instructions === 'string' ? params.instructions : undefined;
+  if (system !== undefined) delete params.instructions;
+  const msgs = Array.isArray(messages) ? messages : (responsesInput as unknown[]);
+  return {
+    input: system !== undefined ? [{ role: 'system', content: system }, ...msgs] : msgs,
+    model: typeof model === 'string' ? model : undefined,
+    params: Object.keys(params).length ? params : undefined,
+  };
+}

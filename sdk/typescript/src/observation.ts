@@ -3,7 +3,7 @@
 // public method catches its own errors: tracing must never break the app it observes.
 import { now, wireTime } from './clock.js';
 import { spanId as newSpanId } from './ids.js';
-import { completionOf, normalizeUsage, usageOf } from './llm.js';
+import { completionOf, normalizeUsage, promptOf, usageOf } from './llm.js';
 import { estimateBytes } from './size.js';
 import type {
   Feedback, GenerationOptions, GenerationResult, Metadata, ScoreValue, SpanKind, SpanOptions, SpanUpdate,
@@ -101,8 +101,10 @@ export abstract class Observation {
     try {
       if (!this.root.rec) return INERT_GENERATION;
       const o: GenerationOptions = isRecord(options) && GEN_KEYS.some((k) => k in options) ? (options as GenerationOptions) : { input: options };
-      const g = new Generation(this.root, this.childParentId, 'llm', o.name ?? 'generation', o.input, o);
-      return g;
+      // A whole provider request as input: its messages are the prompt, the rest model and params.
+      const p = promptOf(o.input);
+      const opts = p.input === o.input ? o : { ...o, model: o.model ?? p.model, params: o.params ?? p.params };
+      return new Generation(this.root, this.childParentId, 'llm', o.name ?? 'generation', p.input, opts);
     } catch (e) {
       this.root.rec?.internalError(e);
       return INERT_GENERATION;

@@ -221,6 +221,40 @@ describe('modes', () => {
     Loupe['last'] = loupe; // later tests read Loupe.active()
   });
 
+  it('LOUPE_ENABLED=false disables, LOUPE_API_KEY and LOUPE_BASE_URL configure', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.LOUPE_ENABLED = 'false';
+      expect(new Loupe().enabled).toBe(false);
+      delete process.env.LOUPE_ENABLED;
+      process.env.LOUPE_API_KEY = srv.key;
+      process.env.LOUPE_BASE_URL = srv.url;
+      const c = new Loupe({ processHooks: false });
+      const t = c.trace({ name: 'from env' });
+      await c.flush();
+      expect(await readTrace(srv.url, srv.key, t.traceId)).toBeDefined();
+    } finally {
+      process.env = saved;
+      Loupe['last'] = loupe;
+    }
+  });
+
+  it('keeps the prompt and completion of a whole provider request and response, not the wrappers', async () => {
+    const t = loupe.trace({ name: 'provider objects' });
+    const g = t.generation({ input: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], temperature: 0.5 } });
+    g.end({
+      id: 'chatcmpl-9', object: 'chat.completion', model: 'gpt-4o', created: 1,
+      choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'hello' } }],
+      usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_tokens_details: { cached_tokens: 2 } },
+    });
+    await loupe.flush();
+    const s = (await readTrace(srv.url, srv.key, t.traceId))!.spans[0];
+    expect(s).toMatchObject({
+      kind: 'llm', model: 'gpt-4o', params: { temperature: 0.5 }, input: [{ role: 'user', content: 'hi' }],
+      output: { role: 'assistant', content: 'hello' }, usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6, cacheReadTokens: 2 },
+    });
+  });
+
   it('enabled: false records nothing and returns inert objects with the same methods', async () => {
     const off = new Loupe({ enabled: false });
     const t = off.trace({ name: 'x' });
