@@ -65,6 +65,10 @@ export abstract class Observation {
   abstract readonly id: string;
   /** @internal */ abstract readonly root: Trace;
   /** @internal */ protected abstract readonly childParentId: string | null;
+  /** Ends it now (a second end changes nothing). */
+  abstract end(output?: unknown): void;
+  /** Marks it failed with the error's type, message and stack. */
+  abstract error(err: unknown): this;
 
   /** A span of any kind under this one. */
   span(options: SpanOptions & { kind?: SpanKind; input?: unknown }): Span {
