@@ -335,7 +335,9 @@ export class Sender {
           this.waiters = this.waiters.filter((w) => w !== waiter);
           resolve();
         }, timeoutMs);
-        unref(timer);
+        // Not unref'd: an app awaiting flush() asked to wait, and the retries' own timers are
+        // unref'd, so without this a script's last `await loupe.flush()` could see its process
+        // end mid-retry. Bounded by the timeout.
         const waiter: Waiter = { upTo, done: () => { clearTimeout(timer); resolve(); } };
         this.waiters.push(waiter);
       });
