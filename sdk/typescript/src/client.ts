@@ -178,13 +178,8 @@ export class Loupe {
 
   /** Runs fn with obs as the current observation; returns what fn returns. */
   withObservation<R>(obs: Observation, fn: () => R): R {
-    let run: (() => R) | undefined;
-    try {
-      run = () => this.context.run(obs, fn);
-    } catch (e) {
-      this.internalError(e);
-    }
-    return run ? run() : fn();
+    // fn's own errors are the app's and pass through; without an observation fn just runs.
+    return obs ? this.context.run(obs, fn) : fn();
   }
 
   /**
