@@ -2,6 +2,7 @@
 // to a bounded in-memory buffer and leave in background batches (sender.ts); nothing the app calls
 // waits on the network or throws.
 import { contextStore, type ContextStore } from './context.js';
+import type { OtlpItem } from './otlp.js';
 import { LoupeError } from './errors.js';
 import { traceId as newTraceId } from './ids.js';
 import { INERT_TRACE, Span, Trace, type Observation, type Recorder } from './observation.js';
@@ -268,6 +269,21 @@ export class Loupe {
     } finally {
       this.closed = true;
       if (this.exit) unregisterForExit(this.exit);
+    }
+  }
+
+  /**
+   * @internal The OpenTelemetry bridge's lane (integrations/otel.ts): an ended OpenTelemetry span,
+   * sent as OTLP in this client's buffer, so flush() and stats() answer for it too. `root`: the
+   * trace it was placed in; outside one, evaluation-only mode sends nothing (no testId).
+   */
+  sendOtlp(item: OtlpItem, bytes: number, root?: Trace): void {
+    try {
+      if (!this.sender || this.closed) return;
+      if (root ? root.muted : this.evaluationOnly) return;
+      this.sender.enqueue(3, item, bytes);
+    } catch (e) {
+      this.internalError(e);
     }
   }
 

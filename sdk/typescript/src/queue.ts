@@ -4,7 +4,7 @@
 export interface Queued {
   /** Enqueue order; flush() waits for every seq up to the one current when it was called. */
   seq: number;
-  type: 0 | 1 | 2; // trace, span, score: an int compares faster than a string in the sender
+  type: 0 | 1 | 2 | 3; // trace, span, score, OTLP span: an int compares faster than a string in the sender
   /** The object to serialise at send time (a Trace, a Span, or a wire score). */
   item: Serializable;
   bytes: number;

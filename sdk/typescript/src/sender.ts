@@ -4,6 +4,7 @@
 import { reanchor } from './clock.js';
 import { LoupeDeliveryError, LoupeError, type DeliveryFailure } from './errors.js';
 import { Fifo, type Queued, type Serializable } from './queue.js';
+import { OTLP_PATH, otlpBody, otlpRefused, type OtlpItem } from './otlp.js';
 import { unref } from './runtime.js';
 import type { Stats } from './types.js';
 
@@ -78,7 +79,7 @@ export class Sender {
   constructor(private readonly o: SenderOptions) {}
 
   /** The hot path: no serialisation, no allocation beyond the queue entry. */
-  enqueue(type: 0 | 1 | 2, item: Serializable, bytes: number): void {
+  enqueue(type: 0 | 1 | 2 | 3, item: Serializable, bytes: number): void {
     const q: Queued = { seq: ++this.seq, type, item, bytes };
     this.queue.push(q);
     if (this.queue.length > this.o.maxQueueItems || this.queue.bytes > this.o.maxQueueBytes) this.dropOldest();
@@ -146,9 +147,11 @@ export class Sender {
   private take(): Batch | undefined {
     const items: Queued[] = [];
     let bytes = 0;
+    // A batch is native events or OTLP spans, never both: they go to different endpoints.
+    const otlp = this.queue.peek()?.type === 3;
     while (this.queue.length && items.length < this.o.maxBatchItems) {
       const next = this.queue.peek()!;
-      if (items.length && bytes + next.bytes > this.o.maxBatchBytes) break;
+      if (items.length && (bytes + next.bytes > this.o.maxBatchBytes || (next.type === 3) !== otlp)) break;
       items.push(this.queue.shift()!);
       bytes += next.bytes;
     }
@@ -204,10 +207,12 @@ export class Sender {
 
   private async deliver(batch: Batch): Promise<void> {
     reanchor();
+    const otlp = batch.items[0].type === 3;
     let body: string;
-    let index: Map<string, Queued[]>;
+    let index = new Map<string, Queued[]>();
     try {
-      ({ body, index } = this.serialise(batch.items));
+      if (otlp) body = otlpBody(batch.items.map((q) => q.item as OtlpItem));
+      else ({ body, index } = this.serialise(batch.items));
     } catch (e) {
       // A circular or BigInt value in someone's input: drop the batch rather than stall forever.
       this.fail(batch.items.map((q) => q.seq), `not serialisable: ${(e as Error).message}`);
@@ -224,7 +229,7 @@ export class Sender {
       let retryAfterMs: number | undefined;
       let networkError: string | undefined;
       try {
-        const res = await this.o.fetch(`${this.o.baseUrl}/api/v1/ingest`, {
+        const res = await this.o.fetch(`${this.o.baseUrl}${otlp ? OTLP_PATH : '/api/v1/ingest'}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { 'x-api-key': this.o.apiKey } : {}) },
           body,
@@ -245,7 +250,8 @@ export class Sender {
         return;
       }
       if (status >= 200 && status < 300) {
-        this.acknowledge(all, text, index);
+        if (otlp) this.acknowledgeOtlp(all, text);
+        else this.acknowledge(all, text, index);
         return;
       }
       const reason = networkError ?? `HTTP ${status} ${summarise(text)}`;
@@ -290,6 +296,14 @@ export class Sender {
     }
     this.counts.sent += all.length - bad.size;
     for (const [reason, seqs] of byReason) this.fail(seqs, reason);
+  }
+
+  /** OTLP's partial success says how many spans were refused, not which: the last ones count. */
+  private acknowledgeOtlp(all: number[], text: string): void {
+    const refused = otlpRefused(text);
+    const n = Math.min(refused?.count ?? 0, all.length);
+    this.counts.sent += all.length - n;
+    if (n) this.fail(all.slice(all.length - n), refused!.reason);
   }
 
   private fail(seqs: number[], reason: string): void {
