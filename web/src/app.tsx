@@ -10,6 +10,10 @@ import { LoginPage } from './pages/login';
 import { SettingsPage } from './pages/settings';
 import { TraceListPage } from './pages/trace-list';
 import { TraceDetailPage } from './pages/trace-detail';
+import { ConversationPage } from './sessions/conversation';
+import { SessionListPage } from './sessions/session-list';
+import { UserListPage } from './users/user-list';
+import { UserPage } from './users/user-page';
 
 export function App() {
   const [key, setKeyState] = useState(getKey());
@@ -74,11 +78,18 @@ export function App() {
 }
 
 const isSettings = (path: string) => path === '/settings' || path.startsWith('/settings/');
+const under = (path: string, base: string) => path === base || path.startsWith(`${base}/`);
 
 function Pages() {
   const { path } = useLocation();
   const m = /^\/traces\/([^/]+)$/.exec(path);
   if (m) return <TraceDetailPage key={m[1]} traceId={decodeURIComponent(m[1])} />;
+  const session = /^\/sessions\/([^/]+)$/.exec(path);
+  if (session) return <ConversationPage key={session[1]} sessionId={decodeURIComponent(session[1])} />;
+  const user = /^\/users\/([^/]+)$/.exec(path);
+  if (user) return <UserPage key={user[1]} userId={decodeURIComponent(user[1])} />;
+  if (path === '/sessions' || path === '/sessions/') return <SessionListPage />;
+  if (path === '/users' || path === '/users/') return <UserListPage />;
   if (path === '/' || path === '/traces' || path === '/login') return <TraceListPage />;
   return (
     <div className="empty">
@@ -96,7 +107,10 @@ function TopBar({ me, onLogout }: { me: WhoAmI; onLogout: () => void }) {
         <img src="/favicon.svg" alt="" width={18} height={18} /> Loupe
       </a>
       <nav>
-        <a href="/traces" onClick={linkClick} className={path === '/' || path.startsWith('/traces') ? 'active' : ''}>Traces</a>
+        <a href="/traces" onClick={linkClick} className={path === '/' || path.startsWith('/traces') ? 'active' : ''} data-testid="nav-traces">Traces</a>
+        <a href="/sessions" onClick={linkClick} className={under(path, '/sessions') ? 'active' : ''} data-testid="nav-sessions">Sessions</a>
+        <a href="/users" onClick={linkClick} className={under(path, '/users') ? 'active' : ''} data-testid="nav-users">Users</a>
+        <a href="/metrics" onClick={linkClick} className={under(path, '/metrics') ? 'active' : ''} data-testid="nav-metrics">Metrics</a>
         <a href="/settings" onClick={linkClick} className={isSettings(path) ? 'active' : ''} data-testid="nav-settings">Settings</a>
       </nav>
       <span className="spacer" />

@@ -12,6 +12,7 @@ import type { ViewProps } from '../detail/view-props';
 import { api, ApiError, errorText } from '../lib/api';
 import { fmtCost, fmtDuration, fmtTime, fmtTokens } from '../lib/format';
 import { useKeys } from '../lib/keys';
+import { sessionHref, userHref } from '../lib/links';
 import { cameFromApp, linkClick, navigate, useLocation, withParams } from '../lib/router';
 import type { TraceDetail } from '../lib/types';
 import { FoldText } from '../span/fold-text';
@@ -126,8 +127,8 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
           <Fact label="spans">{trace.spanCount}{trace.errorCount ? <span className="status-error"> · {trace.errorCount} error{trace.errorCount === 1 ? '' : 's'}</span> : null}</Fact>
           <Fact label="tokens"><span title={`${trace.inputTokens} in / ${trace.outputTokens} out`}>{fmtTokens(trace.totalTokens)}</span></Fact>
           <Fact label="cost">{fmtCost(trace.costUsd)}</Fact>
-          {trace.userId && <Fact label="user"><a href={withParams('/traces', new URLSearchParams({ userId: trace.userId }))} onClick={linkClick}>{trace.userId}</a></Fact>}
-          {trace.sessionId && <Fact label="session"><a data-testid="session-link" href={withParams('/traces', new URLSearchParams({ sessionId: trace.sessionId, order: 'asc' }))} onClick={linkClick}>{trace.sessionId}</a></Fact>}
+          {trace.userId && <Fact label="user"><a data-testid="user-link" href={userHref(trace.userId)} onClick={linkClick}>{trace.userId}</a></Fact>}
+          {trace.sessionId && <Fact label="session"><a data-testid="session-link" href={sessionHref(trace.sessionId)} onClick={linkClick}>{trace.sessionId}</a></Fact>}
           {trace.environment && <Fact label="env">{trace.environment}</Fact>}
           {trace.release && <Fact label="release">{trace.release}</Fact>}
           {trace.tags.length > 0 && <Fact label="tags">{trace.tags.map((t) => <a key={t} className="badge" href={withParams('/traces', new URLSearchParams({ tag: t }))} onClick={linkClick}>{t}</a>)}</Fact>}

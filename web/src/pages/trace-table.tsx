@@ -3,6 +3,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import { ScoreChips } from '../components/chips';
+import { NestedLink } from '../components/id-link';
+import { sessionHref, userHref } from '../lib/links';
 import { fmtCost, fmtDuration, fmtTime, fmtTokens } from '../lib/format';
 import { linkClick } from '../lib/router';
 import type { TraceRow } from '../lib/types';
@@ -76,8 +78,8 @@ export const TraceTable = forwardRef<TraceTableHandle, Props>(function TraceTabl
                 <div role="cell" className="num">{t.spanCount}{t.errorCount > 0 && <span className="status-error" title={`${t.errorCount} spans in error`}> ({t.errorCount}✕)</span>}</div>
                 <div role="cell" className="num" title={`${t.inputTokens} in / ${t.outputTokens} out`}>{fmtTokens(t.totalTokens)}</div>
                 <div role="cell" className="num">{fmtCost(t.costUsd)}</div>
-                <div role="cell" className="ellipsis" title={t.userId ?? ''}>{t.userId ?? <span className="faint">–</span>}</div>
-                <div role="cell" className="ellipsis" title={t.sessionId ?? ''}>{t.sessionId ?? <span className="faint">–</span>}</div>
+                <div role="cell" className="ellipsis" title={t.userId ?? ''}><NestedLink href={userHref(t.userId ?? '')} id={t.userId} testId="row-user" /></div>
+                <div role="cell" className="ellipsis" title={t.sessionId ?? ''}><NestedLink href={sessionHref(t.sessionId ?? '')} id={t.sessionId} testId="row-session" /></div>
                 <div role="cell" className="ellipsis">{t.environment ?? <span className="faint">–</span>}</div>
                 <div role="cell" className="ellipsis" title={t.tags.join(', ')}>{t.tags.length ? t.tags.map((g) => <span key={g} className="badge">{g}</span>) : <span className="faint">–</span>}</div>
                 <div role="cell" className="ellipsis" title={(t.models ?? []).join(', ')}>{t.models?.length ? t.models.join(', ') : <span className="faint">–</span>}</div>
