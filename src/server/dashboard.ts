@@ -11,7 +11,7 @@ import { gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** The paths the dashboard's router answers in the browser; each is index.html on the server. */
-export const DASHBOARD_PAGES = ['/', '/traces', '/traces/*', '/login', '/settings', '/settings/*', '/sessions', '/sessions/*', '/users', '/users/*'] as const;
+export const DASHBOARD_PAGES = ['/', '/traces', '/traces/*', '/login', '/settings', '/settings/*', '/sessions', '/sessions/*', '/users', '/users/*', '/metrics'] as const;
 
 /** Vite names every file in assets/ by its content hash: a changed file is a new URL. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';

@@ -78,7 +78,7 @@ afterAll(async () => {
 describe('dashboard', () => {
   test('/ and the client-side routes answer index.html, revalidated each time, without a key', async () => {
     for (const path of ['/', '/traces', '/traces/', '/traces/4bf92f3577b34da6a3ce929d0e0e4736', '/traces/abc/spans/def', '/traces?status=error&include=models', '/login',
-      '/settings', '/settings/', '/settings/retention', '/settings/redaction', '/sessions', '/sessions/conv-42', '/users', '/users/alice']) {
+      '/settings', '/settings/', '/settings/retention', '/settings/redaction', '/sessions', '/sessions/conv-42', '/users', '/users/alice', '/metrics']) {
       const r = await call(ts.url, path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('content-type'), path).toBe('text/html; charset=utf-8');

@@ -10,6 +10,7 @@ import { LoginPage } from './pages/login';
 import { SettingsPage } from './pages/settings';
 import { TraceListPage } from './pages/trace-list';
 import { TraceDetailPage } from './pages/trace-detail';
+import { MetricsPage } from './metrics/metrics-page';
 import { ConversationPage } from './sessions/conversation';
 import { SessionListPage } from './sessions/session-list';
 import { UserListPage } from './users/user-list';
@@ -91,6 +92,7 @@ function Pages() {
   if (path === '/sessions' || path === '/sessions/') return <SessionListPage />;
   if (path === '/users' || path === '/users/') return <UserListPage />;
   if (path === '/' || path === '/traces' || path === '/login') return <TraceListPage />;
+  if (path === '/metrics') return <MetricsPage />;
   return (
     <div className="empty">
       <h2>No page at {path}</h2>
