@@ -5,21 +5,28 @@ import type { JSX } from 'react';
 import { useEffect } from 'react';
 import { linkClick, navigate, useLocation } from '../lib/router';
 import type { WhoAmI } from '../lib/types';
+import { KeySettings } from '../settings/keys';
+import { PriceSettings } from '../settings/prices';
 import { RedactionSettings } from '../settings/redaction';
 import { RetentionSettings } from '../settings/retention';
+import { SamplingSettings } from '../settings/sampling';
 import '../settings/settings.css';
 
 interface Section {
   /** The URL segment: /settings/<slug>. */
   slug: string;
   title: string;
-  Page: () => JSX.Element;
+  /** Pages that do not need to know the key may ignore `me`. */
+  Page: (props: { me: WhoAmI }) => JSX.Element;
 }
 
 /** A new section is one entry here; the first is where /settings goes. */
 const SECTIONS: readonly Section[] = [
   { slug: 'retention', title: 'Retention', Page: RetentionSettings },
   { slug: 'redaction', title: 'Redaction', Page: RedactionSettings },
+  { slug: 'sampling', title: 'Sampling', Page: SamplingSettings },
+  { slug: 'prices', title: 'Model prices', Page: PriceSettings },
+  { slug: 'keys', title: 'API keys', Page: KeySettings },
 ];
 
 export function SettingsPage({ me }: { me: WhoAmI }) {
@@ -44,7 +51,7 @@ export function SettingsPage({ me }: { me: WhoAmI }) {
         ))}
       </nav>
       <div className="settings-body">
-        {section ? <section.Page key={section.slug} /> : slug && (
+        {section ? <section.Page key={section.slug} me={me} /> : slug && (
           <div className="empty">
             <h2>No settings section “{slug}”</h2>
             <a href={`/settings/${SECTIONS[0].slug}`} onClick={linkClick}>Go to {SECTIONS[0].title}</a>
@@ -61,7 +68,7 @@ function NeedsAdmin({ me }: { me: WhoAmI }) {
       <h2>Settings need an admin key</h2>
       <p>
         The key has the scope{me.scopes.length === 1 ? '' : 's'} <b>{me.scopes.join(', ') || 'none'}</b>; changing the project's
-        retention and redaction needs a key with <code>admin</code>. Make one on the server
+        retention, redaction, sampling, prices and keys needs a key with <code>admin</code>. Make one on the server
         with <code>npx loupe keys create --project {me.project.name} --scopes admin</code> (the first <code>npm start</code> also
         saved one to <code>data/admin-key.txt</code>) and log in with it.
       </p>
