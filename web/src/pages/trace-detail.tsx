@@ -4,6 +4,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { ScoreChips } from '../components/chips';
+import { Feedback } from '../feedback/feedback';
 import { FlameView } from '../detail/flame-view';
 import { buildSpanTree, visibleRows } from '../detail/span-tree';
 import { TimelineView } from '../detail/timeline-view';
@@ -120,6 +121,7 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
           <h1 title={trace.id}>{trace.name ?? trace.id}</h1>
           <span className={`status status-${trace.status}`} data-testid="trace-status">● {trace.status}</span>
           <span className="faint mono" title="trace id">{trace.id}</span>
+          <Feedback traceId={trace.id} spanId={null} scores={scores} />
         </div>
         <div className="facts">
           <Fact label="started">{fmtTime(trace.startTime)}</Fact>

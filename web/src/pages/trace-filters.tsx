@@ -6,6 +6,7 @@ import { SPAN_KINDS } from '../components/kind';
 import { useCommittedText } from '../lib/committed-text';
 import { ApiError } from '../lib/api';
 import { parsePair, setParam } from './list-params';
+import { ScoreFilter } from '../feedback/score-filter';
 
 const GRAMMAR = [
   'Fields: name, status, durationMs, startTime, userId, sessionId, environment, tags, model, kind,',
@@ -84,7 +85,7 @@ export function TraceFilters({ params, onChange, error }: Props) {
         <ParamInput name="minDurationMs" label="min ms" params={params} onChange={onChange} width={74} type="number" />
         <ParamInput name="maxDurationMs" label="max ms" params={params} onChange={onChange} width={74} type="number" />
         <PairInput prefix="metadata." label="metadata" placeholder="metadata k=v" params={params} onChange={onChange} />
-        <PairInput prefix="score." label="score" placeholder="score name=v, >=n" params={params} onChange={onChange} />
+        <ScoreFilter params={params} onChange={onChange} />
       </div>
       {chips.length > 0 && (
         <div className="filter-row chips-row">
