@@ -167,9 +167,12 @@ class SilentServer:
         while not self.closed:
             try:
                 c, _ = self.sock.accept()
-                self.conns.append(c)
             except OSError:
                 return
+            if self.closed:
+                c.close()
+                return
+            self.conns.append(c)
 
     def stop(self) -> None:
         self.closed = True
