@@ -1,5 +1,5 @@
 // What the sessions and users browser tests read: conversations sent through the native API, each
-// turn a trace with one LLM span (tokens, cost) and inputs and outputs in the shapes apps leave:
+// turn a trace of a root span and an LLM span under it (tokens, cost) and inputs and outputs in the shapes apps leave:
 // plain strings, chat-message arrays, one {role, content} message, a whole request ({messages})
 // and response ({choices}), content parts; scores of every kind, one of them on a span; and one
 // long session of LONG_TURNS turns.
@@ -77,8 +77,10 @@ export function sessionBatches(startMs: number): Array<Record<string, unknown>> 
     turns.forEach((t, i) => {
       const start = t0 + i * gap;
       traces.push({ id: t.id, name: 'chat-turn', status: t.status ?? 'success', startTime: iso(start), endTime: iso(start + t.ms), input: t.input, output: t.output, userId: t.userId, ...(t.sessionId ? { sessionId: t.sessionId } : {}) });
+      // A root that is not the scored span, so a link to the LLM span has to select it.
+      spans.push({ id: `${t.id}-root`, traceId: t.id, name: 'chat-turn', kind: 'chain', status: t.status === 'error' ? 'error' : 'ok', startTime: iso(start), endTime: iso(start + t.ms), input: t.input, output: t.output });
       spans.push({
-        id: `${t.id}-llm`, traceId: t.id, name: 'llm-call', kind: 'llm', model: 'gpt-4o-mini', provider: 'openai', status: t.status === 'error' ? 'error' : 'ok',
+        id: `${t.id}-llm`, traceId: t.id, parentId: `${t.id}-root`, name: 'llm-call', kind: 'llm', model: 'gpt-4o-mini', provider: 'openai', status: t.status === 'error' ? 'error' : 'ok',
         ...(t.status === 'error' ? { error: 'upstream timeout' } : {}),
         startTime: iso(start + 5), endTime: iso(start + t.ms - 5), input: t.input, output: t.output,
         usage: { inputTokens: t.tokens[0], outputTokens: t.tokens[1], totalTokens: t.tokens[0] + t.tokens[1] }, costUsd: t.cost,

@@ -160,6 +160,7 @@ describe('sessions', () => {
     await page.goBack();
     await expect.poll(() => turns(page).count()).toBe(4);
     await turns(page).nth(1).getByTestId('span-score-link').click();
+    // The trace opens on its root otherwise: the link is what selects the LLM span.
     await expect.poll(() => page.url()).toBe(`${srv.url}/traces/${TRIP_IDS[1]}?span=${TRIP_SPAN}`);
     const selected = page.locator(`[data-testid=span-row][data-span-id=${TRIP_SPAN}]`);
     await expect.poll(() => selected.getAttribute('aria-selected')).toBe('true');
