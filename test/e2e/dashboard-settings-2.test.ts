@@ -215,7 +215,7 @@ describe('dashboard settings, part 2', () => {
     expect(await override.textContent()).toContain('$100');
     expect(await builtinRow.textContent()).toContain('overridden');
     const stored = (await call(srv.url, '/api/v1/prices', { key: srv.key })).json.data;
-    expect(stored).toEqual([{ modelPattern: 'gpt-4o-mini', inputPrice: 0.0001, outputPrice: 0.0002, cacheReadPrice: null, effectiveFrom: `${from}T00:00:00.000Z` }]);
+    expect(stored).toEqual([{ modelPattern: 'gpt-4o-mini', inputPrice: 0.0001, outputPrice: 0.0002, cacheReadPrice: null, effectiveFrom: `${from}T00:00:00.000000Z` }]);
 
     // Which price applies: the server's own answer.
     await page.getByTestId('price-check-model').fill('openai/gpt-4o-mini-2024-07-18');
@@ -250,7 +250,7 @@ describe('dashboard settings, part 2', () => {
     await page.getByTestId('price-from').fill(later);
     await page.getByTestId('price-save').click();
     await expect.poll(() => override.getByTestId('override-from').textContent()).toBe(later);
-    expect((await call(srv.url, '/api/v1/prices', { key: srv.key })).json.data.map((p: { effectiveFrom: string }) => p.effectiveFrom)).toEqual([`${later}T00:00:00.000Z`]);
+    expect((await call(srv.url, '/api/v1/prices', { key: srv.key })).json.data.map((p: { effectiveFrom: string }) => p.effectiveFrom)).toEqual([`${later}T00:00:00.000000Z`]);
 
     // A second override (always, a glob), then delete it with its confirm step.
     await page.getByTestId('price-add').click();
