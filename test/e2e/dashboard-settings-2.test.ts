@@ -121,12 +121,13 @@ describe('dashboard settings, part 2', () => {
 
     // Revoke: a confirm step first; Keep it leaves it alone.
     await row.getByTestId('key-revoke').click();
-    expect(await row.textContent()).toContain('refused from its next request');
-    await row.getByTestId('key-revoke-cancel').click();
+    expect(await page.getByTestId('key-confirm').textContent()).toContain('refused from its next request');
+    await page.getByTestId('key-revoke-cancel').click();
+    expect(await page.getByTestId('key-confirm').count()).toBe(0);
     expect(await status(copied)).toBe(200);
     await row.getByTestId('key-revoke').click();
     await shot(page, 'settings-keys-confirm-light');
-    await row.getByTestId('key-revoke-confirm').click();
+    await page.getByTestId('key-revoke-confirm').click();
     await expect.poll(() => row.count()).toBe(0);
     expect(await status(copied)).toBe(401);
     await page.getByTestId('revoked-keys').locator('summary').click();
@@ -144,9 +145,9 @@ describe('dashboard settings, part 2', () => {
     const refused = await call(srv.url, `/api/v1/keys/${id}`, { key: srv.key, method: 'DELETE' });
     expect(refused.status).toBe(409);
     await mine.getByTestId('key-revoke').click();
-    expect(await mine.textContent()).toContain('revoking it logs you out');
-    await mine.getByTestId('key-revoke-confirm').click();
-    await expect.poll(() => mine.getByTestId('key-revoke-error').textContent()).toBe(refused.json.error.message);
+    expect(await page.getByTestId('key-confirm').textContent()).toContain('revoking it logs you out');
+    await page.getByTestId('key-revoke-confirm').click();
+    await expect.poll(() => page.getByTestId('key-revoke-error').textContent()).toBe(refused.json.error.message);
     expect(refused.json.error.message).toContain('last admin key');
     await shot(page, 'settings-keys-last-admin-light');
     expect(await status(srv.key)).toBe(200);
@@ -163,7 +164,7 @@ describe('dashboard settings, part 2', () => {
     const mine = page.getByTestId('key-row').filter({ has: page.getByTestId('this-key') });
     expect(second.startsWith(await mine.getAttribute('data-prefix') ?? '?')).toBe(true);
     await mine.getByTestId('key-revoke').click();
-    await mine.getByTestId('key-revoke-confirm').click();
+    await page.getByTestId('key-revoke-confirm').click();
     // The login page, with the key forgotten, and no error on the way.
     await expect.poll(() => page.locator('#key').isVisible(), { timeout: 20_000 }).toBe(true);
     expect(await page.evaluate("sessionStorage.getItem('loupe.key')")).toBe(null);
@@ -263,7 +264,8 @@ describe('dashboard settings, part 2', () => {
     expect(await acme.getByTestId('override-from').textContent()).toBe('always');
     await shotsOfPricesBoth();
     await acme.getByTestId('override-delete').click();
-    await acme.getByTestId('override-delete-confirm').click();
+    expect(await page.getByTestId('override-confirm').textContent()).toContain('acme-*');
+    await page.getByTestId('override-delete-confirm').click();
     await expect.poll(() => acme.count()).toBe(0);
     expect((await call(srv.url, '/api/v1/prices', { key: srv.key })).json.data.map((p: { modelPattern: string }) => p.modelPattern)).toEqual(['gpt-4o-mini']);
     expect(errors).toEqual([]);
@@ -337,6 +339,11 @@ describe('dashboard settings, part 2', () => {
       await p.getByTestId('price-save').click();
       await visible(p, 'price-error-input');
     });
+    await bothThemes('/settings/prices', 'settings-prices-delete-confirm', async (p) => {
+      await visible(p, 'override-row');
+      await p.getByTestId('override-delete').first().click();
+      await visible(p, 'override-confirm');
+    });
     await bothThemes('/settings/keys', 'settings-keys', (p) => visible(p, 'key-list'));
     await bothThemes('/settings/keys', 'settings-keys-created', async (p) => {
       await visible(p, 'key-list');
@@ -350,7 +357,7 @@ describe('dashboard settings, part 2', () => {
       await visible(p, 'key-list');
       const mine = p.getByTestId('key-row').filter({ has: p.getByTestId('this-key') });
       await mine.getByTestId('key-revoke').click();
-      await mine.getByTestId('key-revoke-confirm').click();
+      await p.getByTestId('key-revoke-confirm').click();
       await visible(p, 'key-revoke-error');
     });
   });

@@ -3,7 +3,7 @@
 // last admin key; its message is shown in the row. Revoking the key this tab is logged in with
 // logs every tab out, as the top bar's Log out does, since nothing it asks would be answered.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { errorText } from '../lib/api';
 import { fmtTime } from '../lib/format';
 import { logoutEverywhere } from '../lib/key';
@@ -96,32 +96,40 @@ function KeyTable({ keys, me }: { keys: ApiKey[]; me: WhoAmI }) {
           const mine = k.id === me.keyId;
           const asking = confirming === k.id;
           return (
-            <tr key={k.id} data-testid="key-row" data-key-id={k.id} data-prefix={k.prefix} className={asking ? 'asking' : undefined}>
-              <td>
-                {k.name ?? <span className="faint">unnamed</span>}
-                {mine && <span className="badge this-key" title="the key this dashboard is logged in with" data-testid="this-key">this key</span>}
-              </td>
-              <td><code data-testid="key-prefix">{k.prefix}…</code></td>
-              <td>{k.scopes.map((s) => <span key={s} className="badge">{s}</span>)}</td>
-              <td title={k.createdAt}>{fmtTime(k.createdAt)}</td>
-              <td title={k.lastUsedAt ?? undefined}>{k.lastUsedAt ? fmtTime(k.lastUsedAt) : <span className="faint">never</span>}</td>
-              <td className="actions">
-                {asking ? (
-                  <div className="confirm" role="group" aria-label={`revoke ${k.name ?? k.prefix}?`}>
-                    <span>{mine ? 'This is the key you are logged in with: revoking it logs you out.' : 'Anything using it is refused from its next request.'}</span>
-                    <span className="confirm-buttons">
+            <Fragment key={k.id}>
+              <tr data-testid="key-row" data-key-id={k.id} data-prefix={k.prefix} className={asking ? 'asking' : undefined}>
+                <td>
+                  {k.name ?? <span className="faint">unnamed</span>}
+                  {mine && <span className="badge this-key" title="the key this dashboard is logged in with" data-testid="this-key">this key</span>}
+                </td>
+                <td><code data-testid="key-prefix">{k.prefix}…</code></td>
+                <td>{k.scopes.map((s) => <span key={s} className="badge">{s}</span>)}</td>
+                <td title={k.createdAt}>{fmtTime(k.createdAt)}</td>
+                <td title={k.lastUsedAt ?? undefined}>{k.lastUsedAt ? fmtTime(k.lastUsedAt) : <span className="faint">never</span>}</td>
+                <td className="actions">
+                  <button type="button" className="btn small" data-testid="key-revoke" disabled={asking}
+                    onClick={() => { revoke.reset(); setConfirming(k.id); }}>Revoke…</button>
+                </td>
+              </tr>
+              {asking && (
+                // A row of its own under the key: the question and the server's answer get the table's width.
+                <tr className="confirm-row asking" data-testid="key-confirm" data-key-id={k.id}>
+                  <td colSpan={6}>
+                    <div className="confirm" role="group" aria-label={`revoke ${k.name ?? k.prefix}?`}>
+                      <span>
+                        Revoke <b>{k.name ?? `${k.prefix}…`}</b>?{' '}
+                        {mine ? 'This is the key you are logged in with: revoking it logs you out.' : 'Anything using it is refused from its next request.'}
+                      </span>
                       <button type="button" className="btn small danger" disabled={revoke.isPending} data-testid="key-revoke-confirm" onClick={() => revoke.mutate(k.id)}>
                         {revoke.isPending ? 'Revoking…' : 'Revoke'}
                       </button>
                       <button type="button" className="btn small" data-testid="key-revoke-cancel" onClick={() => { setConfirming(null); revoke.reset(); }}>Keep it</button>
-                    </span>
+                    </div>
                     {revoke.isError && <div className="field-error" role="alert" data-testid="key-revoke-error">{revoke.error.message}</div>}
-                  </div>
-                ) : (
-                  <button type="button" className="btn small" data-testid="key-revoke" onClick={() => { revoke.reset(); setConfirming(k.id); }}>Revoke…</button>
-                )}
-              </td>
-            </tr>
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           );
         })}
       </tbody>

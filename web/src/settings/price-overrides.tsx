@@ -1,7 +1,7 @@
 // The project's own price entries: one row each, newest date first within a pattern, with Edit
 // (fills the form) and Delete (asks first, in the row).
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import { errorText } from '../lib/api';
 import { deletePrice, entryKey, fmtEffective, fmtPerMillion, QUERY, type PriceEntry } from './prices-api';
 
@@ -44,30 +44,38 @@ export function PriceOverrides({ entries, editing, onEdit }: Props) {
           const k = entryKey(p);
           const asking = confirming === k;
           return (
-            <tr key={k} data-testid="override-row" data-pattern={p.modelPattern} className={editing && entryKey(editing) === k ? 'editing' : undefined}>
-              <td><code>{p.modelPattern}</code></td>
-              <td className="num">{fmtPerMillion(p.inputPrice)}</td>
-              <td className="num">{fmtPerMillion(p.outputPrice)}</td>
-              <td className="num">{p.cacheReadPrice === null ? <span className="faint" title="cache reads cost the input price">= input</span> : fmtPerMillion(p.cacheReadPrice)}</td>
-              <td data-testid="override-from">{fmtEffective(p.effectiveFrom)}</td>
-              <td className="actions">
-                {asking ? (
-                  <span className="confirm" role="group" aria-label={`delete ${p.modelPattern}?`}>
-                    <span>Delete it?</span>
-                    <button type="button" className="btn small danger" disabled={remove.isPending} data-testid="override-delete-confirm" onClick={() => remove.mutate(p)}>
-                      {remove.isPending ? 'Deleting…' : 'Delete'}
-                    </button>
-                    <button type="button" className="btn small" onClick={() => { setConfirming(null); remove.reset(); }}>Keep</button>
-                  </span>
-                ) : (
-                  <>
-                    <button type="button" className="btn small" data-testid="override-edit" onClick={() => onEdit(p)}>Edit</button>
-                    <button type="button" className="btn small" data-testid="override-delete" onClick={() => { remove.reset(); setConfirming(k); }}>Delete</button>
-                  </>
-                )}
-                {asking && remove.isError && <div className="field-error" role="alert">{errorText(remove.error)}</div>}
-              </td>
-            </tr>
+            <Fragment key={k}>
+              <tr data-testid="override-row" data-pattern={p.modelPattern} className={editing && entryKey(editing) === k ? 'editing' : asking ? 'asking' : undefined}>
+                <td><code>{p.modelPattern}</code></td>
+                <td className="num">{fmtPerMillion(p.inputPrice)}</td>
+                <td className="num">{fmtPerMillion(p.outputPrice)}</td>
+                <td className="num">{p.cacheReadPrice === null ? <span className="faint" title="cache reads cost the input price">= input</span> : fmtPerMillion(p.cacheReadPrice)}</td>
+                <td data-testid="override-from">{fmtEffective(p.effectiveFrom)}</td>
+                <td className="actions">
+                  <button type="button" className="btn small" data-testid="override-edit" onClick={() => onEdit(p)}>Edit</button>
+                  <button type="button" className="btn small" data-testid="override-delete" disabled={asking}
+                    onClick={() => { remove.reset(); setConfirming(k); }}>Delete…</button>
+                </td>
+              </tr>
+              {asking && (
+                // A row of its own under the entry, so the question and any refusal get the table's width.
+                <tr className="confirm-row asking" data-testid="override-confirm">
+                  <td colSpan={6}>
+                    <div className="confirm" role="group" aria-label={`delete ${p.modelPattern}?`}>
+                      <span>
+                        Delete the price of <code>{p.modelPattern}</code> from {fmtEffective(p.effectiveFrom)}? Spans stored after this are priced by
+                        what is left (an earlier entry, or the built-in table); costs already stored stay.
+                      </span>
+                      <button type="button" className="btn small danger" disabled={remove.isPending} data-testid="override-delete-confirm" onClick={() => remove.mutate(p)}>
+                        {remove.isPending ? 'Deleting…' : 'Delete'}
+                      </button>
+                      <button type="button" className="btn small" onClick={() => { setConfirming(null); remove.reset(); }}>Keep it</button>
+                    </div>
+                    {remove.isError && <div className="field-error" role="alert">{errorText(remove.error)}</div>}
+                  </td>
+                </tr>
+              )}
+            </Fragment>
           );
         })}
       </tbody>
