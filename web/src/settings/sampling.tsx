@@ -37,9 +37,11 @@ function describe(r: SamplingRules): string {
     r.minDurationMs !== null && `every trace lasting ${r.minDurationMs} ms or more`,
     r.minCostUsd !== null && `every trace costing $${r.minCostUsd} or more`,
   ].filter(Boolean);
-  const rest = r.successRate === 1 ? 'all' : r.successRate === 0 ? 'none' : `${+(r.successRate * 100).toFixed(4)}%`;
+  const rest = r.successRate === 0 ? 'none' : `${+(r.successRate * 100).toFixed(4)}%`;
   const where = r.appliesTo === 'all' ? 'Every ingestion surface' : 'Only POST /api/collector (Evalgate)';
   const lead = r.appliesTo === 'all' ? '' : '; every other surface stores everything';
+  if (r.successRate === 1) return `${where} samples${lead}. At a rate of 1 it keeps every trace.`;
+  if (r.successRate === 0 && keeps.length === 0) return `${where} samples${lead}. It keeps nothing: no rule keeps a trace and the rate is 0.`;
   return `${where} samples${lead}. It keeps ${keeps.length ? `${keeps.join(', ')}, and ` : ''}${rest} of the rest.`;
 }
 
