@@ -152,6 +152,7 @@ class Loupe:
         test_id: Optional[str] = None,
         input: Any = None,  # noqa: A002
         external_id: Optional[str] = None,
+        **unknown: Any,
     ) -> Trace:
         """Starts a trace: a conversation turn, an agent run, a request. `session_id` groups
         traces; `conversation_id` is the session when no session_id is given (and is kept in
@@ -162,6 +163,9 @@ class Loupe:
             if self._closed:
                 self._warn_once("closed", "Loupe: this client was shut down; later calls record nothing.")
                 return INERT_TRACE
+            if unknown:
+                # A keyword of another SDK version: ignored, said once, never an error in the app.
+                self._warn_once("unknown-trace-options", f"Loupe: trace() ignored unknown options: {sorted(unknown)}")
             opts = {
                 "name": name, "conversation_id": conversation_id, "session_id": session_id, "metadata": metadata,
                 "user": user, "user_id": user_id, "tags": tags, "environment": environment, "release": release,
