@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Loupe } from '@loupe/sdk';
+import { Loupe, wrapOpenAI } from '@loupe/sdk';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -159,6 +159,64 @@ function tsScenario(loupe: Loupe): Trace {
 
 type Trace = ReturnType<Loupe['trace']>;
 
+// An OpenAI-shaped client's answers, the same for both SDKs' wrappers.
+const OPENAI = {
+  completion: {
+    id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini-2024-07-18', system_fingerprint: 'fp',
+    choices: [{
+      index: 0, finish_reason: 'tool_calls', logprobs: null,
+      message: {
+        role: 'assistant', content: null, refusal: null, annotations: [],
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+      },
+    }],
+    usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70, prompt_tokens_details: { cached_tokens: 32 }, completion_tokens_details: { reasoning_tokens: 8 } },
+  },
+  chunks: [
+    { id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { role: 'assistant', content: 'It is ' }, finish_reason: null }] },
+    { id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { content: 'sunny.' }, finish_reason: null }] },
+    { id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_9', type: 'function', function: { name: 'log', arguments: '{}' } }] }, finish_reason: 'stop' }] },
+    { id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o-mini-2024-07-18', choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } },
+  ],
+  messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather in Oslo?' }],
+  tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+};
+
+const PY_OPENAI = `
+import json, os
+from loupe import Loupe, wrap_openai
+data = json.loads(os.environ["PARITY_DATA"])
+client = Loupe(api_key=os.environ["LOUPE_API_KEY"], base_url=os.environ["LOUPE_BASE_URL"])
+
+class Completions:
+    def create(self, **kw):
+        return iter(data["chunks"]) if kw.get("stream") else data["completion"]
+
+class Box:
+    pass
+
+fake = Box()
+fake.chat = Box()
+fake.chat.completions = Completions()
+oa = wrap_openai(fake)
+
+@client.observe(name="openai-parity", kind="agent")
+def agent(q):
+    oa.chat.completions.create(model="gpt-4o-mini", messages=data["messages"], temperature=0.2, tools=data["tools"])
+    for _ in oa.chat.completions.create(model="gpt-4o-mini", messages=data["messages"], stream=True, stream_options={"include_usage": True}):
+        pass
+    print(client.current().trace_id)
+    return "done"
+
+agent("Weather in Oslo?")
+client.flush()
+`;
+
+/** The stream's first-chunk time is the one thing that differs between two runs. */
+function withoutTimings(shaped: unknown): unknown {
+  return JSON.parse(JSON.stringify(shaped, (k, v: unknown) => (k === 'timeToFirstChunkMs' ? undefined : v)));
+}
+
 let srv: TestServer;
 
 beforeAll(async () => {
@@ -201,5 +259,38 @@ describe('Python SDK', () => {
       trace: { name: 'parity', sessionId: 'conv_parity', userId: 'user_parity', environment: 'production', metadata: { conversationId: 'conv_parity' }, spanCount: 8, errorCount: 1 },
       scores: [{ name: 'feedback', value: 'THUMBS_UP', span: '' }, { name: 'helpfulness', value: 4, span: 'message:message' }],
     });
+  }, 120_000);
+  it('records an OpenAI-shaped client\'s calls as the TypeScript wrapOpenAI does (plain and streamed, tool calls, usage)', async () => {
+    const r = await python(['-c', PY_OPENAI], { LOUPE_API_KEY: srv.key, LOUPE_BASE_URL: srv.url, PARITY_DATA: JSON.stringify(OPENAI) }, 60_000);
+    expect(r.code, `python scenario failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
+    const pyId = r.stdout.trim();
+
+    const loupe = new Loupe({ apiKey: srv.key, baseUrl: srv.url, processHooks: false });
+    const fake = {
+      chat: {
+        completions: {
+          create: async (p: Record<string, unknown>): Promise<unknown> => (p.stream === true
+            ? { async *[Symbol.asyncIterator]() { for (const c of OPENAI.chunks) yield c; } }
+            : OPENAI.completion),
+        },
+      },
+    };
+    const oa = wrapOpenAI(fake, { loupe });
+    let tsId = '';
+    const agent = loupe.observe('openai-parity', async (q: string) => {
+      void q;
+      await oa.chat.completions.create({ model: 'gpt-4o-mini', messages: OPENAI.messages, temperature: 0.2, tools: OPENAI.tools });
+      const stream = (await oa.chat.completions.create({ model: 'gpt-4o-mini', messages: OPENAI.messages, stream: true, stream_options: { include_usage: true } })) as AsyncIterable<unknown>;
+      for await (const c of stream) void c;
+      tsId = loupe.current()?.traceId ?? '';
+      return 'done';
+    }, { kind: 'agent' });
+    await agent('Weather in Oslo?');
+    await loupe.shutdown();
+
+    const py = withoutTimings(shape(await readTrace(srv, pyId)));
+    const ts = withoutTimings(shape(await readTrace(srv, tsId)));
+    expect(py).toEqual(ts);
+    expect(ts).toMatchObject({ trace: { spanCount: 3 } });
   }, 120_000);
 });
