@@ -1,10 +1,9 @@
 // `loupe demo --traces N`: generates realistic traces (chat, RAG, agents; several models, users
 // and sessions; spread over the last 7 days) and sends them through the real ingest path over
 // HTTP, rotating OTLP protobuf, OTLP JSON and the native batch, plus some user feedback scores.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { encodeRequest, generateTraces, type DemoTrace, type EncodedRequest, type WireFormat } from '../demo/index.js';
 import { Rng } from '../demo/rng.js';
+import { adminKeyFrom, serverFetch } from './remote.js';
 
 export interface DemoOptions {
   traces: number;
@@ -31,7 +30,7 @@ const FORMATS: WireFormat[] = ['otlp-proto', 'otlp-json', 'native'];
 
 async function send(base: string, key: string, req: { path: string; contentType: string; body: Buffer }): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${base}${req.path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': req.contentType }, body: req.body });
+    const res = await serverFetch(`${base}${req.path}`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': req.contentType }, body: req.body });
     const text = await res.text();
     if (res.ok) return;
     if ((res.status === 503 || res.status === 429) && attempt < 10) {
@@ -56,7 +55,7 @@ function scoresFor(traces: DemoTrace[], seed: number): { scores: unknown[] } {
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
-  const key = o.key ?? readFileSync(join(o.dataDir, 'admin-key.txt'), 'utf8').trim();
+  const key = o.key ?? adminKeyFrom(o.dataDir);
   const base = o.url.replace(/\/+$/, '');
   const seed = o.seed ?? Math.floor(Date.now() / 1000);
   const t0 = performance.now();

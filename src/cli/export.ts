@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { openStore } from '../store/open.js';
 import { exportLines, parseExportQuery } from '../export/stream.js';
-import { check, queryFromArgs, remote, toSearchParams } from './remote.js';
+import { check, serverFetch, queryFromArgs, remote, toSearchParams } from './remote.js';
 
 async function write(out: Writable, chunk: string | Uint8Array): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
@@ -15,7 +15,7 @@ export async function exportCommand(args: string[], o: { dataDir: string; dbUrl?
   const query = queryFromArgs(args);
   const r = remote(o);
   if (r) {
-    const res = await check(await fetch(`${r.url}/api/v1/export?${toSearchParams(query)}`, { headers: { 'x-api-key': r.key } }));
+    const res = await check(await serverFetch(`${r.url}/api/v1/export?${toSearchParams(query)}`, { headers: { 'x-api-key': r.key } }));
     if (!res.body) return 0;
     for await (const chunk of res.body) await write(out, chunk as Uint8Array);
     return 0;

@@ -10,7 +10,7 @@ import { Pipeline } from '../ingest/pipeline.js';
 import { importLines, type ImportSummary } from '../export/import.js';
 import { microsFromMillis } from '../model/time.js';
 import type { Rejection } from '../model/batch.js';
-import { check, remote, type Remote } from './remote.js';
+import { check, serverFetch, remote, type Remote } from './remote.js';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -21,7 +21,7 @@ async function viaServer(r: Remote, lines: AsyncIterable<string>): Promise<Impor
   let offset = 0;
   const send = async () => {
     if (!chunk.length) return;
-    const res = await check(await fetch(`${r.url}/api/v1/import`, {
+    const res = await check(await serverFetch(`${r.url}/api/v1/import`, {
       method: 'POST',
       headers: { 'x-api-key': r.key, 'content-type': 'application/x-ndjson' },
       body: chunk.join('\n'),

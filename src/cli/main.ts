@@ -1,77 +1,32 @@
-// `loupe serve | keys create|list|revoke | demo | export | import | prices | retention`: the command line. Each command lives in its own module.
-import { parseArgs } from 'node:util';
+// `loupe serve | keys create|list|revoke | demo | export | import | prices | retention`: the command
+// line. Each command lives in its own module; its help and the options it takes are in usage.ts.
+import { intOption, parseCommandArgs, UsageError, USAGE_EXIT } from './args.js';
+import { commandUsage, COMMANDS, isCommand, overview } from './usage.js';
 
-const USAGE = `Usage: loupe <command> [options]
-
-Commands:
-  serve                 Run the server (API, OTLP/HTTP) on the embedded SQLite default
-    --host HOST         Listen address (default 127.0.0.1)
-    --port N            HTTP port (default 4318, the OTLP/HTTP port)
-    --grpc-port N       OTLP/gRPC port (default 4317)
-    --data-dir DIR      Data directory (default ./data)
-    --db URL            Database: postgres://… for PostgreSQL, or a SQLite file path or sqlite:// URL (or DATABASE_URL)
-  keys create           Create an API key and print it (only the key, on stdout)
-    --project NAME      Project (created if it does not exist)
-    --scopes LIST       Comma-separated: ingest,read,admin (default ingest,read)
-    --name TEXT         A label for the key
-    --data-dir DIR | --db URL
-  keys list             The keys (id, name, prefix, project, scopes, created, last used, revoked)
-    --project NAME      Only this project's; with --data-dir DIR | --db URL
-  keys revoke ID        Revoke a key: every server refuses it within a second (never a project's
-                        last admin key); --project NAME | --data-dir DIR | --db URL
-  demo                  Send generated traces to a running server
-    --traces N          How many traces (default 50)
-    --url URL           Server (default http://127.0.0.1:4318)
-    --key KEY           API key (default: the admin key in --data-dir)
-    --data-dir DIR
-  export [FILTER=VALUE…]  Write matching traces as JSONL to stdout (filters as in GET /api/v1/traces,
-                        e.g. status=error environment=production tag=a from=2025-01-01T00:00:00Z)
-    --filter EXPR       A filter expression (docs/filters.md), e.g. 'kind = "llm" and durationMs > 1000'
-    --project NAME      Project (default "default"); with --data-dir DIR | --db URL
-    --url URL --key KEY Read from a running server instead of the database
-  import FILE.jsonl|-   Import an export file, line by line, through the native ingest path
-    --project NAME | --data-dir DIR | --db URL | --url URL --key KEY
-  prices list           The project's model prices (--model NAME: the price that applies to NAME)
-  prices set            Override or add a price: --model PATTERN --input P --output P
-                        [--cache-read P] [--from ISO]; P is USD per token, or per million as 2.5/1M
-    --project NAME | --data-dir DIR | --db URL | --url URL --key KEY
-  retention get         The project's retention (days; none keeps everything)
-  retention set         --days N|none: traces older than N days are deleted by the server's purge
-    --project NAME      Project (default "default"); with --data-dir DIR | --db URL
-    --url URL --key KEY Through a running server instead (the key's project, admin scope)
-`;
+const PORT = { min: 0, max: 65535 };
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'grpc-port': { type: 'string' },
-      'data-dir': { type: 'string' },
-      db: { type: 'string' },
-      project: { type: 'string' },
-      scopes: { type: 'string' },
-      name: { type: 'string' },
-      traces: { type: 'string' },
-      url: { type: 'string' },
-      key: { type: 'string' },
-      seed: { type: 'string' },
-      filter: { type: 'string' },
-      model: { type: 'string' },
-      input: { type: 'string' },
-      output: { type: 'string' },
-      'cache-read': { type: 'string' },
-      from: { type: 'string' },
-      days: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (!command || values.help || command === 'help') {
-    process.stdout.write(USAGE);
-    return command ? 0 : 1;
+  const [first, ...afterFirst] = argv;
+  // `loupe`, `loupe --help`, `loupe help`, `loupe help CMD`: help asked for is not an error
+  if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && afterFirst.length === 0)) {
+    process.stdout.write(overview());
+    return 0;
+  }
+  if (first === 'help') {
+    if (!isCommand(afterFirst[0])) throw new UsageError(`no command "${afterFirst[0]}"; the commands are ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(commandUsage(afterFirst[0]));
+    return 0;
+  }
+  if (!isCommand(first)) {
+    throw new UsageError(first.startsWith('-')
+      ? `options come after a command (loupe <command> ${first} …); the commands are ${Object.keys(COMMANDS).join(', ')}`
+      : `unknown command "${first}"; the commands are ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  const command = first;
+  const { values, positionals, help } = parseCommandArgs(command, afterFirst);
+  if (help) {
+    process.stdout.write(commandUsage(command));
+    return 0;
   }
   const dataDir = values['data-dir'] ?? process.env.LOUPE_DATA_DIR ?? './data';
   const db = values.db ?? process.env.DATABASE_URL;
@@ -80,8 +35,10 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import('./serve.js');
       return serve({
         host: values.host ?? process.env.LOUPE_HOST ?? '127.0.0.1',
-        port: Number(values.port ?? process.env.LOUPE_PORT ?? 4318),
-        grpcPort: Number(values['grpc-port'] ?? process.env.LOUPE_GRPC_PORT ?? 4317),
+        port: values.port !== undefined ? intOption(values.port, '--port', PORT, 4318, command) : intOption(process.env.LOUPE_PORT, 'LOUPE_PORT', PORT, 4318, command),
+        grpcPort: values['grpc-port'] !== undefined
+          ? intOption(values['grpc-port'], '--grpc-port', PORT, 4317, command)
+          : intOption(process.env.LOUPE_GRPC_PORT, 'LOUPE_GRPC_PORT', PORT, 4317, command),
         dataDir,
         dbUrl: db,
       });
@@ -92,7 +49,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const { demo } = await import('./demo.js');
-      return demo({ traces: Number(values.traces ?? 50), url: values.url ?? 'http://127.0.0.1:4318', key: values.key, dataDir, seed: values.seed ? Number(values.seed) : undefined });
+      return demo({
+        traces: intOption(values.traces, '--traces', { min: 1, max: 100_000 }, 50, command),
+        url: values.url ?? 'http://127.0.0.1:4318',
+        key: values.key,
+        dataDir,
+        seed: values.seed === undefined ? undefined : intOption(values.seed, '--seed', { min: 0, max: 2 ** 32 - 1 }, 0, command),
+      });
     }
     case 'export': {
       const { exportCommand } = await import('./export.js');
@@ -114,8 +77,7 @@ async function main(argv: string[]): Promise<number> {
       return retentionCommand(positionals, { dataDir, dbUrl: db, project: values.project, days: values.days, url: values.url, key: values.key });
     }
     default:
-      process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
-      return 1;
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
@@ -124,6 +86,12 @@ main(process.argv.slice(2)).then(
     if (code !== -1) process.exitCode = code;
   },
   (e: unknown) => {
+    if (e instanceof UsageError) {
+      const help = e.command ? `loupe help ${e.command} lists its options` : 'loupe --help lists the commands';
+      process.stderr.write(`loupe${e.command ? ` ${e.command}` : ''}: ${e.message}\n(${help})\n`);
+      process.exitCode = USAGE_EXIT;
+      return;
+    }
     process.stderr.write(`loupe: ${(e as Error).message}\n`);
     process.exitCode = 1;
   },

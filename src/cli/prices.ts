@@ -8,7 +8,7 @@ import { BUILTIN_PRICES } from '../cost/prices.js';
 import { PriceTable, normalizeModel } from '../cost/match.js';
 import type { ModelPrice } from '../cost/types.js';
 import { isoFromMicros, microsFromIso, microsFromMillis } from '../model/time.js';
-import { check, remote } from './remote.js';
+import { check, serverFetch, remote } from './remote.js';
 
 export interface PricesOptions {
   dataDir: string;
@@ -60,7 +60,7 @@ export async function pricesCommand(args: string[], o: PricesOptions): Promise<n
 
   if (r) {
     if (entry) {
-      await check(await fetch(`${r.url}/api/v1/prices`, {
+      await check(await serverFetch(`${r.url}/api/v1/prices`, {
         method: 'PUT',
         headers: { 'x-api-key': r.key, 'content-type': 'application/json' },
         body: JSON.stringify({ prices: [{ ...entry, effectiveFrom: isoFromMicros(entry.effectiveFrom) }] }),
@@ -68,7 +68,7 @@ export async function pricesCommand(args: string[], o: PricesOptions): Promise<n
       process.stdout.write(show(entry));
       return 0;
     }
-    const res = await check(await fetch(`${r.url}/api/v1/prices${o.model ? `?model=${encodeURIComponent(o.model)}` : ''}`, { headers: { 'x-api-key': r.key } }));
+    const res = await check(await serverFetch(`${r.url}/api/v1/prices${o.model ? `?model=${encodeURIComponent(o.model)}` : ''}`, { headers: { 'x-api-key': r.key } }));
     const body = (await res.json()) as { data: Array<{ modelPattern: string; inputPrice: number; outputPrice: number; cacheReadPrice: number | null; effectiveFrom: string }>; match?: { price: null | { modelPattern: string; inputPrice: number; outputPrice: number; cacheReadPrice: number | null; effectiveFrom: string; source: string } } };
     const fromWire = (p: { modelPattern: string; inputPrice: number; outputPrice: number; cacheReadPrice: number | null; effectiveFrom: string }): ModelPrice =>
       ({ ...p, cacheReadPrice: p.cacheReadPrice ?? undefined, effectiveFrom: microsFromIso(p.effectiveFrom) ?? 0 });

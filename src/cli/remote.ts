@@ -1,6 +1,7 @@
 // Talking to a running server from the CLI: the base URL and the key (given, or the admin key
 // the first start wrote into the data directory).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { adminKeyPath } from '../server/index.js';
 
 export interface Remote {
@@ -10,10 +11,41 @@ export interface Remote {
 
 export function remote(o: { url?: string; key?: string; dataDir: string }): Remote | undefined {
   if (!o.url) return undefined;
-  const file = o.key ? undefined : adminKeyPath(o.dataDir);
-  const key = o.key ?? (file ? readFileSync(file, 'utf8').trim() : undefined);
-  if (!key) throw new Error(`--url needs --key KEY (or an admin key in ${o.dataDir})`);
-  return { url: o.url.replace(/\/+$/, ''), key };
+  return { url: o.url.replace(/\/+$/, ''), key: o.key ?? adminKeyFrom(o.dataDir) };
+}
+
+/**
+ * The admin key the server's first start saved in its data directory. When it is not there the
+ * message says where it looked (a relative --data-dir is from the current directory, which is the
+ * usual surprise) and the two ways out.
+ */
+export function adminKeyFrom(dataDir: string): string {
+  const found = adminKeyPath(dataDir);
+  if (!found) {
+    throw new Error(`no --key given and no admin key file at ${resolve(dataDir, 'admin-key.txt')}.\n` +
+      'Pass --data-dir DIR of the server (its first start writes DIR/admin-key.txt), or --key KEY; to make a key:\n' +
+      `  loupe keys create --project default --scopes admin,ingest,read --data-dir ${dataDir}`);
+  }
+  const file = resolve(found);
+  const key = readFileSync(file, 'utf8').trim();
+  if (!key) throw new Error(`${file} is empty: pass --key KEY, or make a key with loupe keys create --project default --scopes admin,ingest,read`);
+  return key;
+}
+
+/**
+ * fetch, with a failure to connect said as what it is: which server was tried and what to check,
+ * instead of undici's bare "fetch failed".
+ */
+export async function serverFetch(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    const cause = (e as TypeError & { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? e.message;
+    throw new Error(`cannot reach a Loupe server at ${new URL(url).origin} (${why}).\n` +
+      'Is it running (loupe serve, or npm start in the checkout)? For another server pass --url URL.');
+  }
 }
 
 /** Fails with the server's error message when the answer is not 2xx. */

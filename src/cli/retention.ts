@@ -5,7 +5,7 @@
 // minute by default).
 import { openStore } from '../store/open.js';
 import { MAX_RETENTION_DAYS, RETENTION_SETTINGS_KEY, RetentionPatch, RetentionSettings, retentionFrom } from '../store/retention.js';
-import { check, remote } from './remote.js';
+import { check, serverFetch, remote } from './remote.js';
 
 const USAGE = `usage: loupe retention get [--project NAME] [--data-dir DIR | --db URL | --url URL --key KEY]
        loupe retention set --days N|none [--project NAME] [--data-dir DIR | --db URL | --url URL --key KEY]
@@ -41,7 +41,7 @@ export async function retentionCommand(args: string[], o: RetentionOptions): Pro
   }
   const r = remote(o);
   if (r) {
-    const res = await check(await fetch(`${r.url}/api/v1/project/retention`, sub === 'get' ? { headers: { 'x-api-key': r.key } } : {
+    const res = await check(await serverFetch(`${r.url}/api/v1/project/retention`, sub === 'get' ? { headers: { 'x-api-key': r.key } } : {
       method: 'PUT', headers: { 'x-api-key': r.key, 'content-type': 'application/json' }, body: JSON.stringify({ days }),
     }));
     process.stdout.write(`retention ${describe(RetentionSettings.parse(await res.json()).days)}\n`);
