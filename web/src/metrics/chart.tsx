@@ -89,9 +89,11 @@ export function Chart({ id, xs, series, fmt, onPick, height = 180 }: Props) {
     plot.current = u;
     made.current = series;
     // A click on the plot area picks the bucket under the cursor and the focused line.
-    const onClick = () => {
-      const idx = u.cursor.idx;
-      if (idx === null || idx === undefined) return;
+    const onClick = (e: MouseEvent) => {
+      // From the click itself: the cursor's own index may not have caught up with the last move.
+      const left = e.clientX - u.over.getBoundingClientRect().left;
+      const idx = u.posToIdx(left);
+      if (!(idx >= 0 && idx < u.data[0].length)) return;
       const f = focused.current;
       pick.current({ index: idx, series: f !== null && f > 0 ? f - 1 : null });
     };

@@ -20,8 +20,11 @@ export const GROUP_BYS = ['model', 'kind', 'environment', 'name', 'userId'] as c
 export type GroupBy = (typeof GROUP_BYS)[number];
 export type Level = 'trace' | 'span';
 
-/** The server answers at most this many buckets per query; longer windows are asked in parts. */
-export const MAX_BUCKETS_PER_QUERY = 10_000;
+/**
+ * The server answers at most 10,000 buckets per query, counting the one `to` falls in even when
+ * `to` is its start; longer windows are asked in parts of this many.
+ */
+export const MAX_BUCKETS_PER_QUERY = 9_000;
 /** Past this the page refuses: 50,000 buckets is already a point per pixel on any screen. */
 export const MAX_BUCKETS = 50_000;
 
