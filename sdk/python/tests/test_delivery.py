@@ -50,6 +50,28 @@ class Refusals(unittest.TestCase):
 
 
 @needs_server
+class Background(unittest.TestCase):
+    def test_batches_leave_by_interval_and_by_count_without_a_flush(self) -> None:
+        c = client(flush_interval=0.2, flush_at=50)
+        for round_ in range(3):
+            t = c.trace(name=f"interval {round_}")
+            t.message("x").end("y")
+            until = time.monotonic() + 10
+            while c.stats()["sent"] < 2 * (round_ + 1) and time.monotonic() < until:
+                time.sleep(0.05)
+            self.assertEqual(c.stats()["sent"], 2 * (round_ + 1))
+        t = c.trace()
+        for i in range(60):
+            t.tool(i).end()
+        until = time.monotonic() + 10
+        while c.stats()["sent"] < 6 + 50 and time.monotonic() < until:
+            time.sleep(0.01)
+        self.assertGreaterEqual(c.stats()["sent"], 56)
+        c.flush()
+        self.assertEqual(c.stats()["sent"], 6 + 61)
+
+
+@needs_server
 class Retries(unittest.TestCase):
     def test_503_with_retry_after_is_retried_after_the_wait(self) -> None:
         p = Proxy(refuse=2, status=503, retry_after="1").start()
@@ -297,6 +319,32 @@ class Fork(unittest.TestCase):
         self.assertEqual([s["input"] for s in d["spans"]], ["before fork"])
         self.assertEqual(c.stats()["sent"], 2)
 
+
+    def test_a_multiprocessing_fork_worker_sends_what_it_traced_before_exiting(self) -> None:
+        code = textwrap.dedent(f"""
+            import multiprocessing as mp
+            from loupe import Loupe
+            c = Loupe(api_key={KEY!r}, base_url={URL!r}, flush_interval=60)
+
+            def work(q):
+                t = c.trace(name="mp worker")
+                t.message("in worker").end("done")
+                q.put(t.id)
+
+            if __name__ == "__main__":
+                ctx = mp.get_context("fork")
+                q = ctx.Queue()
+                p = ctx.Process(target=work, args=(q,))
+                p.start()
+                print(q.get(timeout=30))
+                p.join(30)
+                print(p.exitcode)
+        """)
+        r = run_python(code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tid, exitcode = r.stdout.split()
+        self.assertEqual(exitcode, "0")
+        self.assertEqual(wait_trace(tid, 1)["spans"][0]["output"], "done")
 
 if __name__ == "__main__":
     unittest.main()

@@ -8,6 +8,7 @@ import atexit
 import logging
 import os
 import re
+import sys
 import threading
 import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Set, TypeVar, Union, overload
@@ -304,6 +305,22 @@ def _fork_child() -> None:
             c._after_fork_in_child()
         except Exception:  # noqa: BLE001
             pass
+    # A multiprocessing worker started by fork ends with os._exit(), which skips atexit; it runs
+    # its finalizers first. It clears those inherited from the parent after this hook, then runs
+    # its after-fork callbacks: the finalizer is registered from one of those.
+    mp_util = sys.modules.get("multiprocessing.util")
+    clients = list(_clients)
+    if mp_util is not None and clients:
+        try:
+            mp_util.register_after_fork(clients[0], _register_mp_finalizer)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _register_mp_finalizer(_: object) -> None:
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None:
+        mp_util.Finalize(None, _exit_all, exitpriority=10)
 
 
 atexit.register(_exit_all)

@@ -196,7 +196,10 @@ class Sender:
                 self._drop_oldest()
             else:
                 self._drop_episode = False
-            if len(self._queue) >= self.o.flush_at or self._queue_bytes >= self.o.max_batch_bytes:
+            # The thread sleeps without a deadline while the buffer is empty: the first event
+            # starts the interval, a full batch ends it.
+            if (len(self._queue) == 1 or len(self._queue) >= self.o.flush_at
+                    or self._queue_bytes >= self.o.max_batch_bytes):
                 self._cond.notify_all()
 
     def _start_thread(self) -> None:
