@@ -2,7 +2,9 @@
 // with their type and the column they read. Validation against this catalog happens once, at the
 // edge; sql.ts compiles the validated tree. Column text is plain SQL common to every backend.
 import { SPAN_KINDS, TraceStatus, ScoreSource } from '../model/enums.js';
-import { microsFromIso } from '../model/time.js';
+import { microsFromIso, microsFromMillis } from '../model/time.js';
+import { relativeMicros } from './relative-time.js';
+import { didYouMean } from './suggest.js';
 import { exprError, parseExpr, type CmpOp, type Comparison, type FilterExpr, type Literal } from './expr.js';
 
 export type FilterTarget = 'trace' | 'span' | 'session' | 'user' | 'score';
@@ -179,8 +181,8 @@ function checkField(def: FieldDef, c: Comparison): Comparison {
         return v;
       case 'time': {
         if (typeof v === 'number') return Math.round(v * 1000);
-        const us = typeof v === 'string' ? microsFromIso(v) : undefined;
-        if (us === undefined) fail(c, `${where} is a time; give an ISO 8601 string or epoch milliseconds`);
+        const us = typeof v === 'string' ? microsFromIso(v) ?? relativeMicros(v, microsFromMillis(Date.now())) : undefined;
+        if (us === undefined) fail(c, `${where} is a time; give an ISO 8601 string, a relative one ("-1h", "now-7d") or epoch milliseconds`);
         return us;
       }
       case 'enum':
@@ -208,11 +210,11 @@ function checkComparison(target: FilterTarget, c: Comparison): Comparison {
       });
     }
     if (c.field === 'score' && keyed.score) return checkScore(c);
-    fail(c, `unknown field for ${target}s; keyed fields here: ${Object.keys(keyed).map((k) => `${k}.KEY`).join(', ') || 'none'}`, false);
+    fail(c, `unknown field for ${target}s; keyed fields here: ${Object.keys(keyed).map((k) => `${k}.KEY`).join(', ') || 'none'}.${didYouMean(c.field, Object.keys(keyed))}`, false);
   }
   if (target === 'score' && c.field === SCORE_VALUE_FIELD) return checkScore(c);
   const def = FIELDS[target][c.field];
-  if (!def) fail(c, `unknown field for ${target}s (known: ${Object.keys(FIELDS[target]).join(', ')})`, false);
+  if (!def) fail(c, `unknown field for ${target}s (known: ${Object.keys(FIELDS[target]).join(', ')}).${didYouMean(c.field, Object.keys(FIELDS[target]))}`, false);
   return checkField(def, c);
 }
 

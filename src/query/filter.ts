@@ -2,7 +2,9 @@
 // and compiled per backend (src/query/sql.ts). The query-string form is parsed here.
 import { z } from 'zod';
 import { SpanKind, TraceStatus, SpanStatus, ScoreSource } from '../model/enums.js';
-import { microsFromIso, type Micros } from '../model/time.js';
+import { microsFromIso, microsFromMillis, type Micros } from '../model/time.js';
+import { relativeMicros } from './relative-time.js';
+import { didYouMean } from './suggest.js';
 import { LIST_ROW_SCORE_CAP } from '../model/schemas.js';
 import { LoupeError } from '../errors.js';
 import type { FilterExpr } from './expr.js';
@@ -60,9 +62,9 @@ export interface Page<T> {
 const csv = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 const Time = z.string().transform((s, ctx) => {
-  const us = microsFromIso(s);
+  const us = microsFromIso(s) ?? relativeMicros(s, microsFromMillis(Date.now()));
   if (us === undefined) {
-    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 time: ${s}` });
+    ctx.addIssue({ code: 'custom', message: `not an ISO 8601 time nor a relative one (-1h, now-7d, now): ${s}` });
     return z.NEVER;
   }
   return us;
@@ -105,8 +107,8 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 
 /** Every list parameter, documented once: the parser accepts these and /openapi.json lists them. */
 export const LIST_PARAMS: ReadonlyArray<{ name: string; description: string; type?: 'string' | 'integer' | 'number' }> = [
-  { name: 'from', description: 'Start time at or after this ISO 8601 time' },
-  { name: 'to', description: 'Start time before this ISO 8601 time' },
+  { name: 'from', description: 'Start time at or after this ISO 8601 time, or a relative one: -1h, now-7d (units s, m, h, d, w)' },
+  { name: 'to', description: 'Start time before this ISO 8601 time, or a relative one (now, -5m)' },
   { name: 'status', description: 'Status, or several comma-separated (traces: pending|success|error; spans: unset|ok|error)' },
   { name: 'name', description: 'Name contains this text (case-insensitive)' },
   { name: 'externalId', description: "The caller's own id for the trace" },
@@ -114,7 +116,7 @@ export const LIST_PARAMS: ReadonlyArray<{ name: string; description: string; typ
   { name: 'sessionId', description: 'Trace session (conversation) id' },
   { name: 'environment', description: 'Trace environment (production, staging, …)' },
   { name: 'tag', description: 'Trace has this tag; repeat for several (all must match)' },
-  { name: 'model', description: 'Model name (traces: any span used it)' },
+  { name: 'model', description: 'Model name or family: gpt-4o-mini also finds its dated snapshots such as gpt-4o-mini-2024-07-18 (exact: filter=model = "…"); traces: any span used it' },
   { name: 'kind', description: 'Span kind (traces: any span has it)' },
   { name: 'minDurationMs', description: 'Duration at least this many ms', type: 'number' },
   { name: 'maxDurationMs', description: 'Duration at most this many ms', type: 'number' },
@@ -187,7 +189,7 @@ function parseCommon(raw: RawQuery, extraKnown: Set<string>, target: FilterTarge
       // Not a filter: it shapes the rows of GET /api/v1/traces, which takes it off first (parseTraceListQuery).
       throw new LoupeError('invalid_query', 'include applies to the trace list (GET /api/v1/traces) only');
     } else if (!KNOWN.has(key) && !extraKnown.has(key)) {
-      throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
+      throw new LoupeError('invalid_query', `unknown query parameter "${key}".${didYouMean(key, [...KNOWN, ...extraKnown])}`);
     }
   }
   const flat = single(raw);
@@ -328,7 +330,7 @@ export function parseScoreQuery(raw: RawQuery): { filter: ScoreFilter; page: Pag
 /** Page parameters alone (for a detail view that pages its children), with its own default order. */
 export function parsePage(raw: RawQuery, order: Order): PageRequest {
   for (const key of Object.keys(raw)) {
-    if (!['limit', 'cursor', 'order'].includes(key)) throw new LoupeError('invalid_query', `unknown query parameter "${key}"`);
+    if (!['limit', 'cursor', 'order'].includes(key)) throw new LoupeError('invalid_query', `unknown query parameter "${key}"; this list takes limit, cursor and order.${didYouMean(key, ['limit', 'cursor', 'order'])}`);
   }
   const page = PageQuery.safeParse({ order, ...single(raw) });
   if (!page.success) fail(page.error.issues);

@@ -17,6 +17,7 @@ const marked: AnalyticsDialect = {
   jsonKey: sqliteDialect.jsonKey,
   fullText: (n) => `<fullText ${n}>`,
   fullTextQuery: sqliteDialect.fullTextQuery,
+  bytewise: (c) => `<bytewise ${c}>`,
   timeBucket: (c) => `<bucket ${c}>`,
   toDouble: (e) => `<double ${e}>`,
   textOrder: (e) => `<text ${e}>`,

@@ -26,6 +26,8 @@ export interface Dialect {
   fullText(traceNumExpr: string): string;
   /** Turns free text into the engine's full-text query syntax. */
   fullTextQuery(q: string): string;
+  /** The column compared byte by byte (a locale's collation orders `gpt-4o-` and `gpt-4o.` its own way). */
+  bytewise(column: string): string;
 }
 
 export interface Compiled {
@@ -36,6 +38,26 @@ export interface Compiled {
 function escapeLike(s: string): string {
   return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/**
+ * A model filter as a family match: the name itself, or its dated snapshots, i.e. the name
+ * followed by a separator and a digit (`gpt-4o-mini` finds `gpt-4o-mini-2024-07-18`,
+ * `claude-3-5-sonnet` finds `claude-3-5-sonnet@20241022`). Unlike the price table
+ * (src/cost/match.ts), where the most specific pattern wins, a filter has no rival patterns, so
+ * `gpt-4o` must not find `gpt-4o-mini`: hence the digit. Each separator is one range on the
+ * column, so the model indexes serve it. An exact match stays available as `filter=model = "…"`.
+ */
+export function modelFamily(column: string, model: string, bytewise: (c: string) => string = (c) => c): { sql: string; params: string[] } {
+  // '0'…'9' and then ':', the character after '9'
+  const ranges = SNAPSHOT_SEPARATORS.map((sep) => [`${model}${sep}0`, `${model}${sep}:`]);
+  const b = bytewise(column);
+  return {
+    sql: `(${column} = ?${ranges.map(() => ` OR (${b} >= ? AND ${b} < ?)`).join('')})`,
+    params: [model, ...ranges.flat()],
+  };
+}
+
+const SNAPSHOT_SEPARATORS = ['-', '@', ':', '_'];
 
 /** Clauses over the traces table aliased `t`. */
 export function compileTraceFilter(d: Dialect, projectId: number, f: TraceFilter): Compiled {
@@ -54,7 +76,10 @@ export function compileTraceFilter(d: Dialect, projectId: number, f: TraceFilter
   if (f.sessionId !== undefined) add('t.session_id = ?', f.sessionId);
   if (f.environment !== undefined) add('t.environment = ?', f.environment);
   for (const tag of f.tags ?? []) add('EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_num = t.num AND g.tag = ?)', tag);
-  if (f.model !== undefined) add('EXISTS (SELECT 1 FROM spans m WHERE m.trace_num = t.num AND m.model = ?)', f.model);
+  if (f.model !== undefined) {
+    const family = modelFamily('m.model', f.model, d.bytewise);
+    add(`EXISTS (SELECT 1 FROM spans m WHERE m.trace_num = t.num AND ${family.sql})`, ...family.params);
+  }
   if (f.kind !== undefined) add('EXISTS (SELECT 1 FROM spans k WHERE k.trace_num = t.num AND k.kind = ?)', f.kind);
   if (f.minDurationMs !== undefined) add('t.duration_ms >= ?', f.minDurationMs);
   if (f.maxDurationMs !== undefined) add('t.duration_ms <= ?', f.maxDurationMs);
@@ -99,7 +124,10 @@ export function compileSpanFilter(d: Dialect, projectId: number, f: SpanFilter):
   if (f.sessionId !== undefined) add('t.session_id = ?', f.sessionId);
   if (f.environment !== undefined) add('t.environment = ?', f.environment);
   for (const tag of f.tags ?? []) add('EXISTS (SELECT 1 FROM trace_tags g WHERE g.trace_num = t.num AND g.tag = ?)', tag);
-  if (f.model !== undefined) add('s.model = ?', f.model);
+  if (f.model !== undefined) {
+    const family = modelFamily('s.model', f.model, d.bytewise);
+    add(family.sql, ...family.params);
+  }
   if (f.kind !== undefined) add(f.kind === 'span' ? "(s.kind = ? OR s.kind IS NULL)" : 's.kind = ?', f.kind);
   if (f.minDurationMs !== undefined) add('s.duration_ms >= ?', f.minDurationMs);
   if (f.maxDurationMs !== undefined) add('s.duration_ms <= ?', f.maxDurationMs);

@@ -2,6 +2,7 @@
 // is read), bodies read as raw bytes (each route decodes its own format), and one error handler
 // for the catalogue.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { routeHint } from './route-hints.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LoupeError } from '../errors.js';
 import type { AppDeps } from './deps.js';
@@ -154,7 +155,11 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
   // Outside the route declarations: pages and files, not API operations for /openapi.json.
   registerDashboard(app, resolveWebDir(opts.webDir));
 
-  app.setNotFoundHandler((req, reply) => sendError(reply, new LoupeError('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const hint = routeHint(req.method, path, routes);
+    sendError(reply, new LoupeError('not_found', `no route ${req.method} ${path}${hint ? `; ${hint}` : ''}`));
+  });
   app.setErrorHandler(onRouteError);
 
   return app;

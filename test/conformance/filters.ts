@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { Batch } from '../../src/model/batch.js';
 import type { SpanFilter, TraceFilter } from '../../src/query/filter.js';
+import { parseFilterExpression } from '../../src/query/fields.js';
 import type { Store } from '../../src/store/store.js';
 import { sec, type Suite } from './harness.js';
 
@@ -72,6 +73,28 @@ export function listContracts({ it }: Suite): void {
       [{ userId: 'u1', tags: ['b'], model: 'gpt-4o', environment: 'prod' }, ['t1']],
     ];
     for (const [f, want] of cases) expect(await traceIds(store, projectId, f), JSON.stringify(f)).toEqual(want);
+  });
+
+  it('a model filter finds the model and its dated snapshots, not longer names of other models', async ({ store, projectId, write }) => {
+    const models = ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini', 'gpt-4o-mini-2024-07-18', 'gpt-4.1', 'claude-3-5-sonnet@20241022', 'claude-3-5-sonnet-v2', 'GPT-4O'];
+    await write({
+      traces: models.map((_, i) => ({ id: `m${i}` })),
+      spans: models.map((model, i) => ({ id: `s${i}`, traceId: `m${i}`, kind: 'llm' as const, model, startTime: sec(i) })),
+    });
+    const cases: Array<[string, string[]]> = [
+      ['gpt-4o', ['gpt-4o', 'gpt-4o-2024-08-06']],
+      ['gpt-4o-mini', ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18']],
+      ['gpt-4', []],
+      ['claude-3-5-sonnet', ['claude-3-5-sonnet@20241022']],
+      ['gpt-4o-2024-08-06', ['gpt-4o-2024-08-06']],
+    ];
+    for (const [model, want] of cases) {
+      const ids = want.map((m) => `m${models.indexOf(m)}`);
+      expect(await traceIds(store, projectId, { model }), model).toEqual(ids);
+      expect(await spanIds(store, projectId, { model }), model).toEqual(ids.map((t) => t.replace('m', 's')));
+    }
+    // An exact match stays available as an expression.
+    expect(await traceIds(store, projectId, { expr: parseFilterExpression('model = "gpt-4o"', 'trace') })).toEqual(['m0']);
   });
 
   it('metadata filters compare JSON booleans as true/false', async ({ store, projectId, write }) => {

@@ -20,6 +20,7 @@ export const postgresDialect: Dialect = {
   fullText: (numExpr) => `${numExpr.replace(/\bnum$/, 'search')} @@ plainto_tsquery('${TS_CONFIG}', ?)`,
   // plainto_tsquery ANDs the words and ignores operators, so user text is inert as it is.
   fullTextQuery: (q) => storable(q),
+  bytewise: (col) => `(${col} COLLATE "C")`,
 };
 
 /**

@@ -10,6 +10,7 @@
 // an interval of whole hours. And only when the window holds more than `threshold` items: below
 // that the exact statement is cheap, and its percentiles are exact.
 import type Database from 'better-sqlite3';
+import { modelFamily } from '../../query/sql.js';
 import type { SpanKind, SpanStatus, TraceStatus } from '../../model/enums.js';
 import type { SpanFilter, TraceFilter } from '../../query/filter.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
@@ -232,8 +233,9 @@ export class MetricRollupReads {
       params.push(plan.kind);
     }
     if (plan.model !== undefined) {
-      where.push('has_model = 1 AND model = ?');
-      params.push(plan.model);
+      const family = modelFamily('model', plan.model);
+      where.push(`has_model = 1 AND ${family.sql}`);
+      params.push(...family.params);
     }
     if (plan.status) {
       where.push(`status IN (${plan.status.map(() => '?').join(', ')})`);

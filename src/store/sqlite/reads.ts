@@ -36,6 +36,8 @@ export const sqliteDialect: Dialect = {
   fullText: (numExpr) => `${numExpr} IN (SELECT rowid FROM trace_fts WHERE trace_fts MATCH ?)`,
   // Every word becomes a quoted phrase (AND-ed), so FTS5 operators in user text are inert.
   fullTextQuery: (q) => q.split(/\s+/).filter(Boolean).map((w) => `"${w.replace(/"/g, '""')}"`).join(' '),
+  // SQLite compares text with BINARY unless told otherwise
+  bytewise: (col) => col,
 };
 
 const analyticsDialect = sqliteAnalyticsDialect(sqliteDialect);
