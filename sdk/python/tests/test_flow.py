@@ -201,5 +201,39 @@ class Flow(unittest.TestCase):
         self.assertTrue(str(d["spans"][0]["input"]).startswith("<object object"))
 
 
+    def test_an_internal_error_goes_to_on_error_and_one_warning_never_to_the_app(self) -> None:
+        from loupe import LoupeError
+        errors: list = []
+        c = client(on_error=errors.append)
+        t = c.trace()
+
+        def broken(*a: object) -> None:
+            raise RuntimeError("bug in the SDK")
+
+        c._sender.enqueue = broken  # type: ignore[union-attr,method-assign]
+        with self.assertLogs("loupe", "WARNING") as logs:
+            m = t.message("x")
+            m.end("y")
+            m.update(output="z")
+            m.error(ValueError("v"))
+            t.update(name="n")
+            t.feedback(feedback_tag="THUMBS_UP")
+            m.log("l")
+        self.assertTrue(errors)
+        self.assertTrue(all(isinstance(e, LoupeError) and e.code == "internal" for e in errors))
+        self.assertEqual(len(logs.records), 1)
+
+    def test_a_trace_as_a_context_manager(self) -> None:
+        with self.assertRaises(ValueError):
+            with self.c.trace(name="cm trace") as t:
+                self.assertIs(self.c.current(), t)
+                t.message("inside").end()
+                raise ValueError("x")
+        self.assertIsNone(self.c.current())
+        self.c.flush()
+        d = wait_trace(t.id, 1)
+        self.assertEqual(d["trace"]["status"], "error")
+        self.assertIsNotNone(d["trace"]["endTime"])
+
 if __name__ == "__main__":
     unittest.main()
