@@ -66,7 +66,8 @@ export function Chart({ id, xs, series, fmt, onPick, height = 180 }: Props) {
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      scales: { x: { time: true } },
+      // From zero: a line between 13 and 14 drawn full height would read as a tenfold change.
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => uPlot.rangeNum(0, max > 0 ? max : 1, 0.1, true) } },
       series: [
         {},
         ...series.map((s): uPlot.Series => ({

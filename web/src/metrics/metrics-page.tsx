@@ -31,6 +31,8 @@ function useLevel(s: MetricsState, level: Level, enabled: boolean) {
 
 const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%`;
 const count = (v: number) => (Math.abs(v) >= 1000 ? fmtTokens(v) : String(Math.round(v * 100) / 100));
+// fmtTokens says "–" for 0 (a row without tokens); on an axis 0 is a number like any other.
+const tokens = (v: number) => (v === 0 ? '0' : fmtTokens(v));
 
 interface CardSpec {
   id: string;
@@ -46,7 +48,12 @@ interface CardSpec {
   note?: string;
 }
 
-const colorOf = (g: GroupSeries, i: number) => (g.key === OTHER ? OTHER_COLOR : PALETTE[i % PALETTE.length]);
+/** One colour per group on every chart: by rank among traces, then the groups only spans have. */
+function colors(tf: MetricsFrame, sf: MetricsFrame): (g: GroupSeries) => string {
+  const map = new Map<string, string>();
+  for (const g of [...tf.groups, ...sf.groups]) if (g.key !== OTHER && !map.has(g.key)) map.set(g.key, PALETTE[map.size % PALETTE.length]);
+  return (g) => map.get(g.key) ?? OTHER_COLOR;
+}
 
 export function MetricsPage() {
   const { path, params } = useLocation();
@@ -110,10 +117,11 @@ function cardSpecs(s: MetricsState, tf: MetricsFrame, sf: MetricsFrame): CardSpe
   const unit = s.level === 'trace' ? 'traces' : 'spans';
   const by = s.groupBy ? ` by ${s.groupBy}` : '';
   const grouped = s.groupBy !== null;
+  const colorOf = colors(tf, sf);
   const perGroup = (f: MetricsFrame, pickValues: (g: GroupSeries) => ChartSeries['values'], total: (g: GroupSeries) => string, skipOther = false) => {
     const gs = f.groups.filter((g) => !(skipOther && g.key === OTHER));
     return {
-      series: gs.map((g, i) => ({ label: grouped ? g.label : 'all', color: colorOf(g, i), values: pickValues(g) })),
+      series: gs.map((g) => ({ label: grouped ? g.label : 'all', color: colorOf(g), values: pickValues(g) })),
       keys: gs.map((g) => g.key),
       totals: gs.map(total),
     };
@@ -127,7 +135,7 @@ function cardSpecs(s: MetricsState, tf: MetricsFrame, sf: MetricsFrame): CardSpe
     },
   ];
   if (grouped) {
-    cards.push({ id: 'latency', title: `Latency p95 (${unit})${by}`, note: '"other" has none: percentiles of different groups do not add up', frame: lf, fmt: fmtDuration, level: s.level, ...perGroup(lf, (g) => g.p95, () => '', true) });
+    cards.push({ id: 'latency', title: `Latency p95 (${unit})${by}`, note: lf.others.length ? '"other" has none: percentiles of different groups do not add up' : undefined, frame: lf, fmt: fmtDuration, level: s.level, ...perGroup(lf, (g) => g.p95, () => '', true) });
   } else {
     const g = lf.groups[0];
     cards.push({
@@ -141,13 +149,13 @@ function cardSpecs(s: MetricsState, tf: MetricsFrame, sf: MetricsFrame): CardSpe
   }
   if (grouped) {
     cards.push({
-      id: 'tokens', title: `Tokens, input + output (${unit})${by}`, frame: lf, fmt: fmtTokens, level: s.level,
+      id: 'tokens', title: `Tokens, input + output (${unit})${by}`, frame: lf, fmt: tokens, level: s.level,
       ...perGroup(lf, (g) => g.inputTokens.map((v, i) => v + g.outputTokens[i]), (g) => `${fmtTokens(g.totals.inputTokens)} in / ${fmtTokens(g.totals.outputTokens)} out`),
     });
   } else {
     const g = lf.groups[0];
     cards.push({
-      id: 'tokens', title: `Tokens (${unit})`, frame: lf, fmt: fmtTokens, level: s.level, keys: ['', ''],
+      id: 'tokens', title: `Tokens (${unit})`, frame: lf, fmt: tokens, level: s.level, keys: ['', ''],
       totals: [g.totals.inputTokens.toLocaleString(), g.totals.outputTokens.toLocaleString()],
       series: [{ label: 'input', color: PALETTE[0], values: g.inputTokens }, { label: 'output', color: PALETTE[1], values: g.outputTokens }],
     });
