@@ -2,11 +2,11 @@
 // acknowledged batch is committed, the database is closed cleanly.
 import { setFlagsFromString } from 'node:v8';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { adminKeyPath, startServer, type RunningServer, type ServerConfig } from '../server/index.js';
 import { DatabaseInUseError } from '../store/open.js';
 import { resolveWebDir } from '../server/dashboard.js';
-import { dashboardBanner } from './banner.js';
+import { checkoutReadme, startBanner } from './banner.js';
 
 // Ingest allocates many short-lived objects per span: a larger young generation keeps them out of
 // the old one (measured: GC from ~15% to ~11% of CPU under OTLP load). LOUPE_SEMI_SPACE_MB=0 keeps V8's default.
@@ -66,10 +66,13 @@ export async function serve(cfg: Omit<ServerConfig, 'onAdminKey'>): Promise<numb
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
-  process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1, docs at ${server.url}/openapi.json)\n`);
+  process.stdout.write(`Loupe listening on ${server.url} (OTLP/HTTP at ${server.url}/v1/traces, API at ${server.url}/api/v1)\n`);
   if (server.grpcPort !== undefined) process.stdout.write(`OTLP/gRPC on ${cfg.host}:${server.grpcPort}\n`);
   const built = existsSync(join(resolveWebDir(cfg.webDir), 'index.html'));
-  process.stdout.write(dashboardBanner(server.url, { newAdminKey, adminKeyFile: adminKeyPath(cfg.dataDir), built }));
+  const keyFile = adminKeyPath(cfg.dataDir);
+  process.stdout.write(startBanner(server.url, {
+    built, newAdminKey, adminKeyFile: keyFile && resolve(keyFile), dataDir: resolve(cfg.dataDir), readme: checkoutReadme(),
+  }));
   await stopped;
   process.stdout.write('stopped\n');
   return 0;

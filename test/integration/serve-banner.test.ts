@@ -1,11 +1,12 @@
-// `loupe serve`'s start banner: the listening line as before, then the dashboard. The first start
+// `loupe serve`'s start banner: the listening line, then on every start the dashboard, where the
+// admin key file is, the API's OpenAPI 3 description and where the docs are. The first start
 // (which creates the admin key) also prints a link with the key in the URL fragment; later starts
 // say where the key file is and never print the key.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { browsableUrl, dashboardBanner } from '../../src/cli/banner.js';
-import { serve } from '../helpers/cli.js';
+import { browsableUrl, startBanner } from '../../src/cli/banner.js';
+import { REPO, serve } from '../helpers/cli.js';
 import { tempDir } from '../helpers/server.js';
 
 const dirs: string[] = [];
@@ -36,7 +37,7 @@ describe('loupe serve banner', () => {
       const first = await startAndStop(data);
       const key = readFileSync(join(data, 'admin-key.txt'), 'utf8').trim();
       const lines = first.output.split('\n');
-      expect(lines).toContain(`Loupe listening on ${first.url} (OTLP/HTTP at ${first.url}/v1/traces, API at ${first.url}/api/v1, docs at ${first.url}/openapi.json)`);
+      expect(lines).toContain(`Loupe listening on ${first.url} (OTLP/HTTP at ${first.url}/v1/traces, API at ${first.url}/api/v1)`);
       expect(lines).toContain(`Dashboard: ${first.url}/`);
       expect(lines).toContain(`Admin key: in ${join(data, 'admin-key.txt')}`);
       expect(lines).toContain(`Open the dashboard: ${first.url}/#key=${key}`);
@@ -48,8 +49,13 @@ describe('loupe serve banner', () => {
       writeFileSync(join(web, 'index.html'), '<!doctype html>');
       const again = await startAndStop(data);
       const later = again.output.split('\n');
-      expect(later).toContain(`Dashboard: ${again.url}/`);
-      expect(later).toContain(`Admin key: in ${join(data, 'admin-key.txt')}`);
+      // every start, not only the first: the dashboard, the key file, the API description, the docs
+      for (const [run, out] of [[first, lines], [again, later]] as const) {
+        expect(out).toContain(`Dashboard: ${run.url}/`);
+        expect(out).toContain(`Admin key: in ${join(data, 'admin-key.txt')}`);
+        expect(out).toContain(`API reference: ${run.url}/openapi.json (the OpenAPI 3 description of the HTTP API)`);
+        expect(out).toContain(`Docs: ${join(REPO, 'README.md')} and docs/*.md beside it`);
+      }
       expect(again.output).not.toContain(key);
       expect(again.output).not.toContain('#key=');
       expect(again.output).not.toContain('Open the dashboard');
@@ -60,12 +66,16 @@ describe('loupe serve banner', () => {
     }
   });
 
-  test('no key file, no key line; a wildcard listen address becomes a link a browser can open', () => {
-    expect(dashboardBanner('http://127.0.0.1:4318', { built: true })).toBe('Dashboard: http://127.0.0.1:4318/\n');
+  test('no key file: where it would be and how to make a key; a wildcard listen address becomes a link a browser can open', () => {
+    expect(startBanner('http://127.0.0.1:4318', { built: true })).toBe(
+      'Dashboard: http://127.0.0.1:4318/\nAPI reference: http://127.0.0.1:4318/openapi.json (the OpenAPI 3 description of the HTTP API)\n');
+    expect(startBanner('http://127.0.0.1:4318', { built: true, dataDir: '/srv/loupe' }))
+      .toContain('Admin key: no admin-key.txt in /srv/loupe (make a key: loupe keys create --project default --scopes admin,ingest,read)\n');
     expect(browsableUrl('http://0.0.0.0:4318')).toBe('http://localhost:4318');
     expect(browsableUrl('http://[::]:4318')).toBe('http://localhost:4318');
     expect(browsableUrl('http://[::1]:4318')).toBe('http://[::1]:4318');
-    expect(dashboardBanner('http://0.0.0.0:9000', { built: true, newAdminKey: 'lp_a-b_c', adminKeyFile: 'data/admin-key.txt' }))
-      .toBe('Dashboard: http://localhost:9000/\nAdmin key: in data/admin-key.txt\nOpen the dashboard: http://localhost:9000/#key=lp_a-b_c\n');
+    expect(startBanner('http://0.0.0.0:9000', { built: true, newAdminKey: 'lp_a-b_c', adminKeyFile: 'data/admin-key.txt', readme: '/src/loupe/README.md' }))
+      .toBe('Dashboard: http://localhost:9000/\nAdmin key: in data/admin-key.txt\nOpen the dashboard: http://localhost:9000/#key=lp_a-b_c\n' +
+        'API reference: http://localhost:9000/openapi.json (the OpenAPI 3 description of the HTTP API)\nDocs: /src/loupe/README.md and docs/*.md beside it\n');
   });
 });
