@@ -10,7 +10,6 @@ import os
 import re
 import sys
 import threading
-import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Set, TypeVar, Union, overload
 
 from .context import current_observation
@@ -66,8 +65,9 @@ class _Recorder:
         self._client._internal_error(e)
 
 
-# Every live client, for the one atexit handler and the one fork hook.
-_clients: "weakref.WeakSet[Loupe]" = weakref.WeakSet()
+# Every client not shut down, for the one atexit handler and the one fork hook. Held strongly:
+# a client the app no longer references may still have events buffered for the exit flush.
+_clients: "Set[Loupe]" = set()
 
 
 class Loupe:
