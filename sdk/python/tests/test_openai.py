@@ -137,9 +137,22 @@ class Completions:
             return self.owner.stream_factory(CHUNKS)
         return Obj(COMPLETION)
 
+    def parse(self, **kw: Any) -> Any:
+        return Obj(COMPLETION)
+
+
+RESPONSE_EVENTS = [
+    {"type": "response.created", "response": {"model": "gpt-4.1-2025", "status": "in_progress"}},
+    {"type": "response.output_text.delta", "delta": "Check"},
+    {"type": "response.output_text.delta", "delta": "ing."},
+    {"type": "response.completed", "response": RESPONSE},
+]
+
 
 class Responses:
     def create(self, **kw: Any) -> Any:
+        if kw.get("stream"):
+            return Stream(RESPONSE_EVENTS)
         return Obj(RESPONSE)
 
 
@@ -315,6 +328,26 @@ class WrapOpenAI(unittest.TestCase):
             {"id": "call_7", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}]})
         self.assertEqual(g["usage"], {"inputTokens": 30, "outputTokens": 12, "totalTokens": 42, "cacheReadTokens": 10, "reasoningTokens": 5})
 
+
+    def test_parse_and_a_streamed_response(self) -> None:
+        name = f"oa-parse-{RUN}"
+        oa = wrap_openai(FakeOpenAI(), trace_name=name)
+
+        @self.c.observe(name=name)
+        def run() -> None:
+            oa.chat.completions.parse(model="m", messages=MESSAGES, response_format={"type": "json_object"})
+            for _ in oa.responses.create(model="gpt-4.1", input="Look it up", stream=True):
+                pass
+
+        run()
+        self.c.flush()
+        d = self._only_trace(name, 3)
+        gens = {g["name"]: g for g in by_kind(d, "llm")}
+        self.assertEqual(gens["openai.chat.completions.parse"]["params"], {"response_format": {"type": "json_object"}})
+        r = gens["openai.responses.create"]
+        self.assertEqual(r["output"]["content"], "Checking.")
+        self.assertEqual(r["output"]["tool_calls"][0]["function"]["name"], "lookup")
+        self.assertEqual((r["model"], r["usage"]["inputTokens"], r["metadata"]["streamed"]), ("gpt-4.1-2025", 30, True))
 
 if __name__ == "__main__":
     unittest.main()
