@@ -55,10 +55,18 @@ function previousNonBlank(lines: string[], at: number): string | undefined {
   return undefined;
 }
 
-/** A ```json block that follows the closing fence at `close` with only blank lines between. */
+/**
+ * A ```json block that follows the closing fence at `close` with only blank lines between, or with
+ * one paragraph that introduces it (ends with ':', as in "The answer is HTTP 207 …:").
+ */
 function jsonBlockAfter(lines: string[], close: number): Expected | undefined {
   let j = close + 1;
   while (j < lines.length && !lines[j].trim()) j++;
+  if (j < lines.length && !lines[j].startsWith('```')) {
+    while (j < lines.length && lines[j].trim()) j++;
+    if (!lines[j - 1].trimEnd().endsWith(':')) return undefined;
+    while (j < lines.length && !lines[j].trim()) j++;
+  }
   if (j >= lines.length || !/^```json\s*$/.test(lines[j])) return undefined;
   const start = j + 1;
   let end = start;

@@ -21,7 +21,8 @@
 //
 // How output is checked: a `# {…}` comment line (continued on following `#   …` lines) shows the
 // output of the commands above it, since the previous such comment; a ```json block right after a
-// block shows the output of its last commands. Both are compared by the rule in ./shown.ts: the
+// block (blank lines between, or one paragraph ending in ':' that introduces it) shows the output
+// of its last commands. Both are compared by the rule in ./shown.ts: the
 // keys and items shown must be in the answer with equal values, `…` stands for anything left out.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
