@@ -6,6 +6,7 @@ network."""
 from __future__ import annotations
 
 import email.utils
+import http.client
 import json
 import math
 import os
@@ -336,7 +337,9 @@ class Sender:
             except Exception:  # noqa: BLE001
                 text = ""
             return e.code, text, parse_retry_after(e.headers.get("retry-after") if e.headers else None), None
-        except (TimeoutError, OSError) as e:
+        except (TimeoutError, OSError, http.client.HTTPException) as e:
+            # HTTPException: a connection cut mid-answer (IncompleteRead, BadStatusLine) is a
+            # network error like a refused one, retried.
             reason = getattr(e, "reason", e)
             if isinstance(reason, TimeoutError) or "timed out" in str(reason):
                 return 0, "", None, f"timed out after {self.o.request_timeout} s"
