@@ -33,6 +33,7 @@ const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 && v > 0 ? 1 : 0)}%`;
 const count = (v: number) => (Math.abs(v) >= 1000 ? fmtTokens(v) : String(Math.round(v * 100) / 100));
 // fmtTokens says "–" for 0 (a row without tokens); on an axis 0 is a number like any other.
 const tokens = (v: number) => (v === 0 ? '0' : fmtTokens(v));
+const latency = (v: number) => (v === 0 ? '0' : fmtDuration(v));
 
 interface CardSpec {
   id: string;
@@ -135,11 +136,11 @@ function cardSpecs(s: MetricsState, tf: MetricsFrame, sf: MetricsFrame): CardSpe
     },
   ];
   if (grouped) {
-    cards.push({ id: 'latency', title: `Latency p95 (${unit})${by}`, note: lf.others.length ? '"other" has none: percentiles of different groups do not add up' : undefined, frame: lf, fmt: fmtDuration, level: s.level, ...perGroup(lf, (g) => g.p95, () => '', true) });
+    cards.push({ id: 'latency', title: `Latency p95 (${unit})${by}`, note: lf.others.length ? '"other" has none: percentiles of different groups do not add up' : undefined, frame: lf, fmt: latency, level: s.level, ...perGroup(lf, (g) => g.p95, () => '', true) });
   } else {
     const g = lf.groups[0];
     cards.push({
-      id: 'latency', title: `Latency (${unit})`, frame: lf, fmt: fmtDuration, level: s.level, keys: ['', '', ''], totals: ['', '', ''],
+      id: 'latency', title: `Latency (${unit})`, frame: lf, fmt: latency, level: s.level, keys: ['', '', ''], totals: ['', '', ''],
       series: [
         { label: 'p50', color: PALETTE[3], values: g.p50 },
         { label: 'p95', color: PALETTE[2], values: g.p95 },
