@@ -1,6 +1,7 @@
 // The metrics query (GET /api/v1/metrics): the list filters plus level, interval and groupBy,
 // validated once here; src/query/metrics-sql.ts compiles it, the Store runs it.
 import { z } from 'zod';
+import { roundCost } from '../model/money.js';
 import { LoupeError } from '../errors.js';
 import { isoFromMicros, microsFromMillis, type Micros } from '../model/time.js';
 import { parseSpanQuery, parseTraceQuery, type RawQuery, type SpanFilter, type TraceFilter } from './filter.js';
@@ -42,7 +43,7 @@ export const MetricsPoint = z.object({
 });
 
 export function metricsPoint(r: MetricsRow): z.infer<typeof MetricsPoint> {
-  return { ...r, bucket: isoFromMicros(r.bucket) };
+  return { ...r, bucket: isoFromMicros(r.bucket), costUsd: roundCost(r.costUsd) };
 }
 
 export const METRICS_PARAMS = [

@@ -1,6 +1,7 @@
 // Export pages from SQLite: traces in keyset order with their spans, scores and tags fetched for
 // the whole page at once (three queries a page, never one a trace), rendered in the export format.
 import type Database from 'better-sqlite3';
+import { roundCost } from '../../model/money.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { ScoreInput, SpanInput, TraceInput } from '../../model/schemas.js';
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
@@ -88,7 +89,7 @@ export function spanOut(r: SpanRow, reader: JsonReader): SpanInput {
   put(usage, 'cacheWriteTokens', r.cache_write_tokens);
   put(usage, 'reasoningTokens', r.reasoning_tokens);
   if (Object.keys(usage).length) s.usage = usage;
-  put(s, 'costUsd', r.cost_usd);
+  put(s, 'costUsd', roundCost(r.cost_usd));
   put(s, 'metadata', map(r.metadata));
   put(s, 'attributes', r.attributes === null ? undefined : (sortKeys(reader.json(r.attributes, {})) as Record<string, unknown>));
   const events = r.events === null ? undefined : reader.json<StoredEvent[]>(r.events, []);

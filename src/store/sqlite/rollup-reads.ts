@@ -2,6 +2,7 @@
 // each, kept current at write time, so none of these reads scans a session's or a user's traces;
 // a session's traces are paged through the traces_by_session index.
 import type Database from 'better-sqlite3';
+import { roundCost } from '../../model/money.js';
 import { storedIso } from '../../model/time.js';
 import type { Session, User, UserScoreSummary } from '../../model/rollups.js';
 import type { Score } from '../../model/schemas.js';
@@ -34,7 +35,7 @@ export interface UserRow extends Totals {
 }
 
 /** Deltas add and subtract floats; round away the last-bit noise they leave behind. */
-const money = (sum: number, count: number): number | null => (count > 0 ? Math.round(sum * 1e12) / 1e12 : null);
+const money = (sum: number, count: number): number | null => (count > 0 ? roundCost(sum) : null);
 
 export function page<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => { t: number; k: number }): Page<T> {
   const more = rows.length > limit;

@@ -1,5 +1,6 @@
 // Rows as SQLite returns them, and their conversion into the model's read shapes.
 import type { Score, Span, Trace, SpanEvent, SpanLink, Usage } from '../../model/schemas.js';
+import { roundCost } from '../../model/money.js';
 import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model/enums.js';
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
 import { isoFromMicros, storedIso } from '../../model/time.js';
@@ -94,7 +95,7 @@ export function traceFromRow(r: TraceRow): Trace {
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
     totalTokens: r.total_tokens,
-    costUsd: r.cost_usd,
+    costUsd: roundCost(r.cost_usd),
     ...(times.invalid ? { invalid: times.invalid } : {}),
   };
 }
@@ -204,7 +205,7 @@ export function spanFromRow(r: SpanRow, blobs: JsonReader): Span {
     provider: r.provider,
     params: fromJson(r.params, {}),
     usage,
-    costUsd: r.cost_usd,
+    costUsd: roundCost(r.cost_usd),
     metadata: fromJson(r.metadata, {}),
     attributes: blobs.json(r.attributes, {}),
     events,
