@@ -55,7 +55,7 @@ describe('dashboard settings', () => {
     await expect.poll(() => new URL(page.url()).pathname).toBe('/settings/retention');
     await expect.poll(() => page.getByTestId('retention').isVisible()).toBe(true);
     expect(await page.getByTestId('nav-settings').getAttribute('class')).toContain('active');
-    expect(await page.locator('.settings-nav a').allTextContents()).toEqual(['Retention', 'Redaction']);
+    expect(await page.locator('.settings-nav a').allTextContents()).toEqual(['Retention', 'Redaction', 'Sampling', 'Model prices', 'API keys']);
     expect(await page.locator('.settings-nav a[aria-current=page]').textContent()).toBe('Retention');
     await page.getByTestId('settings-nav-redaction').click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/settings/redaction');
