@@ -34,14 +34,15 @@ function cssVar(name: string): string {
 }
 
 /** Re-read the theme's colours when the system switches light/dark (canvas cannot use var()). */
+const DARK = window.matchMedia('(prefers-color-scheme: dark)');
+
 function useDark(): boolean {
-  const mq = window.matchMedia('(prefers-color-scheme: dark)');
-  const [dark, setDark] = useState(mq.matches);
+  const [dark, setDark] = useState(DARK.matches);
   useEffect(() => {
-    const on = () => setDark(mq.matches);
-    mq.addEventListener('change', on);
-    return () => mq.removeEventListener('change', on);
-  }, [mq]);
+    const on = () => setDark(DARK.matches);
+    DARK.addEventListener('change', on);
+    return () => DARK.removeEventListener('change', on);
+  }, []);
   return dark;
 }
 
@@ -111,7 +112,6 @@ export function Chart({ id, xs, series, fmt, onPick, height = 180 }: Props) {
       plot.current = null;
     };
     // The instance is rebuilt only when the series, size or theme change; data goes through setData below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, dark, height, id]);
 
   useEffect(() => {

@@ -2,7 +2,6 @@
 // range, plus the group as the list filter that matches it. Plain parameters where the list has
 // an exact one (model, kind, environment, userId); `filter=` expressions where it has not (the
 // `name` parameter is "contains", a missing value is `= null`, "other" is "none of the top").
-import { withParams } from '../lib/router';
 import type { GroupBy, Level } from './metrics-params';
 import { NONE, OTHER } from './metrics-data';
 
@@ -38,5 +37,5 @@ export function bucketHref(p: BucketPick): string {
   const g = groupFilter(p);
   if (g) q.set(g[0], g[1]);
   if (p.errorsOnly) q.set('status', 'error');
-  return withParams('/traces', q);
+  return `/traces?${q.toString()}`;
 }
