@@ -9,7 +9,8 @@
 //    without an address) do not talk to a server and are listed as skipped, never run;
 //  - a `<!-- doc-test: skip (reason) -->` line right before a block skips it (for blocks that
 //    cannot run here: a usage synopsis, a tool not installed); `<!-- doc-test: expect-error -->`
-//    runs it without making curl fail on HTTP errors (for a block that shows an error on purpose).
+//    runs it without making curl fail on HTTP errors (for a block that shows an error on purpose),
+//    and fails unless one of its requests is answered 4xx or 5xx.
 //
 // How a block runs: in a temp directory whose data/ is the server's data directory (so the page's
 // `$(cat data/admin-key.txt)` and `KEY=$(cat data/admin-key.txt)` read the server's admin key, and
@@ -46,7 +47,8 @@ function withoutComments(script: string): string {
 function prelude(expectError: boolean): string {
   return [
     'set -eo pipefail',
-    expectError ? '' : 'curl() { command curl --fail-with-body "$@"; }',
+    // an expected error is still checked to be one: curl reports each status on stderr
+    expectError ? 'curl() { command curl -w \'%{stderr}doc-test-status %{http_code}\\n\' "$@"; }' : 'curl() { command curl --fail-with-body "$@"; }',
     'npx() { if [ "$1" = loupe ]; then shift; node "$LOUPE_BIN" "$@"; else command npx "$@"; fi; }',
     'loupe() { node "$LOUPE_BIN" "$@"; }',
   ].join('\n');
@@ -81,6 +83,7 @@ async function check(block: DocBlock, env: Env): Promise<void> {
   const r = await runBash(script, env);
   const where = `${block.file}:${block.line}`;
   expect(r.code, `${where} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+  if (expectError) expect(r.stderr, `${where} is marked expect-error but no request failed`).toMatch(/doc-test-status [45]\d\d/);
   const outputs = r.stdout.split(`\n${MARK}\n`);
   block.segments.forEach((s, i) => {
     if (!s.expected) return;
