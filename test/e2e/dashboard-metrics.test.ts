@@ -186,6 +186,11 @@ describe('dashboard metrics', () => {
     const want = Array.from({ length: N }, (_, i) => i).filter((i) => Math.floor(i / PER_HOUR) === k && model(i) === 'gpt-4o').map(traceId).sort();
     await expect.poll(async () => (await page.getByTestId('trace-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-trace-id')))).sort(), { timeout: 30_000 }).toEqual(want);
     await shot(page, 'metrics-bucket-to-list-light');
+    const dark = await open(`${url.pathname}${url.search}`, { dark: true });
+    await expect.poll(() => dark.page.getByTestId('trace-row').count(), { timeout: 30_000 }).toBe(want.length);
+    await shot(dark.page, 'metrics-bucket-to-list-dark');
+    expect(dark.errors).toEqual([]);
+    await dark.ctx.close();
 
     // The error rate chart's bucket adds status=error; ungrouped, no group filter.
     await page.goto(`${srv.url}/metrics?${WINDOW}`);
