@@ -4,6 +4,7 @@
 // not handle still terminates the process, after a bounded flush; an uncaught exception still
 // crashes it, after a bounded flush.
 import { processLike, type ProcessLike } from './runtime.js';
+import { safe } from './util.js';
 
 export interface ExitParticipant {
   /** Anything buffered, in flight, or open that a flush would send. */
@@ -31,16 +32,18 @@ function deadline(list: ExitParticipant[]): number {
 
 /**
  * Flushes every client with pending events, resolved by the deadline at the latest; a ref'd timer
- * keeps the loop alive until then (the SDK's own timers are unref'd), and the deadline abandons
- * what is left so that nothing the SDK holds keeps the process from exiting.
+ * keeps the loop alive until then (the SDK's own timers are unref'd). When the process is really
+ * exiting (`abandon`), the deadline abandons what is left so that nothing the SDK holds keeps the
+ * process from exiting; when the app goes on (it handles the signal or the exception), the
+ * deadline only stops the waiting, and the senders carry on.
  */
-function flushAll(): Promise<void> {
+function flushAll(abandon: boolean): Promise<void> {
   const busy = [...clients].filter((c) => safe(() => c.pending(), false));
   if (!busy.length) return Promise.resolve();
   const ms = deadline(busy);
   return new Promise<void>((resolve) => {
     const keep = setTimeout(() => {
-      for (const c of busy) safe(() => c.abandon(), undefined);
+      if (abandon) for (const c of busy) safe(() => c.abandon(), undefined);
       resolve();
     }, ms);
     void Promise.allSettled(busy.map((c) => c.flush(ms).catch((e: unknown) => {
@@ -52,19 +55,18 @@ function flushAll(): Promise<void> {
   });
 }
 
-function safe<T>(fn: () => T, fallback: T): T {
-  try {
-    return fn();
-  } catch {
-    return fallback;
-  }
-}
+/** beforeExit comes again once our flush lets the loop empty: at most this many rounds. */
+const MAX_EXIT_ROUNDS = 3;
+let exitRounds = 0;
 
 function onBeforeExit(): void {
-  // beforeExit comes again once our flush lets the loop empty; then nothing is pending.
-  if (exiting) return;
+  // Then nothing is pending, unless the app recorded more meanwhile (say, in its own beforeExit
+  // listener); each round is bounded by the deadline, and the rounds are too, so a sender that
+  // cannot progress never keeps the process alive.
+  if (exiting || exitRounds >= MAX_EXIT_ROUNDS) return;
   exiting = true;
-  void flushAll().finally(() => {
+  exitRounds++;
+  void flushAll(true).finally(() => {
     exiting = false;
   });
 }
@@ -72,13 +74,14 @@ function onBeforeExit(): void {
 function onSignal(p: ProcessLike, signal: string): void {
   const appHandles = (p.listenerCount?.(signal) ?? 1) > 1;
   if (appHandles) {
-    // The app decides when to exit; send what we can meanwhile (it may also await shutdown()).
-    void flushAll();
+    // The app decides when to exit; send what we can meanwhile (it may also await shutdown()),
+    // and keep sending afterwards: the app may well go on.
+    void flushAll(false);
     return;
   }
   if (exiting) return reraise(p, signal); // a second Ctrl-C: stop waiting
   exiting = true;
-  void flushAll().finally(() => reraise(p, signal));
+  void flushAll(true).finally(() => reraise(p, signal));
 }
 
 /** Without our listener the signal's default action applies: terminated by that signal. */
@@ -95,15 +98,15 @@ function onUncaught(p: ProcessLike, err: unknown): void {
   if (rethrowing) return;
   for (const c of clients) safe(() => c.recordCrash(err), undefined);
   if ((p.listenerCount?.('uncaughtException') ?? 1) > 0) {
-    // The app handles it and keeps running: send the record, don't wait.
-    void flushAll();
+    // The app handles it and keeps running: send the record, don't wait, stop nothing.
+    void flushAll(false);
     return;
   }
   // Nobody handles it: Node would print and exit now. A listener added here (the monitor runs
   // first) defers that until the flush; then the same error is thrown again, unhandled, so the
   // process crashes as it would have, with its stack and exit code 1.
   const hold = (): void => {
-    void flushAll().finally(() => {
+    void flushAll(true).finally(() => {
       p.removeListener?.('uncaughtException', hold);
       rethrowing = true;
       setTimeout(() => {

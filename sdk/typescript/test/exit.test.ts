@@ -19,9 +19,14 @@ interface Run {
   ms: number;
 }
 
-function runApp(mode: string, env: Record<string, string>, onReady?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
+/** killAfterMs: a process still running then is killed (SIGKILL), so a hang fails the test. */
+function runApp(mode: string, env: Record<string, string>, onReady?: (child: ReturnType<typeof spawn>) => void, killAfterMs?: number): Promise<Run> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [APP, mode], { env: { ...process.env, NODE_OPTIONS: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (killAfterMs) {
+    const k = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('close', () => clearTimeout(k));
+  }
   let stdout = '';
   let stderr = '';
   let readied = false;
@@ -89,6 +94,22 @@ describe('at exit', () => {
     expect(r.stdout).toContain('still alive');
     const d = await waitForTrace(srv.url, srv.key, r.traceId, 3);
     expect(d.spans.find((s) => s.kind === 'log')!.error).toBe('Error: handled kaboom');
+  });
+
+  it('an exception the app handles, past the exit deadline: the client still sends later events, and the process ends', async () => {
+    const r = await runApp('handled-crash-goes-on', { ...env, EXIT_MS: '1' }, undefined, 20_000);
+    expect(r.stdout).toContain('later flush ok');
+    expect(r.code).toBe(0);
+    const later = /later ([0-9a-f]{32})/.exec(r.stdout)![1];
+    expect((await waitForTrace(srv.url, srv.key, later, 1)).spans).toHaveLength(1);
+  });
+
+  it('a signal the app handles, past the exit deadline: the client still sends later events, and the process ends', async () => {
+    const r = await runApp('sigterm-own-goes-on', { ...env, EXIT_MS: '1' }, (c) => c.kill('SIGTERM'), 20_000);
+    expect(r.stdout).toContain('later flush ok');
+    expect(r.code).toBe(0);
+    const later = /later ([0-9a-f]{32})/.exec(r.stdout)![1];
+    expect((await waitForTrace(srv.url, srv.key, later, 1)).spans).toHaveLength(1);
   });
 
   it('SIGTERM without a handler of the app: flushed, then terminated by the signal', async () => {
