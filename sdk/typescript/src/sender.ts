@@ -32,6 +32,10 @@ interface Batch {
   minSeq: number;
   attempt: number;
   abort?: AbortController;
+  /** abandon() gave up on it: its events are failed, its retries end. */
+  abandoned?: boolean;
+  /** Ends a retry's wait early. */
+  wake?: () => void;
 }
 
 /** Seqs of events that were not delivered, with why; flush() reports those in its window. */
@@ -49,11 +53,42 @@ const RETRY_STATUS = new Set([429, 502, 503, 504]);
 /** How many failed seqs are remembered for flush() to report; past it, counts only. */
 const MAX_REMEMBERED_FAILURES = 100_000;
 
-function sleep(ms: number, signal?: { aborted: boolean }): Promise<void> {
+/** The server refuses a body over 64 MiB (413); an event alone bigger than this is never sent. */
+const SERVER_MAX_BODY = 64 * 1024 * 1024 - 64 * 1024;
+
+/** A wait that batch.wake (abandon()) ends at once. */
+function sleep(ms: number, batch: Batch): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    unref(setTimeout(resolve, ms));
+    if (batch.abandoned) return resolve();
+    const timer = setTimeout(done, ms);
+    unref(timer);
+    function done(): void {
+      clearTimeout(timer);
+      batch.wake = undefined;
+      resolve();
+    }
+    batch.wake = done;
   });
+}
+
+/** UTF-8 length of s (counted only when the UTF-16 length cannot tell). */
+function utf8Length(s: string, limit: number): number {
+  if (s.length * 3 <= limit) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+  }
+  return n;
+}
+
+/** One event serialised on its own, ready to be placed in a body. */
+interface Prepared {
+  list: 'traces' | 'spans' | 'scores';
+  id?: string;
+  json: string;
+  bytes: number;
+  qs: Queued[];
 }
 
 export class Sender {
@@ -73,7 +108,6 @@ export class Sender {
   private reportedUpTo = 0;
   private dropEpisode = false;
   private warnedDrop = false;
-  private stopped = { aborted: false };
   readonly counts = { sent: 0, dropped: 0, retried: 0, failed: 0 };
 
   constructor(private readonly o: SenderOptions) {}
@@ -129,7 +163,6 @@ export class Sender {
   }
 
   private schedule(delay: number): void {
-    if (this.stopped.aborted) return;
     if (this.inflight) return; // the batch's end schedules the next
     const due = Date.now() + delay;
     if (this.timer !== undefined) {
@@ -159,7 +192,7 @@ export class Sender {
   }
 
   private async pump(): Promise<void> {
-    if (this.inflight || this.stopped.aborted) return;
+    if (this.inflight) return;
     const batch = this.take();
     if (!batch) return;
     this.inflight = batch;
@@ -179,47 +212,123 @@ export class Sender {
     }
   }
 
-  private serialise(items: Queued[]): { body: string; index: Map<string, Queued[]> } {
-    const traces: object[] = [];
-    const spans: object[] = [];
-    const scores: object[] = [];
-    const index = new Map<string, Queued[]>();
-    // The same span queued twice (sent open at a flush, then ended) goes once, in its latest state.
-    const slot = new Map<Serializable, string>();
+  /**
+   * Each event serialised on its own: one that cannot be (a circular or BigInt value in someone's
+   * input) fails alone, and the rest go. The same span queued twice (sent open at a flush, then
+   * ended) goes once, in its latest state.
+   */
+  private prepare(items: Queued[]): Prepared[] {
+    const out: Prepared[] = [];
+    const slot = new Map<Serializable, Prepared | string>();
+    const bad = new Map<string, number[]>();
     for (const q of items) {
       const known = slot.get(q.item);
-      if (known) {
-        index.get(known)!.push(q);
+      if (known !== undefined) {
+        if (typeof known === 'string') bad.get(known)!.push(q.seq);
+        else known.qs.push(q);
         continue;
       }
-      const list = q.type === 0 ? traces : q.type === 1 ? spans : scores;
-      const key = `${q.type === 0 ? 'traces' : q.type === 1 ? 'spans' : 'scores'}[${list.length}]`;
-      list.push(q.item.toWire());
-      slot.set(q.item, key);
-      index.set(key, [q]);
+      try {
+        const wire = q.item.toWire() as { id?: unknown };
+        const json = JSON.stringify(wire);
+        if (typeof json !== 'string') throw new Error('toWire() gave nothing');
+        const p: Prepared = {
+          list: q.type === 0 ? 'traces' : q.type === 1 ? 'spans' : 'scores',
+          id: typeof wire?.id === 'string' ? wire.id : undefined,
+          json,
+          bytes: utf8Length(json, SERVER_MAX_BODY) + 1,
+          qs: [q],
+        };
+        slot.set(q.item, p);
+        out.push(p);
+      } catch (e) {
+        const reason = `not serialisable: ${(e as Error)?.message ?? String(e)}`;
+        slot.set(q.item, reason);
+        (bad.get(reason) ?? bad.set(reason, []).get(reason)!).push(q.seq);
+      }
     }
-    const body: Record<string, object[]> = {};
-    if (traces.length) body.traces = traces;
-    if (spans.length) body.spans = spans;
-    if (scores.length) body.scores = scores;
-    return { body: JSON.stringify(body), index };
+    for (const [reason, seqs] of bad) this.fail(seqs, reason);
+    return out;
+  }
+
+  /** Consecutive runs of events whose body stays within maxBatchBytes; one too big for the server fails. */
+  private chunks(prepared: Prepared[]): Prepared[][] {
+    const out: Prepared[][] = [];
+    let cur: Prepared[] = [];
+    let bytes = 40;
+    for (const p of prepared) {
+      if (p.bytes + 40 > SERVER_MAX_BODY) {
+        this.fail(p.qs.map((q) => q.seq), `too large: ${p.bytes} bytes serialised, over the server's limit of 64 MiB a request`);
+        continue;
+      }
+      if (cur.length && bytes + p.bytes > this.o.maxBatchBytes) {
+        out.push(cur);
+        cur = [];
+        bytes = 40;
+      }
+      cur.push(p);
+      bytes += p.bytes;
+    }
+    if (cur.length) out.push(cur);
+    return out;
   }
 
   private async deliver(batch: Batch): Promise<void> {
     reanchor();
-    const otlp = batch.items[0].type === 3;
+    if (batch.items[0].type === 3) return this.deliverOtlp(batch, batch.items);
+    for (const chunk of this.chunks(this.prepare(batch.items))) {
+      const parts: Record<string, string[]> = {};
+      const index = new Map<string, Queued[]>();
+      for (const p of chunk) {
+        const list = (parts[p.list] ??= []);
+        index.set(`${p.list}[${list.length}]`, p.qs);
+        if (p.id) index.set(`${p.list}:${p.id}`, p.qs);
+        list.push(p.json);
+      }
+      const body = `{${Object.entries(parts).map(([k, v]) => `"${k}":[${v.join(',')}]`).join(',')}}`;
+      const all = chunk.flatMap((p) => p.qs.map((q) => q.seq));
+      const r = await this.post(batch, '/api/v1/ingest', body, all);
+      // Once abandoned, post() fails the chunks left without sending them.
+      if (r !== undefined) this.acknowledge(all, r, index);
+    }
+  }
+
+  /** OTLP spans in bodies within the byte bound: halves until each fits or is one span. */
+  private async deliverOtlp(batch: Batch, items: Queued[]): Promise<void> {
     let body: string;
-    let index = new Map<string, Queued[]>();
     try {
-      if (otlp) body = otlpBody(batch.items.map((q) => q.item as OtlpItem));
-      else ({ body, index } = this.serialise(batch.items));
+      body = otlpBody(items.map((q) => q.item as OtlpItem));
     } catch (e) {
-      // A circular or BigInt value in someone's input: drop the batch rather than stall forever.
-      this.fail(batch.items.map((q) => q.seq), `not serialisable: ${(e as Error).message}`);
+      if (items.length > 1) return this.halves(batch, items);
+      this.fail([items[0].seq], `not serialisable: ${(e as Error)?.message ?? String(e)}`);
       return;
     }
-    const all = batch.items.map((q) => q.seq);
+    const bytes = utf8Length(body, SERVER_MAX_BODY);
+    if (items.length > 1 && bytes > this.o.maxBatchBytes) return this.halves(batch, items);
+    const all = items.map((q) => q.seq);
+    if (bytes > SERVER_MAX_BODY) {
+      this.fail(all, `too large: ${bytes} bytes serialised, over the server's limit of 64 MiB a request`);
+      return;
+    }
+    const r = await this.post(batch, OTLP_PATH, body, all);
+    if (r !== undefined) this.acknowledgeOtlp(all, r);
+  }
+
+  private async halves(batch: Batch, items: Queued[]): Promise<void> {
+    const mid = items.length >> 1;
+    await this.deliverOtlp(batch, items.slice(0, mid));
+    if (!batch.abandoned) await this.deliverOtlp(batch, items.slice(mid));
+    else this.fail(items.slice(mid).map((q) => q.seq), 'abandoned at exit');
+  }
+
+  /** Posts one body, retrying what may succeed later; the 2xx answer's text, or undefined once failed. */
+  private async post(batch: Batch, path: string, body: string, all: number[]): Promise<string | undefined> {
+    batch.attempt = 0;
     for (;;) {
+      if (batch.abandoned) {
+        this.fail(all, 'abandoned at exit');
+        return undefined;
+      }
       const abort = new AbortController();
       batch.abort = abort;
       const timer = setTimeout(() => abort.abort(), this.o.requestTimeoutMs);
@@ -229,7 +338,7 @@ export class Sender {
       let retryAfterMs: number | undefined;
       let networkError: string | undefined;
       try {
-        const res = await this.o.fetch(`${this.o.baseUrl}${otlp ? OTLP_PATH : '/api/v1/ingest'}`, {
+        const res = await this.o.fetch(`${this.o.baseUrl}${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { 'x-api-key': this.o.apiKey } : {}) },
           body,
@@ -240,20 +349,17 @@ export class Sender {
         retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
       } catch (e) {
         networkError = abort.signal.aborted
-          ? this.stopped.aborted ? 'abandoned at exit' : `timed out after ${this.o.requestTimeoutMs} ms`
+          ? batch.abandoned ? 'abandoned at exit' : `timed out after ${this.o.requestTimeoutMs} ms`
           : `network error: ${(e as Error)?.message ?? String(e)}`;
       } finally {
         clearTimeout(timer);
+        batch.abort = undefined;
       }
-      if (this.stopped.aborted) {
+      if (batch.abandoned) {
         this.fail(all, networkError ?? 'abandoned at exit');
-        return;
+        return undefined;
       }
-      if (status >= 200 && status < 300) {
-        if (otlp) this.acknowledgeOtlp(all, text);
-        else this.acknowledge(all, text, index);
-        return;
-      }
+      if (status >= 200 && status < 300) return text;
       const reason = networkError ?? `HTTP ${status} ${summarise(text)}`;
       if ((networkError || RETRY_STATUS.has(status)) && batch.attempt < this.o.maxRetries) {
         batch.attempt++;
@@ -261,18 +367,19 @@ export class Sender {
         const backoff = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (batch.attempt - 1));
         // Full jitter between half and all of the backoff: clients that failed together spread out.
         const delay = retryAfterMs !== undefined ? Math.min(retryAfterMs, this.o.retryMaxMs) : backoff * (0.5 + Math.random() * 0.5);
-        await sleep(delay, this.stopped);
-        if (this.stopped.aborted) {
-          this.fail(all, 'abandoned at exit');
-          return;
-        }
+        await sleep(delay, batch);
         continue;
       }
       this.fail(all, batch.attempt ? `${reason} (after ${batch.attempt} retries)` : reason);
-      return;
+      return undefined;
     }
   }
 
+  /**
+   * The server names a refused item by position (`spans[3]`, `spans[3] (<id>)`) or by id
+   * (`span <id> (trace …)`, `trace <id>`, `score <id>`); a refusal it names neither way counts
+   * one more event as failed, so flush() never reports stored what may not be.
+   */
   private acknowledge(all: number[], text: string, index: Map<string, Queued[]>): void {
     let rejected: Array<{ item?: string; message?: string }> = [];
     try {
@@ -283,16 +390,31 @@ export class Sender {
     }
     const bad = new Set<number>();
     const byReason = new Map<string, number[]>();
+    let unmatched = 0;
+    const unmatchedReasons: string[] = [];
     for (const r of rejected) {
-      const m = /^(traces|spans|scores)\[(\d+)\]/.exec(r.item ?? '');
-      const qs = m ? index.get(`${m[1]}[${m[2]}]`) : undefined;
-      if (!qs) continue;
-      const reason = `refused by the server: ${r.message ?? 'invalid'}`;
+      const item = typeof r?.item === 'string' ? r.item : '';
+      const pos = /^(traces|spans|scores)\[(\d+)\]/.exec(item);
+      const byId = /^(trace|span|score) (\S+)/.exec(item);
+      const qs = pos ? index.get(`${pos[1]}[${pos[2]}]`) : byId ? index.get(`${byId[1]}s:${byId[2]}`) : undefined;
+      const reason = `refused by the server: ${r?.message ?? 'invalid'}`;
+      if (!qs) {
+        unmatched++;
+        if (unmatchedReasons.length < 3) unmatchedReasons.push(`${item || '?'}: ${r?.message ?? 'invalid'}`);
+        continue;
+      }
       for (const q of qs) {
         if (bad.has(q.seq)) continue;
         bad.add(q.seq);
         (byReason.get(reason) ?? byReason.set(reason, []).get(reason)!).push(q.seq);
       }
+    }
+    if (unmatched) {
+      // Which events these were is unknown: count as many of the rest as failed, the last ones.
+      const rest = all.filter((s) => !bad.has(s));
+      const seqs = rest.slice(Math.max(0, rest.length - unmatched));
+      for (const s of seqs) bad.add(s);
+      if (seqs.length) byReason.set(`refused by the server (item not identified): ${unmatchedReasons.join('; ')}`, seqs);
     }
     this.counts.sent += all.length - bad.size;
     for (const [reason, seqs] of byReason) this.fail(seqs, reason);
@@ -399,13 +521,19 @@ export class Sender {
     return !this.inflight && !this.queue.length;
   }
 
-  /** At the exit deadline: stop, abort the request in flight, count what is left as failed. */
+  /**
+   * At the exit deadline: abort the request in flight, end its retries, count what is left as
+   * failed. The sender stays usable: what is recorded later is sent as usual.
+   */
   abandon(): void {
-    if (this.stopped.aborted) return;
-    this.stopped.aborted = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    this.inflight?.abort?.abort();
+    const b = this.inflight;
+    if (b) {
+      b.abandoned = true;
+      b.abort?.abort();
+      b.wake?.();
+    }
     const left: number[] = [];
     for (let q = this.queue.shift(); q; q = this.queue.shift()) left.push(q.seq);
     this.fail(left, 'abandoned at exit');

@@ -12,6 +12,7 @@
 import { Loupe } from '../client.js';
 import type { Observation, Trace } from '../observation.js';
 import { keyValues, type OtlpItem } from '../otlp.js';
+import { estimateBytes } from '../size.js';
 
 /** What the processor reads of an OpenTelemetry ReadableSpan (SDK 1.x and 2.x). */
 export interface OtelSpan {
@@ -149,15 +150,7 @@ export class OtlpSpan implements OtlpItem {
   /** A cheap size estimate for the buffer's byte bound: the attribute values' lengths. */
   bytes(): number {
     let n = 256;
-    for (const kv of (this.span as { attributes: Array<{ value: unknown }> }).attributes) n += 32 + estimate(kv.value);
+    for (const kv of (this.span as { attributes: Array<{ value: unknown }> }).attributes) n += 32 + estimateBytes(kv.value);
     return n;
   }
-}
-
-function estimate(v: unknown): number {
-  if (typeof v === 'string') return v.length;
-  if (typeof v !== 'object' || v === null) return 8;
-  let n = 0;
-  for (const x of Object.values(v)) n += estimate(x);
-  return n;
 }
