@@ -22,7 +22,7 @@ export async function keys(args: string[], o: KeysOptions): Promise<number> {
     return 1;
   }
   if (sub === 'create' && !o.project) {
-    process.stderr.write('--project NAME is required\n');
+    process.stderr.write('loupe keys create: --project NAME is required (the first start made "default"; loupe help keys lists the options)\n');
     return 1;
   }
   if (sub === 'revoke' && rest.length !== 1) {
