@@ -202,3 +202,58 @@ describe('wrapOpenAI', () => {
     expect(off.stats().sent).toBe(0);
   });
 });
+
+describe('wrapOpenAI leaves the call as the app would have it', () => {
+  const messages = [{ role: 'user' as const, content: 'Weather in Paris?' }];
+
+  it('.asResponse() gets the body unread (recorded with no output); .withResponse() still records', async () => {
+    const t = loupe.trace({ name: 'raw-response' });
+    const res = await loupe.withObservation(t, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages }).asResponse());
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).toBe('It is sunny in Paris.');
+    const { data, response } = await loupe.withObservation(t, () => openai.chat.completions.create({ model: 'gpt-4o-mini', messages }).withResponse());
+    expect(response.status).toBe(200);
+    expect(data.choices[0].message.content).toBe('It is sunny in Paris.');
+    t.end();
+    await loupe.flush();
+    const gens = generations((await readTrace(srv.url, srv.key, t.traceId))!.spans);
+    expect(gens).toHaveLength(2);
+    expect(gens[0]).toMatchObject({ output: null, metadata: { rawResponse: true } });
+    expect(gens[0].endTime).not.toBeNull();
+    expect(gens[1].output).toEqual({ role: 'assistant', content: 'It is sunny in Paris.' });
+  });
+
+  it('a frozen client works (its frozen paths go unrecorded) instead of breaking the Proxy invariant', async () => {
+    const frozen = Object.freeze({
+      chat: Object.freeze({ completions: Object.freeze({ create: async () => ({ id: 'x', object: 'chat.completion', choices: [] }) }) }),
+    });
+    const w = wrapOpenAI(frozen, { loupe });
+    expect(await w.chat.completions.create()).toMatchObject({ id: 'x' });
+  });
+
+  it('a failure to record never reaches the app: the call runs, and no unhandled rejection', async () => {
+    const broken = { enabled: true, current: () => { throw new Error('recorder broken'); } } as unknown as Loupe;
+    const client = { chat: { completions: { create: async () => ({ id: 'y' }) } } };
+    expect(await wrapOpenAI(client, { loupe: broken }).chat.completions.create()).toEqual({ id: 'y' });
+
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // A response whose reading throws: the recorder fails, the app's promise does not.
+      const odd = { chat: { completions: { create: async () => ({ id: 'z', get choices(): unknown { throw new Error('unreadable'); } }) } } };
+      const r = await wrapOpenAI(odd, { loupe }).chat.completions.create();
+      expect(r.id).toBe('z');
+      await new Promise((res) => setTimeout(res, 100));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('wrapping a wrapped client again records each call once', async () => {
+    const twice = wrapOpenAI(openai, { loupe });
+    expect(twice).toBe(openai);
+  });
+});
+

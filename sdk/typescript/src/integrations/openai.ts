@@ -2,15 +2,21 @@
 // Azure's, a compatible gateway's) recorded as generation spans, streaming or not, nested under
 // the observation current where the call is made, or in a trace of their own.
 //
-// The wrapper never changes what the app gets back: the call's own promise is returned as it is
-// (the openai package's APIPromise keeps .withResponse()), and it is observed by a handler
-// attached before the app can attach its own, so a stream is instrumented before the app reads
-// it. A stream is observed by wrapping its iterator (openai's `iterator`, which both
-// `for await` and `.tee()` use, or `Symbol.asyncIterator` on other shapes).
+// The wrapper never changes what the app can do with what it gets back. A native promise is
+// returned as it is, observed by a handler attached on the side. The openai package's APIPromise
+// is lazy about its body (`.asResponse()` hands over the unread Response), so it is not awaited
+// by the wrapper: it comes back behind a Proxy whose then/catch/finally/withResponse attach the
+// recorder only when the app itself asks for the parsed result, just before the app's own
+// handler, so a stream is instrumented before the app reads it; `.asResponse()` ends the
+// generation with what is known then (no output, metadata rawResponse: true). A stream is
+// observed by wrapping its iterator (openai's `iterator`, which both `for await` and `.tee()`
+// use, or `Symbol.asyncIterator` on other shapes). Recording never throws into the app's call:
+// if it fails, the original call runs unrecorded.
 import { Loupe } from '../client.js';
-import { normalizeUsage } from '../llm.js';
-import type { Generation, Observation, Trace } from '../observation.js';
+import { chatOutput, normalizeUsage, responseOutput, responsesInput } from '../llm.js';
+import { endWithError, type Generation, type Observation, type Trace } from '../observation.js';
 import type { Metadata } from '../types.js';
+import { isRecord as isRec, isThenable, safe, type Rec } from '../util.js';
 
 export interface WrapOpenAIOptions {
   /** The client to record with; default the most recently made one (Loupe.active()). */
@@ -22,7 +28,6 @@ export interface WrapOpenAIOptions {
 }
 
 type Api = 'chat' | 'responses';
-type Rec = Record<string, unknown>;
 /** Which properties lead to the calls recorded: an object of further steps, or the call's API. */
 interface Plan {
   [key: string]: Plan | Api;
@@ -33,11 +38,15 @@ const PLAN: Plan = {
   responses: { create: 'responses', parse: 'responses' },
 };
 
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Clients wrapOpenAI returned: wrapping one again returns it as it is (no double recording). */
+const wrappedClients = new WeakSet<object>();
 
 /** Returns `client` with its chat completions and responses recorded; every other use unchanged. */
 export function wrapOpenAI<T extends object>(client: T, options: WrapOpenAIOptions = {}): T {
-  return proxied(client, PLAN, options, []);
+  if (wrappedClients.has(client)) return client;
+  const w = proxied(client, PLAN, options ?? {}, []);
+  wrappedClients.add(w);
+  return w;
 }
 
 function proxied<T extends object>(target: T, plan: Plan, o: WrapOpenAIOptions, path: string[]): T {
@@ -48,6 +57,9 @@ function proxied<T extends object>(target: T, plan: Plan, o: WrapOpenAIOptions, 
       // private fields, which a Proxy as `this` would not have.
       const v: unknown = Reflect.get(t, key, t);
       if (typeof v !== 'function' && (typeof v !== 'object' || v === null)) return v;
+      // A Proxy must give a frozen property's own value (its invariant): that path goes unrecorded.
+      const d = Reflect.getOwnPropertyDescriptor(t, key);
+      if (d && !d.configurable && 'value' in d && !d.writable) return v;
       let out = made.get(v);
       if (out === undefined) {
         const step = typeof key === 'string' ? plan[key] : undefined;
@@ -63,10 +75,15 @@ function proxied<T extends object>(target: T, plan: Plan, o: WrapOpenAIOptions, 
 
 function recorded(call: (...a: unknown[]) => unknown, self: object, api: Api, name: string, o: WrapOpenAIOptions): (...a: unknown[]) => unknown {
   return function (this: unknown, ...args: unknown[]) {
-    const loupe = o.loupe ?? Loupe.active();
-    if (!loupe?.enabled) return call.apply(self, args);
-    const params = isRec(args[0]) ? args[0] : {};
-    const call_ = start(loupe, api, `openai.${name}`, params, o);
+    let call_: Recorded;
+    try {
+      const loupe = o.loupe ?? Loupe.active();
+      if (!loupe?.enabled) return call.apply(self, args);
+      call_ = start(loupe, api, `openai.${name}`, isRec(args[0]) ? args[0] : {}, o);
+    } catch {
+      // Recording failed to start: the call runs as if unwrapped.
+      return call.apply(self, args);
+    }
     let result: unknown;
     try {
       result = call.apply(self, args);
@@ -74,24 +91,90 @@ function recorded(call: (...a: unknown[]) => unknown, self: object, api: Api, na
       call_.fail(e);
       throw e;
     }
-    if (isThenable(result)) {
-      // Attached now, before the caller's own handlers: a stream is wrapped before it is read.
-      result.then(
-        (value) => (params.stream === true ? call_.stream(value) : call_.done(value)),
-        (e: unknown) => call_.fail(e),
-      );
-    } else call_.done(result);
-    return result;
+    if (!isThenable(result)) {
+      call_.done(result);
+      return result;
+    }
+    const stream = isRec(args[0]) && args[0].stream === true;
+    const ok = (value: unknown) => (stream ? call_.stream(value) : call_.done(value));
+    if (isNativePromise(result)) {
+      // On the side, attached now, before the caller's own handlers: a stream is wrapped before it is read.
+      onSettled(result, ok, call_.fail);
+      return result;
+    }
+    return lazilyObserved(result, ok, call_.fail, () => call_.raw());
   };
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+function isNativePromise(v: unknown): v is Promise<unknown> {
+  return v instanceof Promise && Object.getPrototypeOf(v) === Promise.prototype;
+}
+
+/** Calls ok or err when p settles; neither can throw into or reject anything of the app's. */
+function onSettled(p: PromiseLike<unknown>, ok: (v: unknown) => void, err: (e: unknown) => void): void {
+  safe(() => p.then((v) => safe(() => ok(v), undefined), (e: unknown) => safe(() => err(e), undefined)), undefined);
+}
+
+/**
+ * The app's thenable behind a Proxy: the recorder is attached when the app asks for the parsed
+ * result (then, catch, finally, withResponse), never before; asResponse() hands the body over
+ * unread and ends the record with `raw`.
+ */
+function lazilyObserved<T extends object>(p: T, ok: (v: unknown) => void, err: (e: unknown) => void, raw: () => void): T {
+  let attached = false;
+  const attach = () => {
+    if (attached) return;
+    attached = true;
+    onSettled(p as PromiseLike<unknown>, ok, err);
+  };
+  return new Proxy(p, {
+    get(t, key) {
+      const v: unknown = Reflect.get(t, key, t);
+      if (typeof v !== 'function') return v;
+      const f = v as (...a: unknown[]) => unknown;
+      if (key === 'then' || key === 'catch' || key === 'finally') {
+        return (...a: unknown[]) => {
+          attach();
+          return f.apply(t, a);
+        };
+      }
+      if (key === 'withResponse') {
+        return (...a: unknown[]) => {
+          const r = f.apply(t, a);
+          if (!attached && isThenable(r)) {
+            attached = true;
+            onSettled(r, (x) => ok(isRec(x) ? x.data : x), err);
+          }
+          return r;
+        };
+      }
+      if (key === 'asResponse') {
+        return (...a: unknown[]) => {
+          const r = f.apply(t, a);
+          if (!attached && isThenable(r)) {
+            attached = true;
+            onSettled(r, raw, err);
+          }
+          return r;
+        };
+      }
+      return f.bind(t);
+    },
+  });
+}
+
+interface Recorded {
+  fail(e: unknown): void;
+  done(value: unknown): void;
+  stream(value: unknown): void;
+  /** The app took the raw Response: nothing more is known. */
+  raw(): void;
 }
 
 /** A recorded call: its generation (and the trace it made, if none was current). */
-function start(loupe: Loupe, api: Api, name: string, params: Rec, o: WrapOpenAIOptions) {
+function start(loupe: Loupe, api: Api, name: string, params: Rec, o: WrapOpenAIOptions): Recorded {
   const parent: Observation | undefined = loupe.current();
+  // The request read as generation(request) reads it (llm.ts promptOf).
   const input = api === 'chat' ? params.messages : responsesInput(params);
   const own: Trace | undefined = parent ? undefined : loupe.trace({ name: o.traceName ?? name, input });
   const { messages: _m, input: _i, instructions: _s, model, stream: _st, stream_options: _so, ...settings } = params;
@@ -110,13 +193,11 @@ function start(loupe: Loupe, api: Api, name: string, params: Rec, o: WrapOpenAIO
   const fail = (e: unknown) => {
     if (finished) return;
     finished = true;
-    gen.error(e);
-    gen.end();
-    own?.error(e);
-    own?.end();
+    endWithError(gen, own, e);
   };
   return {
     fail,
+    raw: () => end(undefined, undefined, undefined, { rawResponse: true }),
     done(value: unknown) {
       if (!isRec(value)) return end(value, undefined, undefined);
       const mapped = api === 'chat' ? chatOutput(value) : responseOutput(value);
@@ -163,31 +244,26 @@ function wrapIterator(stream: unknown, hooks: StreamHooks): boolean {
   const original = (s as Record<PropertyKey, unknown>)[key] as () => AsyncIterator<unknown>;
   (s as Record<PropertyKey, unknown>)[key] = function (this: unknown) {
     const it = original.call(this ?? s);
-    const safe = (f: () => void) => {
-      try {
-        f();
-      } catch {
-        // recording never breaks the app's stream
-      }
-    };
+    // Recording never breaks the app's stream.
+    const quiet = (f: () => void) => safe(f, undefined);
     const wrapped: AsyncIterableIterator<unknown> = {
       async next(...a: [] | [unknown]) {
         let r: IteratorResult<unknown>;
         try {
           r = await it.next(...a);
         } catch (e) {
-          safe(() => hooks.error(e));
+          quiet(() => hooks.error(e));
           throw e;
         }
-        safe(() => (r.done ? hooks.end() : hooks.chunk(r.value)));
+        quiet(() => (r.done ? hooks.end() : hooks.chunk(r.value)));
         return r;
       },
       async return(v?: unknown) {
-        safe(() => hooks.stopped());
+        quiet(() => hooks.stopped());
         return it.return ? it.return(v) : { done: true, value: v };
       },
       async throw(e?: unknown) {
-        safe(() => hooks.error(e));
+        quiet(() => hooks.error(e));
         if (it.throw) return it.throw(e);
         throw e;
       },
@@ -198,50 +274,6 @@ function wrapIterator(stream: unknown, hooks: StreamHooks): boolean {
     return wrapped;
   };
   return true;
-}
-
-/** Responses' input as messages: `instructions` as the system message, a string as the user's. */
-function responsesInput(params: Rec): unknown {
-  const input = typeof params.input === 'string' ? [{ role: 'user', content: params.input }] : params.input;
-  if (typeof params.instructions !== 'string') return input;
-  return [{ role: 'system', content: params.instructions }, ...(Array.isArray(input) ? input : input === undefined ? [] : [input])];
-}
-
-interface Mapped {
-  output: unknown;
-  extra?: Metadata;
-}
-
-/** The assistant message(s) of a chat completion, as the dashboard's chat view reads them. */
-function chatOutput(c: Rec): Mapped {
-  const choices = Array.isArray(c.choices) ? c.choices.filter(isRec) : [];
-  const messages = choices.map((ch) => (isRec(ch.message) ? cleanMessage(ch.message) : ch.message));
-  const reasons = choices.map((ch) => ch.finish_reason).filter((r) => typeof r === 'string');
-  return { output: messages.length === 1 ? messages[0] : messages, extra: reasons.length ? { finishReason: reasons.length === 1 ? reasons[0] : reasons } : undefined };
-}
-
-/** A message without the fields that are null or empty (refusal, annotations, audio). */
-function cleanMessage(m: Rec): Rec {
-  const out: Rec = {};
-  for (const [k, v] of Object.entries(m)) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) out[k] = v;
-  return out;
-}
-
-/** A response's output items as one assistant message: its text, and function calls as tool calls. */
-function responseOutput(r: Rec): Mapped {
-  const items = Array.isArray(r.output) ? r.output.filter(isRec) : [];
-  let text = '';
-  const toolCalls: Rec[] = [];
-  for (const item of items) {
-    if (item.type === 'message' && Array.isArray(item.content)) {
-      for (const part of item.content) if (isRec(part) && typeof part.text === 'string') text += part.text;
-    } else if (item.type === 'function_call') {
-      toolCalls.push({ id: item.call_id ?? item.id, type: 'function', function: { name: item.name, arguments: item.arguments } });
-    }
-  }
-  const message: Rec = { role: 'assistant', content: text };
-  if (toolCalls.length) message.tool_calls = toolCalls;
-  return { output: message, extra: typeof r.status === 'string' && r.status !== 'completed' ? { status: r.status } : undefined };
 }
 
 interface Accumulated {
