@@ -5,11 +5,12 @@ import { contextStore, type ContextStore } from './context.js';
 import type { OtlpItem } from './otlp.js';
 import { LoupeError } from './errors.js';
 import { traceId as newTraceId } from './ids.js';
-import { INERT_TRACE, Span, Trace, type Observation, type Recorder } from './observation.js';
+import { endWithError, INERT_TRACE, Span, Trace, type Observation, type Recorder } from './observation.js';
 import { registerForExit, unregisterForExit, type ExitParticipant } from './process-hooks.js';
 import { env, type AsyncLocalStorageLike } from './runtime.js';
 import { Sender } from './sender.js';
 import type { ObserveOptions, Stats, TraceOptions } from './types.js';
+import { isThenable } from './util.js';
 
 export interface LoupeOptions {
   /** An ingest key; default LOUPE_API_KEY. */
@@ -64,10 +65,6 @@ const MAX_OPEN_TRACKED = 10_000;
 function bool(v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
   return !/^(false|0|no|off)$/i.test(v.trim());
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
 export class Loupe {
@@ -168,10 +165,16 @@ export class Loupe {
     }
   }
 
-  /** The innermost observation active here (observe, withObservation), or undefined. */
+  /**
+   * The innermost observation active here (observe, withObservation), or undefined. An ended one
+   * (or one in an ended trace) is not current: a timer made inside an observed call that fires
+   * after it must not nest new work into an old trace.
+   */
   current(): Observation | undefined {
     try {
-      return this.context.current();
+      const c = this.context.current();
+      if (!c || c.root.ended || (c as { ended?: boolean }).ended) return undefined;
+      return c;
     } catch {
       return undefined;
     }
@@ -218,10 +221,7 @@ export class Loupe {
       };
       const failed = (err: unknown): void => {
         try {
-          s.error(err);
-          s.end();
-          trace?.error(err);
-          trace?.end();
+          endWithError(s, trace, err);
         } catch (e) {
           loupe.internalError(e);
         }
@@ -234,11 +234,23 @@ export class Loupe {
         throw err;
       }
       if (isThenable(result)) {
-        // A derived promise, not a handler on the app's: an unhandled rejection stays unhandled.
-        return (result as PromiseLike<unknown>).then(
-          (v) => { done(v); return v; },
-          (err: unknown) => { failed(err); throw err; },
-        ) as R;
+        if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
+          // A native promise: a derived one, equal in all but identity, so that a rejection the
+          // app leaves unhandled stays unhandled (a handler on the app's own would hide it).
+          return (result as Promise<unknown>).then(
+            (v) => { done(v); return v; },
+            (err: unknown) => { failed(err); throw err; },
+          ) as R;
+        }
+        // Any other thenable (an SDK's lazy request, an APIPromise with .withResponse()) is the
+        // app's to run: returned as it is, never awaited here; the span ends now, its output unknown.
+        try {
+          s.update({ metadata: { thenable: true } });
+        } catch (e) {
+          loupe.internalError(e);
+        }
+        done(undefined);
+        return result;
       }
       done(result);
       return result;

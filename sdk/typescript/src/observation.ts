@@ -5,6 +5,7 @@ import { now, wireTime } from './clock.js';
 import { spanId as newSpanId } from './ids.js';
 import { completionOf, normalizeUsage, promptOf, usageOf } from './llm.js';
 import { estimateBytes } from './size.js';
+import { isRecord } from './util.js';
 import type {
   Feedback, GenerationOptions, GenerationResult, Metadata, ScoreValue, SpanKind, SpanOptions, SpanUpdate,
   TraceOptions, TraceUpdate, Usage, WireEvent, WireScore, WireSpan, WireTrace,
@@ -23,9 +24,24 @@ const INERT_SPAN_ID = '0'.repeat(16);
 /** Fixed part of a span's wire size (ids, times, kind, keys). */
 const SPAN_BASE_BYTES = 160;
 const GEN_KEYS = ['name', 'model', 'params', 'input', 'provider', 'metadata', 'attributes'];
+/** Keys only our options have: a provider request never carries them. */
+const OPTION_ONLY_KEYS = ['name', 'params', 'provider', 'metadata', 'attributes'];
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Whether generation()'s argument is our options, not a provider request or a plain input. */
+function isGenerationOptions(v: unknown): v is GenerationOptions {
+  if (!isRecord(v) || !GEN_KEYS.some((k) => k in v)) return false;
+  // A provider request ({model, messages, temperature…} or {model, input…}) is the input.
+  if (Array.isArray(v.messages)) return false;
+  if ('input' in v && 'model' in v && !OPTION_ONLY_KEYS.some((k) => k in v)) return false;
+  return true;
+}
+
+/** Marks a span failed and ends it, and the trace it made too, if any (observe, wrapOpenAI). */
+export function endWithError(span: Span, trace: Trace | undefined, err: unknown): void {
+  span.error(err);
+  span.end();
+  trace?.error(err);
+  trace?.end();
 }
 
 /** An error's parts as OpenTelemetry's exception event names them (the dashboard shows these). */
@@ -104,7 +120,7 @@ export abstract class Observation {
   generation(options?: GenerationOptions | unknown): Generation {
     try {
       if (!this.root.rec) return INERT_GENERATION;
-      const o: GenerationOptions = isRecord(options) && GEN_KEYS.some((k) => k in options) ? (options as GenerationOptions) : { input: options };
+      const o: GenerationOptions = isGenerationOptions(options) ? options : { input: options };
       // A whole provider request as input: its messages are the prompt, the rest model and params.
       const p = promptOf(o.input);
       const opts = p.input === o.input ? o : { ...o, model: o.model ?? p.model, params: o.params ?? p.params };
