@@ -75,6 +75,28 @@ describe('big events', () => {
   });
 });
 
+describe("the server's refusals", () => {
+  it('are matched by id as well as by position; one matching nothing counts as failed', async () => {
+    let spanId = '';
+    const f: typeof fetch = async () => new Response(JSON.stringify({
+      accepted: 1,
+      rejected: [{ item: `span ${spanId} (trace t)`, message: 'out of range' }, { item: 'something else', message: 'odd' }],
+    }), { status: 200, headers: { 'content-type': 'application/json' } });
+    const loupe = new Loupe({ apiKey: 'k', baseUrl: 'http://127.0.0.1:1', processHooks: false, fetch: f });
+    const trace = loupe.trace({ name: 'refusals' });
+    const s = trace.tool('a');
+    spanId = s.id;
+    s.end();
+    trace.tool('b').end();
+    const e = await rejection(loupe.flush());
+    expect(e.failures).toEqual([
+      { reason: 'refused by the server: out of range', count: 1 },
+      { reason: expect.stringMatching(/^refused by the server \(item not identified\): something else: odd/), count: 1 },
+    ]);
+    expect(loupe.stats()).toMatchObject({ sent: 1, failed: 2 });
+  });
+});
+
 describe('estimateBytes', () => {
   it('is bounded in time: a 5 MB typed array, a 2M-element array', () => {
     const buf = new Uint8Array(5_000_000);

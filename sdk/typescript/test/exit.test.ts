@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
-import { startSilentServer, waitForTrace } from './helpers.js';
+import { startProxy, startSilentServer, waitForTrace } from './helpers.js';
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'app.mjs');
 
@@ -136,6 +136,18 @@ describe('at exit', () => {
       expect(r.stderr).toMatch(/at exit, 3 of 3 events were not delivered/);
     } finally {
       await silent.stop();
+    }
+  });
+
+  it('a retry waiting on Retry-After: 10 is cut short by the exit deadline', async () => {
+    const proxy = await startProxy(srv.url, 1000, 503, '10');
+    try {
+      const r = await runApp('natural', { KEY: srv.key, URL: proxy.url, EXIT_MS: '500' }, undefined, 20_000);
+      expect(r.code).toBe(0);
+      expect(r.ms).toBeLessThan(4000);
+      expect(r.stderr).toMatch(/abandoned at exit/);
+    } finally {
+      await proxy.stop();
     }
   });
 
