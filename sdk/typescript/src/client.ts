@@ -6,7 +6,7 @@ import type { OtlpItem } from './otlp.js';
 import { LoupeError } from './errors.js';
 import { traceId as newTraceId } from './ids.js';
 import { endWithError, INERT_TRACE, Span, Trace, type Observation, type Recorder } from './observation.js';
-import { registerForExit, unregisterForExit, type ExitParticipant } from './process-hooks.js';
+import { markBusy, registerForExit, unregisterForExit, type ExitParticipant } from './process-hooks.js';
 import { env, type AsyncLocalStorageLike } from './runtime.js';
 import { Sender } from './sender.js';
 import type { ObserveOptions, Stats, TraceOptions } from './types.js';
@@ -134,6 +134,9 @@ export class Loupe {
       flushTimeoutMs: o.flushTimeoutMs ?? 30_000,
       onError: o.onError,
       warn: (m) => this.warnOnce(m, m),
+      onBusy: (busy) => {
+        if (this.exit) markBusy(this.exit, busy);
+      },
     });
     if (o.processHooks ?? true) {
       const sender = this.sender;

@@ -19,7 +19,37 @@ export interface ExitParticipant {
   warn(message: string): void;
 }
 
-const clients = new Set<ExitParticipant>();
+// Clients are held weakly where WeakRef exists: a client made per request (a serverless handler)
+// and dropped by the app is not kept alive by these hooks. While it holds events (buffered or in
+// flight) it is held strongly, so that what it still has to send is sent at exit.
+type Ref = { deref(): ExitParticipant | undefined };
+const WeakRefImpl = (globalThis as { WeakRef?: new (v: ExitParticipant) => Ref }).WeakRef;
+const Registry = (globalThis as { FinalizationRegistry?: new (cb: (ref: Ref) => void) => { register(v: object, held: Ref, token?: object): void; unregister(token: object): void } }).FinalizationRegistry;
+/** Every registered client, weakly (strongly where WeakRef is missing). */
+const refs = new Set<Ref>();
+const refOf = new WeakMap<ExitParticipant, Ref>();
+/** Clients holding events: held strongly until they are sent. */
+const busyClients = new Set<ExitParticipant>();
+const registry = Registry ? new Registry((ref) => {
+  refs.delete(ref);
+  if (!refs.size) uninstall();
+}) : undefined;
+
+/** The clients alive now. */
+function live(): ExitParticipant[] {
+  const out = new Set<ExitParticipant>(busyClients);
+  for (const r of refs) {
+    const c = r.deref();
+    if (c) out.add(c);
+    else refs.delete(r);
+  }
+  return [...out];
+}
+
+/** @internal How many clients the hooks know of (tests). */
+export function registeredForExit(): number {
+  return live().length;
+}
 let installed: { p: ProcessLike; listeners: Array<[string, (...a: never[]) => void]> } | undefined;
 let exiting = false;
 /** The error we throw again to crash as Node would; the monitor must not record it twice. */
@@ -38,7 +68,7 @@ function deadline(list: ExitParticipant[]): number {
  * deadline only stops the waiting, and the senders carry on.
  */
 function flushAll(abandon: boolean): Promise<void> {
-  const busy = [...clients].filter((c) => safe(() => c.pending(), false));
+  const busy = live().filter((c) => safe(() => c.pending(), false));
   if (!busy.length) return Promise.resolve();
   const ms = deadline(busy);
   return new Promise<void>((resolve) => {
@@ -96,7 +126,7 @@ function reraise(p: ProcessLike, signal: string): void {
 
 function onUncaught(p: ProcessLike, err: unknown): void {
   if (rethrowing) return;
-  for (const c of clients) safe(() => c.recordCrash(err), undefined);
+  for (const c of live()) safe(() => c.recordCrash(err), undefined);
   if ((p.listenerCount?.('uncaughtException') ?? 1) > 0) {
     // The app handles it and keeps running: send the record, don't wait, stop nothing.
     void flushAll(false);
@@ -136,11 +166,23 @@ function uninstall(): void {
 }
 
 export function registerForExit(c: ExitParticipant): void {
-  clients.add(c);
+  const ref: Ref = WeakRefImpl ? new WeakRefImpl(c) : { deref: () => c };
+  refs.add(ref);
+  refOf.set(c, ref);
+  registry?.register(c, ref, c);
   install();
 }
 
 export function unregisterForExit(c: ExitParticipant): void {
-  clients.delete(c);
-  if (!clients.size) uninstall();
+  const ref = refOf.get(c);
+  if (ref) refs.delete(ref);
+  busyClients.delete(c);
+  registry?.unregister(c);
+  if (!refs.size) uninstall();
+}
+
+/** A client holding events is held strongly until they are sent (or failed). */
+export function markBusy(c: ExitParticipant, busy: boolean): void {
+  if (busy) busyClients.add(c);
+  else busyClients.delete(c);
 }

@@ -25,6 +25,8 @@ export interface SenderOptions {
   flushTimeoutMs: number;
   onError?: (err: LoupeError) => void;
   warn: (message: string) => void;
+  /** Told when the sender starts holding events (true) and when it holds none again (false). */
+  onBusy?: (busy: boolean) => void;
 }
 
 interface Batch {
@@ -108,6 +110,7 @@ export class Sender {
   private reportedUpTo = 0;
   private dropEpisode = false;
   private warnedDrop = false;
+  private busy = false;
   readonly counts = { sent: 0, dropped: 0, retried: 0, failed: 0 };
 
   constructor(private readonly o: SenderOptions) {}
@@ -116,6 +119,7 @@ export class Sender {
   enqueue(type: 0 | 1 | 2 | 3, item: Serializable, bytes: number): void {
     const q: Queued = { seq: ++this.seq, type, item, bytes };
     this.queue.push(q);
+    if (!this.busy) this.setBusy(true);
     if (this.queue.length > this.o.maxQueueItems || this.queue.bytes > this.o.maxQueueBytes) this.dropOldest();
     else this.dropEpisode = false;
     if (this.queue.length >= this.o.flushAt || this.queue.bytes >= this.o.maxBatchBytes) this.schedule(0);
@@ -141,6 +145,15 @@ export class Sender {
       this.report(new LoupeError('dropped', 'Loupe: the event buffer is full; dropping the oldest events', dropped.length));
     }
     this.checkWaiters();
+  }
+
+  private setBusy(busy: boolean): void {
+    this.busy = busy;
+    try {
+      this.o.onBusy?.(busy);
+    } catch {
+      // the client's bookkeeping; never the app's problem
+    }
   }
 
   private report(err: LoupeError): void {
@@ -441,6 +454,7 @@ export class Sender {
   }
 
   private checkWaiters(): void {
+    if (this.busy && this.idle) this.setBusy(false);
     if (!this.waiters.length) return;
     const min = this.minUnsettled();
     const still: Waiter[] = [];

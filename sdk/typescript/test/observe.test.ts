@@ -1,6 +1,9 @@
 // observe() and generation() details: a lazy thenable is returned as it is, a provider request
 // given to generation() is read as the prompt, and an observation that has ended is no longer
 // current for new nesting.
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loupe } from '@loupe/sdk';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
@@ -96,5 +99,21 @@ describe('generation()', () => {
       output: { role: 'assistant', content: 'Snow.' },
       usage: { inputTokens: 3, outputTokens: 1 },
     });
+  });
+});
+
+describe('a client per request', () => {
+  it('is not kept alive by the exit hooks once it has sent everything and the app dropped it', async () => {
+    const app = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'per-request.mjs');
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--expose-gc', app], { env: { ...process.env, NODE_OPTIONS: '', KEY: srv.key, URL: srv.url }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let text = '';
+      child.stdout!.on('data', (b: Buffer) => { text += b.toString(); });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    expect(out).toContain('before 50');
+    // The last one made stays, as Loupe.active().
+    expect(out).toContain('after 1');
   });
 });
