@@ -302,6 +302,11 @@ export class Loupe {
     }
   }
 
+  /** @internal An integration's failure: onError and one warning, as the client's own. */
+  reportInternal(e: unknown): void {
+    this.internalError(e);
+  }
+
   /** Counts since the client started. */
   stats(): Stats {
     return this.sender?.stats() ?? { sent: 0, dropped: 0, retried: 0, failed: 0, buffered: 0, inFlight: 0 };

@@ -12,22 +12,35 @@ export interface OtlpItem extends Serializable {
 export const OTLP_PATH = '/v1/traces';
 
 /** Attributes as OTLP/JSON key-values. */
-export function keyValues(attrs: Record<string, unknown>): Array<{ key: string; value: object }> {
+export function keyValues(attrs: Record<string, unknown>, depth = 0, seen: object[] = []): Array<{ key: string; value: object }> {
   const out: Array<{ key: string; value: object }> = [];
   for (const [key, v] of Object.entries(attrs)) {
     if (v === undefined || v === null) continue;
-    out.push({ key, value: anyValue(v) });
+    out.push({ key, value: anyValue(v, depth, seen) });
   }
   return out;
 }
 
-function anyValue(v: unknown): object {
+/** Nesting deeper than this (attributes are flat by the spec; this only guards odd values) is cut. */
+const MAX_DEPTH = 8;
+
+function anyValue(v: unknown, depth: number, seen: object[]): object {
   if (typeof v === 'string') return { stringValue: v };
   if (typeof v === 'boolean') return { boolValue: v };
   if (typeof v === 'number') return Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
   if (typeof v === 'bigint') return { intValue: v.toString() };
-  if (Array.isArray(v)) return { arrayValue: { values: v.filter((x) => x !== undefined && x !== null).map(anyValue) } };
-  if (typeof v === 'object' && v !== null) return { kvlistValue: { values: keyValues(v as Record<string, unknown>) } };
+  if (typeof v === 'object' && v !== null) {
+    // A cycle or a runaway depth becomes a marker, never a stack overflow.
+    if (seen.includes(v)) return { stringValue: '[circular]' };
+    if (depth >= MAX_DEPTH) return { stringValue: '[too deep]' };
+    seen.push(v);
+    try {
+      if (Array.isArray(v)) return { arrayValue: { values: v.filter((x) => x !== undefined && x !== null).map((x) => anyValue(x, depth + 1, seen)) } };
+      return { kvlistValue: { values: keyValues(v as Record<string, unknown>, depth + 1, seen) } };
+    } finally {
+      seen.pop();
+    }
+  }
   return { stringValue: String(v) };
 }
 

@@ -1,10 +1,10 @@
 // The OpenTelemetry bridge: spans of real OpenTelemetry instrumentation (the JS SDK's tracer,
 // OpenInference attributes) sent through the Loupe client as OTLP, nested under the SDK span
 // current where they start, and flushed with the client's own events.
-import { trace as otelTrace } from '@opentelemetry/api';
+import { context as otelContext, trace as otelTrace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Loupe, LoupeSpanProcessor } from '@loupe/sdk';
+import { Loupe, LoupeSpanProcessor, type LoupeError, type OtelSpan } from '@loupe/sdk';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
 import { readTrace } from './helpers.js';
 
@@ -80,5 +80,44 @@ describe('LoupeSpanProcessor', () => {
     expect(d.spans).toHaveLength(1);
     expect(d.spans[0]).toMatchObject({ name: 'cron job', parentId: null });
     expect(d.spans[0].events.map((e) => e.name)).toEqual(['checkpoint']);
+  });
+
+  it('a child started after its placed root ended still goes to the Loupe trace, under that root', async () => {
+    let traceId = '';
+    let rootSpan: ReturnType<ReturnType<typeof tracer>['startSpan']> | undefined;
+    loupe.observe('callback later', () => {
+      traceId = loupe.current()!.traceId;
+      rootSpan = tracer().startSpan('root');
+      rootSpan.end();
+    })();
+    // Later, outside the observation: a callback of the same OpenTelemetry trace.
+    await new Promise((r) => setTimeout(r, 10));
+    tracer().startSpan('late child', {}, otelTrace.setSpan(otelContext.active(), rootSpan!)).end();
+    await loupe.flush();
+    const d = (await readTrace(srv.url, srv.key, traceId))!;
+    const root = d.spans.find((s) => s.name === 'root')!;
+    expect(d.spans.find((s) => s.name === 'late child')).toMatchObject({ parentId: root.id });
+  });
+
+  it('an attribute value with a cycle is sent (marked), and a span it cannot read is reported, not lost silently', async () => {
+    const errors: LoupeError[] = [];
+    const own = new Loupe({ apiKey: srv.key, baseUrl: srv.url, processHooks: false, onError: (e) => errors.push(e) });
+    const p = new LoupeSpanProcessor({ loupe: own });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const ids = { traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8) };
+    const span: OtelSpan = {
+      name: 'odd attributes', kind: 0, spanContext: () => ids, startTime: [1_700_000_000, 0], endTime: [1_700_000_001, 0],
+      attributes: { cyclic }, events: [], status: { code: 0 },
+    };
+    p.onStart(span);
+    p.onEnd(span);
+    p.onEnd({ ...span, spanContext: () => { throw new Error('unreadable span'); } });
+    await own.flush();
+    const d = (await readTrace(srv.url, srv.key, ids.traceId))!;
+    expect(d.spans.map((s) => s.name)).toEqual(['odd attributes']);
+    expect(JSON.stringify(d.spans[0])).toContain('[circular]');
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('unreadable span')]);
+    await own.shutdown();
   });
 });

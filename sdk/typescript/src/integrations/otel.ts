@@ -46,11 +46,15 @@ interface Placement {
   traceId: string;
   root: Trace;
   parentId?: string;
-  /** Spans of this OpenTelemetry trace still open: the placement is forgotten when none are. */
-  open: number;
+  /** The OpenTelemetry span placed under the observation: it alone gets parentId. */
+  rootSpanId: string;
 }
 
-/** Traces re-parented at once, at most; past it the oldest placement is forgotten. */
+/**
+ * Re-parented traces remembered, least recently used first; past it the oldest is forgotten. A
+ * placement is kept after its spans end (a root may get children later, from a callback), so
+ * this bound is what limits them.
+ */
 const MAX_PLACEMENTS = 10_000;
 
 export class LoupeSpanProcessor {
@@ -62,37 +66,66 @@ export class LoupeSpanProcessor {
     return this.options.loupe ?? Loupe.active();
   }
 
+  /** The placement of an OpenTelemetry trace, marked as the most recently used. */
+  private placement(otelTrace: string): Placement | undefined {
+    const placed = this.placements.get(otelTrace);
+    if (placed) {
+      this.placements.delete(otelTrace);
+      this.placements.set(otelTrace, placed);
+    }
+    return placed;
+  }
+
   onStart(span: OtelSpan): void {
     try {
       const otelTrace = span.spanContext().traceId;
-      const placed = this.placements.get(otelTrace);
-      if (placed) {
-        placed.open++;
-        return;
-      }
+      if (this.placement(otelTrace)) return;
       if (parentOf(span) !== undefined) return;
       const current: Observation | undefined = this.loupe?.current();
       if (!current) return;
       if (this.placements.size >= MAX_PLACEMENTS) this.placements.delete(this.placements.keys().next().value!);
-      // A trace's own id is its traceId; a span's parent is its id.
-      const parentId = current.traceId === (current as { id?: string }).id ? undefined : (current as { id: string }).id;
-      this.placements.set(otelTrace, { traceId: current.traceId, root: current.root, parentId, open: 1 });
-      rootSpans.add(span.spanContext().spanId);
-    } catch {
-      // never break the instrumented app
+      // Under a trace: a top-level span; under a span: that span is the parent.
+      const parentId = current.root === current ? undefined : current.id;
+      this.placements.set(otelTrace, { traceId: current.traceId, root: current.root, parentId, rootSpanId: span.spanContext().spanId });
+    } catch (e) {
+      this.lost(e);
     }
   }
 
   onEnd(span: OtelSpan): void {
     try {
       const loupe = this.loupe;
-      const otelTrace = span.spanContext().traceId;
-      const placed = this.placements.get(otelTrace);
-      const item = new OtlpSpan(span, placed);
-      if (placed && --placed.open <= 0) this.placements.delete(otelTrace);
-      loupe?.sendOtlp(item, item.bytes(), placed?.root);
+      if (!loupe) {
+        this.warnNoClient();
+        return;
+      }
+      const item = new OtlpSpan(span, this.placement(span.spanContext().traceId));
+      loupe.sendOtlp(item, item.bytes(), this.placements.get(span.spanContext().traceId)?.root);
+    } catch (e) {
+      this.lost(e);
+    }
+  }
+
+  /** A span the processor could not handle: said through the client (onError, one warning). */
+  private lost(e: unknown): void {
+    try {
+      const loupe = this.loupe;
+      if (loupe) loupe.reportInternal(e);
+      else this.warnNoClient();
     } catch {
       // never break the instrumented app
+    }
+  }
+
+  private warned = false;
+
+  private warnNoClient(): void {
+    if (this.warned) return;
+    this.warned = true;
+    try {
+      console.warn('Loupe: LoupeSpanProcessor has no client (pass { loupe }, or create a Loupe first): OpenTelemetry spans are not sent.');
+    } catch {
+      // no console
     }
   }
 
@@ -105,9 +138,6 @@ export class LoupeSpanProcessor {
     await this.forceFlush();
   }
 }
-
-/** Root spans placed under a Loupe observation (ids are random: one set serves every processor). */
-const rootSpans = new Set<string>();
 
 function parentOf(span: OtelSpan): string | undefined {
   return span.parentSpanContext?.spanId ?? (span.parentSpanId || undefined);
@@ -124,7 +154,7 @@ export class OtlpSpan implements OtlpItem {
   constructor(s: OtelSpan, placed: Placement | undefined) {
     const ctx = s.spanContext();
     let parent = parentOf(s);
-    if (placed && rootSpans.delete(ctx.spanId)) parent = placed.parentId;
+    if (placed && ctx.spanId === placed.rootSpanId) parent = placed.parentId;
     this.resource = s.resource?.attributes ?? {};
     this.scope = s.instrumentationScope ?? s.instrumentationLibrary ?? { name: 'unknown' };
     this.span = {
