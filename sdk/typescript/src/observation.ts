@@ -32,7 +32,8 @@ function isGenerationOptions(v: unknown): v is GenerationOptions {
   if (!isRecord(v) || !GEN_KEYS.some((k) => k in v)) return false;
   // A provider request ({model, messages, temperature…} or {model, input…}) is the input.
   if (Array.isArray(v.messages)) return false;
-  if ('input' in v && 'model' in v && !OPTION_ONLY_KEYS.some((k) => k in v)) return false;
+  // {model, input, temperature…}: Responses' request. {model, input} alone reads the same either way.
+  if ('input' in v && 'model' in v && !OPTION_ONLY_KEYS.some((k) => k in v) && Object.keys(v).some((k) => !GEN_KEYS.includes(k))) return false;
   return true;
 }
 

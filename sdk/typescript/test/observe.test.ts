@@ -83,7 +83,7 @@ describe('generation()', () => {
     const t = loupe.trace({ name: 'request-as-input' });
     const messages = [{ role: 'user', content: 'hi' }];
     t.generation({ model: 'gpt-4o-mini', messages, temperature: 0.3 }).end('hello');
-    t.generation({ model: 'gpt-4.1', input: 'Weather?', instructions: 'Be brief.' }).end({
+    t.generation({ model: 'gpt-4.1', input: 'Weather?', instructions: 'Be brief.', temperature: 0 }).end({
       id: 'resp_1', object: 'response', status: 'completed', model: 'gpt-4.1',
       output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Snow.' }] }],
       usage: { input_tokens: 3, output_tokens: 1 },
@@ -96,6 +96,7 @@ describe('generation()', () => {
     expect(spans[1]).toMatchObject({
       input: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather?' }],
       model: 'gpt-4.1',
+      params: { temperature: 0 },
       output: { role: 'assistant', content: 'Snow.' },
       usage: { inputTokens: 3, outputTokens: 1 },
     });
