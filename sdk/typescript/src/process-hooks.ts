@@ -67,36 +67,38 @@ function deadline(list: ExitParticipant[]): number {
  * process from exiting; when the app goes on (it handles the signal or the exception), the
  * deadline only stops the waiting, and the senders carry on.
  */
-function flushAll(abandon: boolean): Promise<void> {
+/** Resolves true when the deadline passed before every flush settled. */
+function flushAll(abandon: boolean): Promise<boolean> {
   const busy = live().filter((c) => safe(() => c.pending(), false));
-  if (!busy.length) return Promise.resolve();
+  if (!busy.length) return Promise.resolve(false);
   const ms = deadline(busy);
-  return new Promise<void>((resolve) => {
+  return new Promise<boolean>((resolve) => {
     const keep = setTimeout(() => {
       if (abandon) for (const c of busy) safe(() => c.abandon(), undefined);
-      resolve();
+      resolve(true);
     }, ms);
     void Promise.allSettled(busy.map((c) => c.flush(ms).catch((e: unknown) => {
       c.warn(`Loupe: at exit, ${String((e as Error)?.message ?? e).replace(/^Loupe: /, '')}`);
     }))).then(() => {
       clearTimeout(keep);
-      resolve();
+      resolve(false);
     });
   });
 }
 
-/** beforeExit comes again once our flush lets the loop empty: at most this many rounds. */
+/** beforeExit comes again once our flush lets the loop empty: at most this many rounds in a row that hit the deadline. */
 const MAX_EXIT_ROUNDS = 3;
 let exitRounds = 0;
 
 function onBeforeExit(): void {
   // Then nothing is pending, unless the app recorded more meanwhile (say, in its own beforeExit
-  // listener); each round is bounded by the deadline, and the rounds are too, so a sender that
-  // cannot progress never keeps the process alive.
+  // listener); each round is bounded by the deadline, and so is the number of rounds in a row
+  // that reach it, so a sender that cannot progress never keeps the process alive.
   if (exiting || exitRounds >= MAX_EXIT_ROUNDS) return;
   exiting = true;
-  exitRounds++;
-  void flushAll(true).finally(() => {
+  void flushAll(true).then((timedOut) => {
+    exitRounds = timedOut ? exitRounds + 1 : 0;
+  }, () => undefined).finally(() => {
     exiting = false;
   });
 }
