@@ -53,7 +53,7 @@ export function compileMetrics(d: AnalyticsDialect, projectId: number, q: Metric
     // With a join a trace may meet several spans of one model: DISTINCT on its num keeps it once per group.
     base = `SELECT ${g.join ? 'DISTINCT t.num AS k, ' : ''}${d.timeBucket('t.start_time')} AS bucket, ${g.expr} AS grp,
       CASE WHEN t.status = 'error' THEN 1 ELSE 0 END AS err, t.duration_ms AS dur,
-      t.input_tokens AS itok, t.output_tokens AS otok, t.cost_usd AS cost
+      t.input_tokens AS itok, t.output_tokens AS otok, CAST(NULL AS INTEGER) AS crtok, CAST(NULL AS INTEGER) AS cwtok, t.cost_usd AS cost
       FROM traces t ${g.join ?? ''} WHERE ${where.join(' AND ')}`;
     params = [q.intervalMicros, q.intervalMicros, ...p];
   } else {
@@ -64,6 +64,8 @@ export function compileMetrics(d: AnalyticsDialect, projectId: number, q: Metric
       CASE WHEN s.status = 'error' THEN 1 ELSE 0 END AS err, s.duration_ms AS dur,
       CASE WHEN s.kind IN ${USAGE_IN} THEN s.input_tokens END AS itok,
       CASE WHEN s.kind IN ${USAGE_IN} THEN s.output_tokens END AS otok,
+      CASE WHEN s.kind IN ${USAGE_IN} THEN COALESCE(s.cache_read_tokens, 0) ELSE 0 END AS crtok,
+      CASE WHEN s.kind IN ${USAGE_IN} THEN COALESCE(s.cache_write_tokens, 0) ELSE 0 END AS cwtok,
       CASE WHEN s.kind IN ${USAGE_IN} THEN s.cost_usd END AS cost
       FROM spans s JOIN traces t ON t.num = s.trace_num WHERE ${where.join(' AND ')}`;
     params = [q.intervalMicros, q.intervalMicros, ...p];
@@ -71,14 +73,15 @@ export function compileMetrics(d: AnalyticsDialect, projectId: number, q: Metric
   const pct = PERCENTILES.map((p) => `MIN(CASE WHEN rn = (${p} * nd + 99) / 100 THEN dur END) AS p${p}`).join(',\n    ');
   const sql = `WITH base AS (${base}),
   ranked AS (
-    SELECT bucket, grp, err, dur, itok, otok, cost,
+    SELECT bucket, grp, err, dur, itok, otok, crtok, cwtok, cost,
       ROW_NUMBER() OVER (PARTITION BY bucket, grp ORDER BY CASE WHEN dur IS NULL THEN 1 ELSE 0 END, dur) AS rn,
       COUNT(dur) OVER (PARTITION BY bucket, grp) AS nd
     FROM base)
   SELECT bucket, grp, COUNT(*) AS count, SUM(err) AS error_count,
     ${d.toDouble('SUM(err)')} / COUNT(*) AS error_rate,
     ${pct},
-    COALESCE(SUM(itok), 0) AS input_tokens, COALESCE(SUM(otok), 0) AS output_tokens, SUM(cost) AS cost_usd
+    COALESCE(SUM(itok), 0) AS input_tokens, COALESCE(SUM(otok), 0) AS output_tokens,
+    SUM(crtok) AS cache_read_tokens, SUM(cwtok) AS cache_write_tokens, SUM(cost) AS cost_usd
   FROM ranked
   GROUP BY bucket, grp
   ORDER BY bucket, CASE WHEN grp IS NULL THEN 1 ELSE 0 END, ${d.textOrder('grp')}`;
@@ -97,6 +100,8 @@ export interface MetricsSqlRow {
   p99: number | null;
   input_tokens: number;
   output_tokens: number;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
   cost_usd: number | null;
 }
 
@@ -112,6 +117,8 @@ export function metricsFromRows(rows: MetricsSqlRow[]): MetricsRow[] {
     latencyP99Ms: r.p99,
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
+    cacheReadTokens: r.cache_read_tokens === null ? null : Number(r.cache_read_tokens),
+    cacheWriteTokens: r.cache_write_tokens === null ? null : Number(r.cache_write_tokens),
     costUsd: r.cost_usd,
   }));
 }

@@ -25,6 +25,9 @@ export interface MetricsRow {
   latencyP99Ms: number | null;
   inputTokens: number;
   outputTokens: number;
+  /** Span level only (null for traces: the trace rows keep no cache counts). */
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
   costUsd: number | null;
 }
 
@@ -39,6 +42,8 @@ export const MetricsPoint = z.object({
   latencyP99Ms: z.number().nullable(),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
+  cacheReadTokens: z.number().int().nullable().describe('Input tokens read from the provider\'s prompt cache (llm and embedding spans); level=span only, null for traces'),
+  cacheWriteTokens: z.number().int().nullable().describe('Input tokens written to the prompt cache; level=span only, null for traces'),
   costUsd: z.number().nullable(),
 });
 

@@ -31,15 +31,15 @@ const llm = (id: string, traceId: string, start: number, ms: number | null, mode
 });
 
 const SPANS: SpanUpsert[] = [
-  llm('a1s', 'a1', at(1), 40, 'gpt-4o', 100, 10, 0.001),
+  llm('a1s', 'a1', at(1), 40, 'gpt-4o', 100, 10, 0.001, { usage: { inputTokens: 100, outputTokens: 10, cacheReadTokens: 40 } }),
   llm('a2s', 'a2', at(2), 10, 'gpt-4o', 200, 20, 0.002),
   llm('a3s', 'a3', at(3), 70, 'gpt-4o', 300, 30, 0.004, { status: 'error', error: 'boom' }),
   llm('a4s', 'a4', at(4), 20, 'Zeta', 50, 5),
   llm('a5s', 'a5', at(5), 60, 'alpha', 10, 1, 0.0005),
-  { id: 'a6s', traceId: 'a6', kind: 'tool', name: 'search', status: 'error', startTime: at(6), endTime: at(6, 30), usage: { inputTokens: 999, outputTokens: 999 }, costUsd: 9 },
+  { id: 'a6s', traceId: 'a6', kind: 'tool', name: 'search', status: 'error', startTime: at(6), endTime: at(6, 30), usage: { inputTokens: 999, outputTokens: 999, cacheReadTokens: 999 }, costUsd: 9 },
   { id: 'a7s', traceId: 'a7', kind: 'agent', name: 'agent', startTime: at(7), endTime: at(7, 50), usage: { inputTokens: 400, outputTokens: 40 }, costUsd: 0.008 },
-  llm('a7c', 'a7', at(7, 10), 20, 'gpt-4o', 400, 40, 0.008, { parentId: 'a7s' }),
-  llm('b1s', 'b1', at(60), 5, 'gpt-4o', 1000, 100, 0.01),
+  llm('a7c', 'a7', at(7, 10), 20, 'gpt-4o', 400, 40, 0.008, { parentId: 'a7s', usage: { inputTokens: 400, outputTokens: 40, cacheReadTokens: 100, cacheWriteTokens: 7 } }),
+  llm('b1s', 'b1', at(60), 5, 'gpt-4o', 1000, 100, 0.01, { usage: { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 500 } }),
   llm('b2s', 'b2', at(90), null, 'gpt-4o', 10, 1),
 ];
 
@@ -60,9 +60,11 @@ function expectRows(rows: MetricsRow[], expected: Array<Omit<MetricsRow, 'costUs
   });
 }
 
-const row = (bucket: number, group: string | null, count: number, errorCount: number, p: [number | null, number | null, number | null], tokens: [number, number], costUsd: number | null): MetricsRow => ({
+/** `cache`: [read, write] at the span level; traces keep no cache counts (null). */
+const row = (bucket: number, group: string | null, count: number, errorCount: number, p: [number | null, number | null, number | null], tokens: [number, number],
+  costUsd: number | null, cache: [number, number] | null = null): MetricsRow => ({
   bucket, group, count, errorCount, errorRate: errorCount / count, latencyP50Ms: p[0], latencyP95Ms: p[1], latencyP99Ms: p[2],
-  inputTokens: tokens[0], outputTokens: tokens[1], costUsd,
+  inputTokens: tokens[0], outputTokens: tokens[1], cacheReadTokens: cache?.[0] ?? null, cacheWriteTokens: cache?.[1] ?? null, costUsd,
 });
 
 export function metricsContracts({ it }: Suite): void {
@@ -113,10 +115,11 @@ export function metricsContracts({ it }: Suite): void {
     // p95 rank ceil(5.7)=6 -> 70; 1 error of 6. agent and tool: counted, but no tokens and no cost.
     // 23:00 llm = b1s 5 and b2s (open: no duration, so n=1) -> every rank 1 -> 5.
     expectRows(rows, [
-      row(H0, 'agent', 1, 0, [50, 50, 50], [0, 0], null),
-      row(H0, 'llm', 6, 1, [20, 70, 70], [1060, 106], 0.0155),
-      row(H0, 'tool', 1, 1, [30, 30, 30], [0, 0], null),
-      row(H0 + HOUR, 'llm', 2, 0, [5, 5, 5], [1010, 101], 0.01),
+      row(H0, 'agent', 1, 0, [50, 50, 50], [0, 0], null, [0, 0]),
+      // cache: a1s 40 read, a7c 100 read and 7 written; the tool span's 999 never counts
+      row(H0, 'llm', 6, 1, [20, 70, 70], [1060, 106], 0.0155, [140, 7]),
+      row(H0, 'tool', 1, 1, [30, 30, 30], [0, 0], null, [0, 0]),
+      row(H0 + HOUR, 'llm', 2, 0, [5, 5, 5], [1010, 101], 0.01, [500, 0]),
     ]);
   });
 
@@ -128,10 +131,10 @@ export function metricsContracts({ it }: Suite): void {
     const b0 = Math.floor(H0 / seven) * seven;
     expect(b0).toBe(H0 - 60_000_000);
     expectRows(rows, [
-      row(b0, null, 3, 1, [40, 70, 70], [600, 60], 0.007),
-      row(b0 + seven, null, 1, 0, [20, 20, 20], [400, 40], 0.008),
-      row(b0 + 8 * seven, null, 1, 0, [5, 5, 5], [1000, 100], 0.01),
-      row(b0 + 13 * seven, null, 1, 0, [null, null, null], [10, 1], null),
+      row(b0, null, 3, 1, [40, 70, 70], [600, 60], 0.007, [40, 0]),
+      row(b0 + seven, null, 1, 0, [20, 20, 20], [400, 40], 0.008, [100, 7]),
+      row(b0 + 8 * seven, null, 1, 0, [5, 5, 5], [1000, 100], 0.01, [500, 0]),
+      row(b0 + 13 * seven, null, 1, 0, [null, null, null], [10, 1], null, [0, 0]),
     ]);
   });
 

@@ -157,7 +157,10 @@ describe('dashboard metrics', () => {
       const v = await open(`/metrics?${WINDOW}&level=span`, { dark, size: [1400, 1000] });
       await chartsReady(v.page);
       expect(await totals(v.page, 'traces')).toEqual({ all: String(N) });
-      expect(await totals(v.page, 'tokens')).toEqual({ input: (Array.from({ length: N }, (_, i) => 100 + i).reduce((a, b) => a + b, 0)).toLocaleString('en-US'), output: (20 * N).toLocaleString('en-US') });
+      expect(await totals(v.page, 'tokens')).toEqual({
+        input: (Array.from({ length: N }, (_, i) => 100 + i).reduce((a, b) => a + b, 0)).toLocaleString('en-US'), output: (20 * N).toLocaleString('en-US'),
+        'cache read': (50 * N).toLocaleString('en-US'), 'cache write': '0',
+      });
       await shot(v.page, `metrics-all-spans-${dark ? 'dark' : 'light'}`);
       expect(v.errors).toEqual([]);
       await v.ctx.close();

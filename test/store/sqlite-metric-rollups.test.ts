@@ -181,23 +181,43 @@ test('a trace made by a score alone, then given spans and an end', async () => {
   ]);
 });
 
-test('migrations 9 and 10 backfill the rollups of a database that had spans and traces before them', async () => {
+test('migration 14 builds the rollups of a database that had spans and traces before them, or rollups without cache counts', async () => {
   const spans: SpanUpsert[] = [];
   for (let i = 0; i < 300; i++) {
     spans.push({ id: `s${i}`, traceId: `t${i % 17}`, kind: KINDS[i % KINDS.length], model: MODELS[i % MODELS.length], status: STATUSES[i % STATUSES.length],
-      startTime: H0 + i * 97_000_000, ...(i % 5 ? { endTime: H0 + i * 97_000_000 + i * 1_337 } : {}), usage: { inputTokens: i, outputTokens: i % 7 }, ...(i % 3 ? { costUsd: i / 1000 } : {}) });
+      startTime: H0 + i * 97_000_000, ...(i % 5 ? { endTime: H0 + i * 97_000_000 + i * 1_337 } : {}),
+      usage: { inputTokens: i, outputTokens: i % 7, cacheReadTokens: i % 4, ...(i % 6 ? {} : { cacheWriteTokens: 3 }) }, ...(i % 3 ? { costUsd: i / 1000 } : {}) });
   }
   await store.writeGroup([item(spans), item(spans.slice(0, 40), other)]);
   const built = [comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))];
   expect(built[0].length).toBeGreaterThan(50);
   expect(built[1].length).toBeGreaterThan(5);
   await store.close();
+  const cache = () => db.prepare('SELECT sum(cache_read_tokens), sum(cache_write_tokens) FROM span_metrics WHERE width = ?').raw().get(HOUR);
+  const cached = cache();
+  // cache counts of llm and embedding spans only, both projects
+  const usage = (s: SpanUpsert) => (s.kind === 'llm' || s.kind === 'embedding' ? s.usage!.cacheReadTokens! : 0);
+  expect(cached).toEqual([spans.reduce((a, s) => a + usage(s), 0) + spans.slice(0, 40).reduce((a, s) => a + usage(s), 0), expect.any(Number)]);
+  expect((cached as number[])[0]).toBeGreaterThan(0);
+  await store.close();
   // back to the schema before migration 9, with the spans and traces in place
-  const raw = new Database(file);
-  raw.exec('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10)');
+  let raw = new Database(file);
+  raw.exec('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10, 14)');
   raw.close();
   store = new SqliteStore(file, { readWorker: false });
   await store.init();
   expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
+  expect(cache()).toEqual(cached);
+  expectConsistent();
+  await store.close();
+  // back to rollups without cache columns (a database at migration 13)
+  raw = new Database(file);
+  raw.exec(`DELETE FROM schema_migrations WHERE version = 14;
+    ${['span_metrics', 'trace_metrics'].flatMap((t) => [`ALTER TABLE ${t} DROP COLUMN cache_read_tokens;`, `ALTER TABLE ${t} DROP COLUMN cache_write_tokens;`]).join('\n')}`);
+  raw.close();
+  store = new SqliteStore(file, { readWorker: false });
+  await store.init();
+  expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
+  expect(cache()).toEqual(cached);
   expectConsistent();
 });

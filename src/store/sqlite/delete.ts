@@ -15,7 +15,7 @@ import type { SqliteRollups } from './rollups.js';
 type Stmt = Database.Statement;
 
 type SpanStateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
-  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null];
 type TraceStateRow = [num: number, id: string, projectId: number, startTime: number, endTime: number | null, status: string,
   inputTokens: number, outputTokens: number, costUsd: number | null];
 
@@ -45,8 +45,8 @@ export class SqliteDeletes {
     this.byUser = db.prepare(`SELECT ${cols} FROM traces WHERE project_id = ? AND user_id = ? ORDER BY start_time LIMIT ?`).raw();
     // traces_by_start: the oldest first, a range seek; never a scan of the newer traces
     this.byStart = db.prepare(`SELECT ${cols} FROM traces WHERE project_id = ? AND start_time < ? ORDER BY start_time LIMIT ?`).raw();
-    this.spansOf = db.prepare(`SELECT project_id, kind, model, status, start_time, end_time, input_tokens, output_tokens, cost_usd
-      FROM spans WHERE trace_num = ?`).raw();
+    this.spansOf = db.prepare(`SELECT project_id, kind, model, status, start_time, end_time, input_tokens, output_tokens, cost_usd,
+      cache_read_tokens, cache_write_tokens FROM spans WHERE trace_num = ?`).raw();
     // span_ids has no index on trace_num: reach its rows by the trace's span ids
     this.deleteSpanIds = db.prepare('DELETE FROM span_ids WHERE project_id = ? AND span_id IN (SELECT id FROM spans WHERE trace_num = ?) AND trace_num = ?');
     this.deleteSpans = db.prepare('DELETE FROM spans WHERE trace_num = ?');
@@ -72,8 +72,11 @@ export class SqliteDeletes {
     const traceDeltas = new RollupDeltas(TRACE_METRICS);
     for (const [num, , p, start, end, status, inTok, outTok, cost] of rows) {
       traceDeltas.add(traceContribution(p, floorTo(start, HOUR_MICROS), status, end === null ? null : (end - start) / 1000, inTok, outTok, cost), -1);
-      for (const [sp, kind, model, st, sStart, sEnd, sIn, sOut, sCost] of this.spansOf.all(num) as SpanStateRow[]) {
-        spanDeltas.add(spanContributionOf({ projectId: sp, kind, model, status: st, startTime: sStart, endTime: sEnd, inputTokens: sIn, outputTokens: sOut, costUsd: sCost }), -1);
+      for (const [sp, kind, model, st, sStart, sEnd, sIn, sOut, sCost, sCacheR, sCacheW] of this.spansOf.all(num) as SpanStateRow[]) {
+        spanDeltas.add(spanContributionOf({
+          projectId: sp, kind, model, status: st, startTime: sStart, endTime: sEnd, inputTokens: sIn, outputTokens: sOut, costUsd: sCost,
+          cacheReadTokens: sCacheR, cacheWriteTokens: sCacheW,
+        }), -1);
       }
     }
     const nums = rows.map((r) => r[0]);

@@ -95,7 +95,7 @@ export function rollupPlan(q: MetricsQuery): RollupPlan | undefined {
 // Rows are read as arrays: better-sqlite3 builds an array per row faster than an object, and a
 // long window returns thousands of rows. Both rollups are read into this one shape.
 type RollupRow = [start: number, group: string | null, isError: number, count: number, durCount: number,
-  inputTokens: number, outputTokens: number, costUsd: number, costCount: number, latency: Buffer];
+  inputTokens: number, outputTokens: number, costUsd: number, costCount: number, latency: Buffer, cacheReadTokens: number, cacheWriteTokens: number];
 
 class Point {
   count = 0;
@@ -103,16 +103,20 @@ class Point {
   durCount = 0;
   inputTokens = 0;
   outputTokens = 0;
+  cacheReadTokens = 0;
+  cacheWriteTokens = 0;
   costUsd = 0;
   costCount = 0;
   readonly latency = new DenseHistogram();
   constructor(readonly bucket: number, readonly group: string | null) {}
 
-  row(): MetricsRow {
+  /** `spans`: the span level, where cache counts exist (trace rows have none). */
+  row(spans: boolean): MetricsRow {
     const [p50, p95, p99] = this.latency.percentiles(PERCENTILES, this.durCount);
     return {
       bucket: this.bucket, group: this.group, count: this.count, errorCount: this.errors, errorRate: this.errors / this.count,
       latencyP50Ms: p50, latencyP95Ms: p95, latencyP99Ms: p99, inputTokens: this.inputTokens, outputTokens: this.outputTokens,
+      cacheReadTokens: spans ? this.cacheReadTokens : null, cacheWriteTokens: spans ? this.cacheWriteTokens : null,
       costUsd: this.costCount === 0 ? null : this.costUsd,
     };
   }
@@ -135,7 +139,7 @@ class Points {
   private open = new Map<string, Point>();
   private openBucket = -1;
 
-  constructor(private readonly intervalMicros: number) {}
+  constructor(private readonly intervalMicros: number, private readonly spans: boolean) {}
 
   private point(start: number, group: string | null): Point {
     const bucket = start - (start % this.intervalMicros);
@@ -158,6 +162,8 @@ class Points {
     if (isError) p.errors++;
     p.inputTokens += c.inputTokens;
     p.outputTokens += c.outputTokens;
+    p.cacheReadTokens += c.cacheReadTokens;
+    p.cacheWriteTokens += c.cacheWriteTokens;
     if (c.costUsd !== null) {
       p.costUsd += c.costUsd;
       p.costCount++;
@@ -168,12 +174,14 @@ class Points {
     }
   }
 
-  addRow([start, group, isError, count, durCount, inputTokens, outputTokens, costUsd, costCount, latency]: RollupRow): void {
+  addRow([start, group, isError, count, durCount, inputTokens, outputTokens, costUsd, costCount, latency, cacheReadTokens, cacheWriteTokens]: RollupRow): void {
     const p = this.point(start, group);
     p.count += count;
     if (isError) p.errors += count;
     p.inputTokens += inputTokens;
     p.outputTokens += outputTokens;
+    p.cacheReadTokens += cacheReadTokens;
+    p.cacheWriteTokens += cacheWriteTokens;
     p.costUsd += costUsd;
     p.costCount += costCount;
     p.durCount += durCount;
@@ -181,13 +189,13 @@ class Points {
   }
 
   finish(): void {
-    for (const p of [...this.open.values()].sort(byGroup)) this.out.push(p.row());
+    for (const p of [...this.open.values()].sort(byGroup)) this.out.push(p.row(this.spans));
     this.open = new Map();
   }
 }
 
 type SpanItem = [kind: string | null, model: string | null, status: string | null, durationMs: number | null,
-  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null];
 type TraceItem = [status: string, durationMs: number | null, inputTokens: number, outputTokens: number, costUsd: number | null];
 
 export class MetricRollupReads {
@@ -215,7 +223,7 @@ export class MetricRollupReads {
     for (const rows of parts) for (const r of rows) total += r[3];
     for (const edge of [head, tail]) if (edge) total += this.rollupRows(projectId, plan, edge, true) as number;
     if (total <= this.threshold) return undefined;
-    const points = new Points(plan.intervalMicros);
+    const points = new Points(plan.intervalMicros, plan.level === 'span');
     if (head) this.items(projectId, plan, head.from, plan.from, plan.wholeFrom, points);
     for (const rows of parts) for (const r of rows) points.addRow(r);
     if (tail) this.items(projectId, plan, tail.from, plan.wholeTo, plan.to, points);
@@ -243,8 +251,8 @@ export class MetricRollupReads {
     }
     if (countOnly) return this.stmts.get(`SELECT coalesce(sum(${table.count}), 0) FROM ${table.name} WHERE ${where.join(' AND ')}`).pluck().get(...params) as number;
     const group = plan.groupBy === 'model' ? 'CASE WHEN has_model = 1 THEN model END' : plan.groupBy === 'kind' ? 'kind' : 'NULL';
-    const sql = `SELECT start, ${group}, status = 'error', ${table.count}, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency
-      FROM ${table.name} WHERE ${where.join(' AND ')} ORDER BY start`;
+    const sql = `SELECT start, ${group}, status = 'error', ${table.count}, dur_count, input_tokens, output_tokens, cost_usd, cost_count, latency,
+      cache_read_tokens, cache_write_tokens FROM ${table.name} WHERE ${where.join(' AND ')} ORDER BY start`;
     return this.stmts.get(sql).raw().all(...params) as RollupRow[];
   }
 
@@ -260,7 +268,8 @@ export class MetricRollupReads {
     }
     const filter: SpanFilter = { from, to, kind: plan.kind, model: plan.model, status: plan.status as SpanStatus[] | undefined };
     const { where, params } = compileSpanFilter(this.dialect, projectId, filter);
-    const sql = `SELECT s.kind, s.model, s.status, s.duration_ms, s.input_tokens, s.output_tokens, s.cost_usd FROM spans s WHERE ${where.join(' AND ')}`;
+    const sql = `SELECT s.kind, s.model, s.status, s.duration_ms, s.input_tokens, s.output_tokens, s.cost_usd, s.cache_read_tokens, s.cache_write_tokens
+      FROM spans s WHERE ${where.join(' AND ')}`;
     for (const r of this.stmts.get(sql).raw().all(...params) as SpanItem[]) {
       const c = spanContribution(projectId, hour, ...r);
       const [kind, status] = c.key as [string, string];

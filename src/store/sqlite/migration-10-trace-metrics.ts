@@ -1,8 +1,7 @@
 // Migration 10 (metrics): the trace metrics rollup (trace-metric-rollup.ts), one row per project,
 // width (an hour or a day, in µs), UTC hour or day of the trace's start_time, and status, shaped
-// like span_metrics (migration 9). The backfill runs in the migration's transaction.
+// like span_metrics (migration 9). Filled from the traces by migration 14 (see migration 9).
 import type { Migration } from './migrations.js';
-import { backfillTraceMetrics } from './trace-metric-rollup.js';
 
 export const MIGRATION_10: Migration = {
   version: 10,
@@ -23,5 +22,4 @@ CREATE TABLE trace_metrics (
   PRIMARY KEY (project_id, width, start, status)
 ) WITHOUT ROWID;
 `,
-  run: backfillTraceMetrics,
 };

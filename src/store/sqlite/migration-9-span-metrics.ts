@@ -2,10 +2,9 @@
 // (an hour or a day, in µs), UTC hour or day of start_time (`start`), kind, status and model.
 // Clustered by (project, width, start) so a metrics query reads each part of its window as one range. A missing model is (has_model 0, model ''), since a key column
 // cannot be NULL and '' is a model name a client could send. Error counts are the span counts of
-// the status 'error' rows. The backfill runs in the migration's transaction: a database built
-// before it answers from the rollup as soon as it opens.
+// the status 'error' rows. The rollup is filled from the spans by migration 14, which added the
+// cache columns today's rollup code writes (it could not write this table's first shape).
 import type { Migration } from './migrations.js';
-import { backfillSpanMetrics } from './span-metric-rollup.js';
 
 export const MIGRATION_9: Migration = {
   version: 9,
@@ -29,5 +28,4 @@ CREATE TABLE span_metrics (
   PRIMARY KEY (project_id, width, start, kind, status, has_model, model)
 ) WITHOUT ROWID;
 `,
-  run: backfillSpanMetrics,
 };

@@ -3,6 +3,8 @@
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
 import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
+import { backfillSpanMetrics } from './span-metric-rollup.js';
+import { backfillTraceMetrics } from './trace-metric-rollup.js';
 import type Database from 'better-sqlite3';
 import { MIGRATION_6 } from './migration-6-analytics.js';
 import { MIGRATION_9 } from './migration-9-span-metrics.js';
@@ -229,4 +231,26 @@ SQLITE_MIGRATIONS.push({
   version: 13,
   name: 'api_keys.last_used_at',
   sql: `ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;`,
+});
+
+// Migration 14 (metrics): prompt-cache token sums in the metrics rollups (read and written, llm
+// and embedding spans), so the metrics API answers them from the rollup as from the spans. Trace
+// rows keep none (the traces table has no cache counts): their columns stay 0. Both rollups are
+// then built afresh from the spans and traces, in the migration's transaction: a database made
+// before answers from them as soon as it opens (migrations 9 and 10 only make the tables).
+SQLITE_MIGRATIONS.push({
+  version: 14,
+  name: 'metrics rollups: cache tokens',
+  sql: `
+ALTER TABLE span_metrics ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE span_metrics ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trace_metrics ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE trace_metrics ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+DELETE FROM span_metrics;
+DELETE FROM trace_metrics;
+`,
+  run: (db) => {
+    backfillSpanMetrics(db);
+    backfillTraceMetrics(db);
+  },
 });

@@ -38,6 +38,9 @@ export interface Contribution {
   ord: number | null;
   inputTokens: number;
   outputTokens: number;
+  /** Span rows only (trace rows have no cache counts: 0). */
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   /** null: no cost counted. */
   costUsd: number | null;
 }
@@ -48,7 +51,8 @@ export function rowId(projectId: number, key: readonly (string | number)[]): str
 }
 
 export function sameContribution(a: Contribution, b: Contribution): boolean {
-  return a.id === b.id && a.hour === b.hour && a.ord === b.ord && a.inputTokens === b.inputTokens && a.outputTokens === b.outputTokens && a.costUsd === b.costUsd;
+  return a.id === b.id && a.hour === b.hour && a.ord === b.ord && a.inputTokens === b.inputTokens && a.outputTokens === b.outputTokens
+    && a.cacheReadTokens === b.cacheReadTokens && a.cacheWriteTokens === b.cacheWriteTokens && a.costUsd === b.costUsd;
 }
 
 interface RowDelta {
@@ -60,12 +64,15 @@ interface RowDelta {
   durCount: number;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   costUsd: number;
   costCount: number;
   latency: Map<number, number>;
 }
 
-type StoredRow = [count: number, durCount: number, inputTokens: number, outputTokens: number, costUsd: number, costCount: number, latency: Buffer];
+type StoredRow = [count: number, durCount: number, inputTokens: number, outputTokens: number, costUsd: number, costCount: number, latency: Buffer,
+  cacheReadTokens: number, cacheWriteTokens: number];
 
 /** Pending changes to one table's rows; apply() writes them inside the caller's transaction. */
 export class RollupDeltas {
@@ -88,12 +95,14 @@ export class RollupDeltas {
     }
     let d = atStart.get(c.id);
     if (!d) {
-      d = { projectId: c.projectId, width, start, key: c.key, count: 0, durCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, costCount: 0, latency: new Map() };
+      d = { projectId: c.projectId, width, start, key: c.key, count: 0, durCount: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0, costCount: 0, latency: new Map() };
       atStart.set(c.id, d);
     }
     d.count += sign;
     d.inputTokens += sign * c.inputTokens;
     d.outputTokens += sign * c.outputTokens;
+    d.cacheReadTokens += sign * c.cacheReadTokens;
+    d.cacheWriteTokens += sign * c.cacheWriteTokens;
     if (c.costUsd !== null) {
       d.costUsd += sign * c.costUsd;
       d.costCount += sign;
@@ -128,7 +137,8 @@ export class RollupDeltas {
       const costCount = (old?.[5] ?? 0) + d.costCount;
       s.put.run(...pk, count, (old?.[1] ?? 0) + d.durCount, (old?.[2] ?? 0) + d.inputTokens, (old?.[3] ?? 0) + d.outputTokens,
         // with no cost left, a sum of +x and -x is exactly 0, not a rounding residue
-        costCount === 0 ? 0 : (old?.[4] ?? 0) + d.costUsd, costCount, encodeHistogram(latency));
+        costCount === 0 ? 0 : (old?.[4] ?? 0) + d.costUsd, costCount, encodeHistogram(latency),
+        (old?.[7] ?? 0) + d.cacheReadTokens, (old?.[8] ?? 0) + d.cacheWriteTokens);
     }
     this.clear();
   }
@@ -152,7 +162,7 @@ function statements(db: Database.Database, t: RollupTable): Statements {
   if (!s) {
     const keys = ['project_id', 'width', 'start', ...t.keys];
     const pk = keys.map((k) => `${k} = ?`).join(' AND ');
-    const values = ['count', 'dur_count', 'input_tokens', 'output_tokens', 'cost_usd', 'cost_count', 'latency'];
+    const values = ['count', 'dur_count', 'input_tokens', 'output_tokens', 'cost_usd', 'cost_count', 'latency', 'cache_read_tokens', 'cache_write_tokens'];
     const columns = [...keys, t.count, ...values.slice(1)];
     s = {
       read: db.prepare(`SELECT ${t.count}, ${values.slice(1).join(', ')} FROM ${t.name} WHERE ${pk}`).raw(),

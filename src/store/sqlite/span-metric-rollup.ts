@@ -26,6 +26,8 @@ export interface SpanState {
   endTime: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
   costUsd: number | null;
 }
 
@@ -39,18 +41,22 @@ export interface SpanUpdate {
   endTime: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
   costUsd: number | null;
 }
 
 /** The spans columns a contribution needs, by name as write.ts's insert row lists them. */
-const INSERT_COLUMNS = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd'] as const;
+const INSERT_COLUMNS = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd',
+  'cache_read_tokens', 'cache_write_tokens'] as const;
 
 const USAGE = new Set<string>(USAGE_KINDS);
 
 export function spanContributionOf(s: SpanState): Contribution {
   // the same double as the duration_ms column: (end_time - start_time) / 1000.0
   const durationMs = s.endTime === null ? null : (s.endTime - s.startTime) / 1000;
-  return spanContribution(s.projectId, floorTo(s.startTime, HOUR_MICROS), s.kind, s.model, s.status, durationMs, s.inputTokens, s.outputTokens, s.costUsd);
+  return spanContribution(s.projectId, floorTo(s.startTime, HOUR_MICROS), s.kind, s.model, s.status, durationMs, s.inputTokens, s.outputTokens, s.costUsd,
+    s.cacheReadTokens, s.cacheWriteTokens);
 }
 
 /**
@@ -59,7 +65,7 @@ export function spanContributionOf(s: SpanState): Contribution {
  * query treats them; tokens and cost count only for llm and embedding spans, as in metrics-sql.ts.
  */
 export function spanContribution(projectId: number, hour: number, kind: string | null, model: string | null, status: string | null, durationMs: number | null,
-  inputTokens: number | null, outputTokens: number | null, costUsd: number | null): Contribution {
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null): Contribution {
   const usage = kind !== null && USAGE.has(kind);
   const k = kind ?? 'span';
   const st = status ?? 'unset';
@@ -72,6 +78,8 @@ export function spanContribution(projectId: number, hour: number, kind: string |
     ord: durationMs === null ? null : ordOf(durationMs),
     inputTokens: usage ? inputTokens ?? 0 : 0,
     outputTokens: usage ? outputTokens ?? 0 : 0,
+    cacheReadTokens: usage ? cacheReadTokens ?? 0 : 0,
+    cacheWriteTokens: usage ? cacheWriteTokens ?? 0 : 0,
     costUsd: usage ? costUsd : null,
   };
 }
@@ -91,16 +99,18 @@ export function afterUpdate(old: SpanState, p: SpanUpdate): SpanState {
     endTime: p.endTime ?? old.endTime,
     inputTokens: p.inputTokens ?? old.inputTokens,
     outputTokens: p.outputTokens ?? old.outputTokens,
+    cacheReadTokens: p.cacheReadTokens ?? old.cacheReadTokens,
+    cacheWriteTokens: p.cacheWriteTokens ?? old.cacheWriteTokens,
     costUsd: p.costUsd ?? old.costUsd,
   };
 }
 
 const STATE_COLUMNS = INSERT_COLUMNS.join(', ');
 type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
-  inputTokens: number | null, outputTokens: number | null, costUsd: number | null];
+  inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null];
 
-function stateOf([projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd]: StateRow): SpanState {
-  return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd };
+function stateOf([projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd, cacheReadTokens, cacheWriteTokens]: StateRow): SpanState {
+  return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd, cacheReadTokens, cacheWriteTokens };
 }
 
 /** The write path's side of the span rollup: one instance per write connection. */

@@ -16,7 +16,7 @@ type StateRow = [projectId: number, startTime: number, endTime: number | null, s
 
 /** A trace's contribution from its columns (duration_ms rather than the times: reads of traces select it directly). */
 export function traceContribution(projectId: number, hour: number, status: string, durationMs: number | null, inputTokens: number, outputTokens: number, costUsd: number | null): Contribution {
-  return { projectId, hour, key: [status], id: rowId(projectId, [status]), ord: durationMs === null ? null : ordOf(durationMs), inputTokens, outputTokens, costUsd };
+  return { projectId, hour, key: [status], id: rowId(projectId, [status]), ord: durationMs === null ? null : ordOf(durationMs), inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd };
 }
 
 function contributionOf([projectId, startTime, endTime, status, inputTokens, outputTokens, costUsd]: StateRow): Contribution {

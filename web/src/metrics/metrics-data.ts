@@ -13,6 +13,9 @@ export interface MetricsPoint {
   latencyP99Ms: number | null;
   inputTokens: number;
   outputTokens: number;
+  /** Span level only (null for traces). */
+  cacheReadTokens: number | null;
+  cacheWriteTokens: number | null;
   costUsd: number | null;
 }
 
@@ -31,8 +34,10 @@ export interface GroupSeries {
   p99: Array<number | null>;
   inputTokens: Float64Array;
   outputTokens: Float64Array;
+  cacheRead: Float64Array;
+  cacheWrite: Float64Array;
   cost: Float64Array;
-  totals: { count: number; errors: number; inputTokens: number; outputTokens: number; cost: number };
+  totals: { count: number; errors: number; inputTokens: number; outputTokens: number; cacheRead: number; cacheWrite: number; cost: number };
 }
 
 export interface MetricsFrame {
@@ -51,8 +56,9 @@ function emptySeries(key: string, n: number): GroupSeries {
   const gaps = () => new Array<number | null>(n).fill(null);
   return {
     key, label: groupLabel(key), count: new Float64Array(n), errors: new Float64Array(n), errorRate: gaps(),
-    p50: gaps(), p95: gaps(), p99: gaps(), inputTokens: new Float64Array(n), outputTokens: new Float64Array(n), cost: new Float64Array(n),
-    totals: { count: 0, errors: 0, inputTokens: 0, outputTokens: 0, cost: 0 },
+    p50: gaps(), p95: gaps(), p99: gaps(), inputTokens: new Float64Array(n), outputTokens: new Float64Array(n),
+    cacheRead: new Float64Array(n), cacheWrite: new Float64Array(n), cost: new Float64Array(n),
+    totals: { count: 0, errors: 0, inputTokens: 0, outputTokens: 0, cacheRead: 0, cacheWrite: 0, cost: 0 },
   };
 }
 
@@ -92,11 +98,15 @@ export function buildFrame(points: MetricsPoint[], fromMs: number, intervalMs: n
     s.errors[i] += p.errorCount;
     s.inputTokens[i] += p.inputTokens;
     s.outputTokens[i] += p.outputTokens;
+    s.cacheRead[i] += p.cacheReadTokens ?? 0;
+    s.cacheWrite[i] += p.cacheWriteTokens ?? 0;
     s.cost[i] += p.costUsd ?? 0;
     s.totals.count += p.count;
     s.totals.errors += p.errorCount;
     s.totals.inputTokens += p.inputTokens;
     s.totals.outputTokens += p.outputTokens;
+    s.totals.cacheRead += p.cacheReadTokens ?? 0;
+    s.totals.cacheWrite += p.cacheWriteTokens ?? 0;
     s.totals.cost += p.costUsd ?? 0;
     if (own) {
       s.p50[i] = p.latencyP50Ms;

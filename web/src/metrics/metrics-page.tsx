@@ -151,14 +151,24 @@ function cardSpecs(s: MetricsState, tf: MetricsFrame, sf: MetricsFrame): CardSpe
   if (grouped) {
     cards.push({
       id: 'tokens', title: `Tokens, input + output (${unit})${by}`, frame: lf, fmt: tokens, level: s.level,
-      ...perGroup(lf, (g) => g.inputTokens.map((v, i) => v + g.outputTokens[i]), (g) => `${fmtTokens(g.totals.inputTokens)} in / ${fmtTokens(g.totals.outputTokens)} out`),
+      ...perGroup(lf, (g) => g.inputTokens.map((v, i) => v + g.outputTokens[i]), (g) => `${fmtTokens(g.totals.inputTokens)} in / ${fmtTokens(g.totals.outputTokens)} out`
+        // spans carry the prompt-cache counts; traces keep none
+        + (s.level === 'span' ? ` / ${fmtTokens(g.totals.cacheRead)} cache read` : '')),
     });
   } else {
     const g = lf.groups[0];
+    // Cache counts live on spans (input tokens include cache reads), so they come from the span
+    // frame whichever level the other lines count.
+    const c = sf.groups[0];
     cards.push({
-      id: 'tokens', title: `Tokens (${unit})`, frame: lf, fmt: tokens, level: s.level, keys: ['', ''],
-      totals: [g.totals.inputTokens.toLocaleString(), g.totals.outputTokens.toLocaleString()],
-      series: [{ label: 'input', color: PALETTE[0], values: g.inputTokens }, { label: 'output', color: PALETTE[1], values: g.outputTokens }],
+      id: 'tokens', title: s.level === 'span' ? 'Tokens (spans)' : 'Tokens (traces; cache from their spans)', frame: lf, fmt: tokens, level: s.level, keys: ['', '', '', ''],
+      totals: [g.totals.inputTokens, g.totals.outputTokens, c.totals.cacheRead, c.totals.cacheWrite].map((n) => n.toLocaleString()),
+      series: [
+        { label: 'input', color: PALETTE[0], values: g.inputTokens },
+        { label: 'output', color: PALETTE[1], values: g.outputTokens },
+        { label: 'cache read', color: PALETTE[4], values: c.cacheRead, dash: true },
+        { label: 'cache write', color: PALETTE[5], values: c.cacheWrite, dash: true },
+      ],
     });
   }
   cards.push({ id: 'cost', title: `Cost (${unit})${by}`, frame: lf, fmt: (v) => fmtCost(v), level: s.level, ...perGroup(lf, (g) => g.cost, (g) => fmtCost(g.totals.cost)) });

@@ -8,7 +8,7 @@ import { metricsQueries, metricsState } from './metrics-params';
 const H = 3_600_000;
 const point = (bucketMs: number, group: string | null, count: number, errorCount = 0): MetricsPoint => ({
   bucket: new Date(bucketMs).toISOString(), group, count, errorCount, errorRate: errorCount / count,
-  latencyP50Ms: 10, latencyP95Ms: 20, latencyP99Ms: 30, inputTokens: count * 10, outputTokens: count, costUsd: count * 0.5,
+  latencyP50Ms: 10, latencyP95Ms: 20, latencyP99Ms: 30, inputTokens: count * 10, outputTokens: count, cacheReadTokens: count * 2, cacheWriteTokens: 0, costUsd: count * 0.5,
 });
 
 describe('metrics state', () => {
