@@ -115,6 +115,8 @@ retrieval.end([{"id": "doc-1", "content": "Neural networks are...", "score": 0.9
 generation = message.generation(name="explain", model="gpt-4o-mini", params={"temperature": 0.3}, input=[{"role": "user", "content": "Tell me"}])
 generation.end(output={"id": "c1", "object": "chat.completion", "model": "gpt-4o-mini", "choices": [{"index": 0, "message": {"role": "assistant", "content": "They are..."}}]},
                usage={"prompt_tokens": 12, "completion_tokens": 30, "prompt_tokens_details": {"cached_tokens": 4}})
+responses = message.generation({"model": "gpt-4.1", "instructions": "Be brief.", "input": "Summarise", "temperature": 1, "stream": False})
+responses.end({"id": "resp_1", "object": "response", "model": "gpt-4.1", "status": "completed", "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Short."}]}, {"type": "function_call", "call_id": "call_2", "name": "lookup", "arguments": "{}"}], "usage": {"input_tokens": 5, "output_tokens": 2, "output_tokens_details": {"reasoning_tokens": 1}}})
 tool = message.tool({"q": "nn"}, name="lookup")
 tool.error(ValueError("rate limited"))
 tool.end()
@@ -144,6 +146,12 @@ function tsScenario(loupe: Loupe): Trace {
   generation.end({
     output: { id: 'c1', object: 'chat.completion', model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: 'They are...' } }] },
     usage: { prompt_tokens: 12, completion_tokens: 30, prompt_tokens_details: { cached_tokens: 4 } },
+  });
+  const responses = message.generation({ model: 'gpt-4.1', instructions: 'Be brief.', input: 'Summarise', temperature: 1, stream: false });
+  responses.end({
+    id: 'resp_1', object: 'response', model: 'gpt-4.1', status: 'completed',
+    output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Short.' }] }, { type: 'function_call', call_id: 'call_2', name: 'lookup', arguments: '{}' }],
+    usage: { input_tokens: 5, output_tokens: 2, output_tokens_details: { reasoning_tokens: 1 } },
   });
   const tool = message.tool({ q: 'nn' }, { name: 'lookup' });
   const err = new Error('rate limited');
@@ -262,7 +270,7 @@ describe('Python SDK', () => {
     expect(py).toEqual(ts);
     // And what they agree on is what the calls said.
     expect(ts).toMatchObject({
-      trace: { name: 'parity', sessionId: 'conv_parity', userId: 'user_parity', environment: 'production', metadata: { conversationId: 'conv_parity' }, spanCount: 8, errorCount: 1 },
+      trace: { name: 'parity', sessionId: 'conv_parity', userId: 'user_parity', environment: 'production', metadata: { conversationId: 'conv_parity' }, spanCount: 9, errorCount: 1 },
       scores: [{ name: 'feedback', value: 'THUMBS_UP', span: '' }, { name: 'helpfulness', value: 4, span: 'message:message' }],
     });
   }, 120_000);

@@ -2,7 +2,7 @@
 provider's whole response object: the same cuts as the TypeScript SDK's llm.ts."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 
 def plain(v: Any, depth: int = 0) -> Any:
@@ -81,30 +81,71 @@ def normalize_usage(u: Any) -> Optional[Dict[str, int]]:
 
 def completion_of(output: Any) -> Any:
     """The completion out of a provider response, if the output is one: OpenAI chat completions
-    (choices[].message), OpenAI Responses (output[]), Anthropic messages. Else kept as given."""
+    (the choices' messages), OpenAI Responses (one assistant message: the text and the function
+    calls as tool calls), Anthropic messages. Anything else is kept as given. wrap_openai stores
+    the same, so a response given to generation.end() and one recorded by the wrapper read alike."""
+    return mapped_completion(output)[0]
+
+
+def mapped_completion(output: Any) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """The completion and what else a response says worth keeping (finish reasons, status)."""
     if not isinstance(output, dict) and hasattr(output, "model_dump"):
         output = plain(output)
     if not isinstance(output, dict):
-        return output
-    choices = output.get("choices")
-    if isinstance(choices, list) and ("object" in output or "id" in output or "model" in output):
-        msgs = []
-        for c in choices:
-            if isinstance(c, dict):
-                m = c.get("message")
-                if m is None:
-                    m = c.get("delta")
-                if m is None:
-                    m = c.get("text")
-                msgs.append(m)
-            else:
-                msgs.append(c)
-        return msgs[0] if len(msgs) == 1 else msgs
+        return output, None
+    if isinstance(output.get("choices"), list) and ("object" in output or "id" in output or "model" in output):
+        return chat_output(output)
     if output.get("object") == "response" and isinstance(output.get("output"), list):
-        return output["output"]
+        return response_output(output)
     if output.get("type") == "message" and output.get("role") == "assistant" and "content" in output:
-        return {"role": "assistant", "content": output["content"]}
-    return output
+        return {"role": "assistant", "content": output["content"]}, None
+    return output, None
+
+
+def _clean_message(m: Dict[str, Any]) -> Dict[str, Any]:
+    """A message without the fields that are null or empty (refusal, annotations, audio)."""
+    return {k: v for k, v in m.items() if v is not None and not (isinstance(v, list) and not v)}
+
+
+def chat_output(c: Dict[str, Any]) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """The assistant message(s) of a chat completion, as the dashboard's chat view reads them."""
+    choices = c.get("choices") if isinstance(c.get("choices"), list) else []
+    messages: List[Any] = []
+    reasons: List[str] = []
+    for ch in choices:
+        if not isinstance(ch, dict):
+            messages.append(ch)
+            continue
+        m = ch.get("message")
+        if isinstance(m, dict):
+            messages.append(_clean_message(m))
+        else:
+            messages.append(next((x for x in (m, ch.get("delta"), ch.get("text")) if x is not None), None))
+        if isinstance(ch.get("finish_reason"), str):
+            reasons.append(ch["finish_reason"])
+    extra = {"finishReason": reasons[0] if len(reasons) == 1 else reasons} if reasons else None
+    return (messages[0] if len(messages) == 1 else messages), extra
+
+
+def response_output(r: Dict[str, Any]) -> Tuple[Any, Optional[Dict[str, Any]]]:
+    """A response's output items as one assistant message: its text, function calls as tool calls."""
+    text = ""
+    tool_calls: List[Dict[str, Any]] = []
+    for item in r.get("output") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == "message" and isinstance(item.get("content"), list):
+            for part in item["content"]:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    text += part["text"]
+        elif item.get("type") == "function_call":
+            tool_calls.append({"id": item.get("call_id") or item.get("id"), "type": "function",
+                               "function": {"name": item.get("name"), "arguments": item.get("arguments")}})
+    message: Dict[str, Any] = {"role": "assistant", "content": text}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    status = r.get("status")
+    return message, ({"status": status} if isinstance(status, str) and status != "completed" else None)
 
 
 def usage_of(output: Any) -> Optional[Dict[str, int]]:
@@ -116,15 +157,31 @@ def usage_of(output: Any) -> Optional[Dict[str, int]]:
     return None
 
 
+def responses_input(params: Dict[str, Any]) -> Any:
+    """Responses' input as messages: `instructions` as the system message, a string as the user's."""
+    raw = params.get("input")
+    inp = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
+    if not isinstance(params.get("instructions"), str):
+        return inp
+    rest = inp if isinstance(inp, list) else ([] if inp is None else [inp])
+    return [{"role": "system", "content": params["instructions"]}, *rest]
+
+
+def is_request(inp: Any) -> bool:
+    """Whether a value is a provider request: chat's messages, or Responses' input with a model."""
+    return isinstance(inp, dict) and (isinstance(inp.get("messages"), list)
+                                      or ("input" in inp and inp["input"] is not None and isinstance(inp.get("model"), str)))
+
+
+_REQUEST_ONLY = ("messages", "input", "instructions", "model", "stream", "stream_options")
+
+
 def prompt_of(inp: Any) -> Tuple[Any, Optional[str], Optional[Dict[str, Any]]]:
-    """A whole provider request ({model, messages, temperature…}) as (messages, model, params)."""
-    if not isinstance(inp, dict):
+    """A whole provider request ({model, messages, temperature…} or {model, input, instructions…})
+    as (messages, model, params). wrap_openai reads requests the same way."""
+    if not is_request(inp):
         return inp, None, None
-    if not (isinstance(inp.get("messages"), list) or (isinstance(inp.get("input"), list) and isinstance(inp.get("model"), str))):
-        return inp, None, None
-    params = {k: v for k, v in inp.items() if k not in ("messages", "input", "model")}
-    system = params.pop("instructions", None) if isinstance(params.get("instructions"), str) else None
-    msgs = inp["messages"] if isinstance(inp.get("messages"), list) else inp["input"]
+    params = {k: v for k, v in inp.items() if k not in _REQUEST_ONLY}
+    msgs = inp["messages"] if isinstance(inp.get("messages"), list) else responses_input(inp)
     model = inp.get("model") if isinstance(inp.get("model"), str) else None
-    out = [{"role": "system", "content": system}] + list(msgs) if system is not None else msgs
-    return out, model, (params or None)
+    return msgs, model, (params or None)

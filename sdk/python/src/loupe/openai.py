@@ -14,7 +14,10 @@ from typing import Any, Callable, Dict, List, Optional, Union
 
 from .client import Loupe
 from .context import current_observation
+from .llm import chat_output as _chat_output
 from .llm import normalize_usage, plain
+from .llm import response_output as _response_output
+from .llm import responses_input as _responses_input
 
 Plan = Dict[str, Union["Plan", str]]
 
@@ -331,50 +334,6 @@ class _AsyncStreamProxy:
 
     def __getattr__(self, key: str) -> Any:
         return getattr(self._loupe_stream, key)
-
-
-def _responses_input(params: Dict[str, Any]) -> Any:
-    """Responses' input as messages: `instructions` as the system message, a string as the user's."""
-    raw = params.get("input")
-    inp = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
-    if not isinstance(params.get("instructions"), str):
-        return inp
-    rest = inp if isinstance(inp, list) else ([] if inp is None else [inp])
-    return [{"role": "system", "content": params["instructions"]}, *rest]
-
-
-def _clean_message(m: Dict[str, Any]) -> Dict[str, Any]:
-    """A message without the fields that are null or empty (refusal, annotations, audio)."""
-    return {k: v for k, v in m.items() if v is not None and not (isinstance(v, list) and not v)}
-
-
-def _chat_output(c: Dict[str, Any]) -> Any:
-    choices = [ch for ch in (c.get("choices") or []) if isinstance(ch, dict)]
-    messages = [_clean_message(ch["message"]) if isinstance(ch.get("message"), dict) else ch.get("message") for ch in choices]
-    reasons = [ch["finish_reason"] for ch in choices if isinstance(ch.get("finish_reason"), str)]
-    extra = {"finishReason": reasons[0] if len(reasons) == 1 else reasons} if reasons else None
-    return (messages[0] if len(messages) == 1 else messages), extra
-
-
-def _response_output(r: Dict[str, Any]) -> Any:
-    """A response's output items as one assistant message: its text, function calls as tool calls."""
-    text = ""
-    tool_calls: List[Dict[str, Any]] = []
-    for item in r.get("output") or []:
-        if not isinstance(item, dict):
-            continue
-        if item.get("type") == "message" and isinstance(item.get("content"), list):
-            for part in item["content"]:
-                if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    text += part["text"]
-        elif item.get("type") == "function_call":
-            tool_calls.append({"id": item.get("call_id") or item.get("id"), "type": "function",
-                               "function": {"name": item.get("name"), "arguments": item.get("arguments")}})
-    message: Dict[str, Any] = {"role": "assistant", "content": text}
-    if tool_calls:
-        message["tool_calls"] = tool_calls
-    status = r.get("status")
-    return message, ({"status": status} if isinstance(status, str) and status != "completed" else None)
 
 
 class _ChatStream:
