@@ -184,6 +184,14 @@ class Observe(unittest.TestCase):
         [tool] = by_kind(d, "tool")
         self.assertEqual((tool["name"], tool["parentId"], tool["output"]), ("step", msg["id"], "ok"))
 
+    def test_an_ended_observation_is_not_current(self) -> None:
+        t = self.c.trace()
+        with t.message("x") as m:
+            self.assertIs(self.c.current(), m)
+            m.end("early")
+            self.assertIsNone(self.c.current())
+            self.assertIsNone(loupe.current())
+
     def _traces_named(self, name: str, n: int) -> List[str]:
         from support import get
         data = get(f"/api/v1/traces?name={name}&limit=100")["data"]

@@ -28,8 +28,8 @@ def observe(func: Optional[Callable[..., Any]] = None, *, name: Optional[str] = 
 
 def current() -> Optional[Observation]:
     """The innermost active observation (observe, `with span:`), or None."""
-    from .context import current_observation
-    return current_observation.get()
+    from .context import current as _current
+    return _current()
 
 
 __all__ = [

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any, Callable, Dict, Mapping, Optional, Set, TypeVar, Union, overload
 
-from .context import current_observation
+from .context import current
 from .errors import LoupeDeliveryError, LoupeError
 from .ids import trace_id as new_trace_id
 from .models import Metadata, User
@@ -181,7 +181,7 @@ class Loupe:
     def current(self) -> Optional[Observation]:
         """The innermost active observation (observe, `with span:`), or None."""
         try:
-            return current_observation.get()
+            return current()
         except Exception:  # noqa: BLE001
             return None
 

@@ -15,4 +15,14 @@ current_observation: "contextvars.ContextVar[Optional[Observation]]" = contextva
 
 
 def current() -> "Optional[Observation]":
-    return current_observation.get()
+    """The innermost observation set here, unless it (or its trace) has ended: as the TypeScript
+    SDK, work done after an end starts afresh rather than nesting under something closed."""
+    c = current_observation.get()
+    if c is None:
+        return None
+    try:
+        if c._root.ended or getattr(c, "ended", False):
+            return None
+    except Exception:  # noqa: BLE001
+        return None
+    return c

@@ -7,7 +7,7 @@ import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from .context import current_observation
+from .context import current, current_observation
 
 if TYPE_CHECKING:
     from .client import Loupe
@@ -53,7 +53,7 @@ def make_observer(get_client: Callable[[], "Optional[Loupe]"], *, name: Optional
                 if client is None or not client.enabled or client._closed or client._sender is None:
                     return None
                 inp = input_of(args, kwargs)
-                parent = current_observation.get()
+                parent = current()
                 own = None
                 if parent is None:
                     topts = dict(trace or {})

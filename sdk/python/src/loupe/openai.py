@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Union
 
 from .client import Loupe
-from .context import current_observation
+from .context import current
 from .llm import chat_output as _chat_output
 from .llm import normalize_usage, plain
 from .llm import response_output as _response_output
@@ -119,7 +119,7 @@ class _Call:
         self.api = api
         self.o = o
         self.finished = False
-        parent = current_observation.get()
+        parent = current()
         inp = params.get("messages") if api == "chat" else _responses_input(params)
         self.own = None if parent is not None else client.trace(name=o["trace_name"] or name, input=inp)
         model = params.get("model")
