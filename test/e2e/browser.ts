@@ -2,7 +2,8 @@
 // with the flags this machine needs, and collect every console error a page logs.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 
 export const CHROMIUM = process.env.LOUPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,4 +34,45 @@ export async function shot(page: Page, name: string): Promise<string> {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** A page of its own context, the console errors it logs, and the context to close. */
+export interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
+
+export interface OpenOptions {
+  /** Logged in with this key (put in the URL's fragment, as the banner's link does); none: logged out. */
+  key?: string;
+  dark?: boolean;
+  size?: [number, number];
+  /** Runs on the new context before the page loads (permissions, routes). */
+  context?: (ctx: BrowserContext) => Promise<void>;
+  /** Runs on the page before it loads (request listeners). */
+  before?: (page: Page) => void;
+}
+
+/** Opens `base + path` in a fresh context of the given size and colour scheme. */
+export async function openPage(browser: Browser, base: string, path: string, o: OpenOptions = {}): Promise<Opened> {
+  const [width, height] = o.size ?? [1280, 800];
+  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme: o.dark ? 'dark' : 'light' });
+  await o.context?.(ctx);
+  const page = await ctx.newPage();
+  const errors = consoleErrors(page);
+  o.before?.(page);
+  const sep = path.includes('#') ? '&' : '#';
+  await page.goto(`${base}${path}${o.key === undefined ? '' : `${sep}key=${encodeURIComponent(o.key)}`}`);
+  return { ctx, page, errors };
+}
+
+/**
+ * A view in light and dark, each in a context of its own: `ready` brings the page to the state
+ * to show; the screenshots are `<name>-light` and `<name>-dark`, and the page logs no error.
+ */
+export async function shotsInBothThemes(open: (dark: boolean) => Promise<Opened>, name: string, ready: (page: Page) => Promise<unknown>): Promise<void> {
+  for (const dark of [false, true]) {
+    const v = await open(dark);
+    await ready(v.page);
+    await shot(v.page, `${name}-${dark ? 'dark' : 'light'}`);
+    expect(v.errors).toEqual([]);
+    await v.ctx.close();
+  }
 }

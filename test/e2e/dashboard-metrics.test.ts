@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { SHOTS, consoleErrors, launch, shot } from './browser.js';
+import { launch, type Opened, type OpenOptions, openPage, shot, SHOTS } from './browser.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -67,16 +67,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
-
-async function open(path: string, o: { key?: string; dark?: boolean; size?: [number, number] } = {}): Promise<Opened> {
-  const [width, height] = o.size ?? [1280, 900];
-  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme: o.dark ? 'dark' : 'light' });
-  const page = await ctx.newPage();
-  const errors = consoleErrors(page);
-  await page.goto(`${srv.url}${path}#key=${encodeURIComponent(o.key ?? srv.key)}`);
-  return { ctx, page, errors };
-}
+const open = (path: string, o: OpenOptions = {}): Promise<Opened> => openPage(browser, srv.url, path, { key: srv.key, size: [1280, 900], ...o });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const WINDOW = `from=${encodeURIComponent(iso(T0))}&to=${encodeURIComponent(iso(T0 + HOURS * HOUR))}&interval=1h`;

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { consoleErrors, launch, shot } from './browser.js';
+import { launch, type Opened, type OpenOptions, openPage, shot } from './browser.js';
 import { LONG, LONG_TURNS, MARIA, OMAR, REFUND, TRIP, TRIP_IDS, TRIP_SPAN, TRIP_TEXT, sessionBatches } from './dashboard-sessions-data.js';
 
 let srv: TestServer;
@@ -28,17 +28,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
-
-async function open(path: string, o: { dark?: boolean; size?: [number, number]; before?: (page: Page) => void } = {}): Promise<Opened> {
-  const [width, height] = o.size ?? [1280, 800];
-  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme: o.dark ? 'dark' : 'light' });
-  const page = await ctx.newPage();
-  const errors = consoleErrors(page);
-  o.before?.(page);
-  await page.goto(`${srv.url}${path}#key=${encodeURIComponent(srv.key)}`);
-  return { ctx, page, errors };
-}
+const open = (path: string, o: OpenOptions = {}): Promise<Opened> => openPage(browser, srv.url, path, { key: srv.key, ...o });
 
 const turns = (page: Page) => page.getByTestId('turn');
 const themes = [false, true] as const;

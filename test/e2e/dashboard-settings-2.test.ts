@@ -8,7 +8,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { consoleErrors, launch, shot } from './browser.js';
+import { launch, type Opened, type OpenOptions, openPage, shot, shotsInBothThemes } from './browser.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -23,28 +23,14 @@ afterAll(async () => {
   await srv?.close();
 });
 
-interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
-
-async function open(path: string, o: { key?: string; dark?: boolean } = {}): Promise<Opened> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: o.dark ? 'dark' : 'light' });
-  // The copy button writes to the clipboard and the test reads it back.
-  await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
-  const page = await ctx.newPage();
-  const errors = consoleErrors(page);
-  await page.goto(`${srv.url}${path}#key=${encodeURIComponent(o.key ?? srv.key)}`);
-  return { ctx, page, errors };
-}
+// The copy button writes to the clipboard and the test reads it back.
+const open = (path: string, o: OpenOptions = {}): Promise<Opened> => openPage(browser, srv.url, path, {
+  key: srv.key, size: [1280, 900], context: (ctx) => ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url }), ...o,
+});
 
 /** A view in both themes, each in a context of its own: `ready` brings the page to the state to show. */
-async function bothThemes(path: string, name: string, ready: (page: Page) => Promise<unknown>, key?: string): Promise<void> {
-  for (const dark of [false, true]) {
-    const v = await open(path, { key, dark });
-    await ready(v.page);
-    await shot(v.page, `${name}-${dark ? 'dark' : 'light'}`);
-    expect(v.errors).toEqual([]);
-    await v.ctx.close();
-  }
-}
+const bothThemes = (path: string, name: string, ready: (page: Page) => Promise<unknown>, key?: string) =>
+  shotsInBothThemes((dark) => open(path, { key: key ?? srv.key, dark }), name, ready);
 
 const visible = (page: Page, id: string) => expect.poll(() => page.getByTestId(id).first().isVisible(), { timeout: 20_000 }).toBe(true);
 const status = async (key: string) => (await call(srv.url, '/api/v1/traces', { key })).status;

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { consoleErrors, launch, shot } from './browser.js';
+import { launch, type Opened, type OpenOptions, openPage, shot, shotsInBothThemes } from './browser.js';
 
 let srv: TestServer;
 let browser: Browser;
@@ -25,26 +25,11 @@ afterAll(async () => {
   await srv?.close();
 });
 
-interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
-
-async function open(path: string, o: { key?: string; dark?: boolean } = {}): Promise<Opened> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: o.dark ? 'dark' : 'light' });
-  const page = await ctx.newPage();
-  const errors = consoleErrors(page);
-  await page.goto(`${srv.url}${path}${o.key === undefined ? '' : `#key=${encodeURIComponent(o.key)}`}`);
-  return { ctx, page, errors };
-}
+const open = (path: string, o: OpenOptions = {}): Promise<Opened> => openPage(browser, srv.url, path, { size: [1280, 900], ...o });
 
 /** Both themes of a view, each in a context of its own, once `ready` holds. */
-async function shotsOf(path: string, name: string, ready: (page: Page) => Promise<unknown>, key = srv.key): Promise<void> {
-  for (const dark of [false, true]) {
-    const v = await open(path, { key, dark });
-    await ready(v.page);
-    await shot(v.page, `${name}-${dark ? 'dark' : 'light'}`);
-    expect(v.errors).toEqual([]);
-    await v.ctx.close();
-  }
-}
+const shotsOf = (path: string, name: string, ready: (page: Page) => Promise<unknown>, key = srv.key) =>
+  shotsInBothThemes((dark) => open(path, { key, dark }), name, ready);
 
 const retentionNow = async () => (await call(srv.url, '/api/v1/project/retention', { key: srv.key })).json.days as number | null;
 

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LOUPE, childEnv } from '../helpers/cli.js';
 import { call, startTestServer, type TestServer } from '../helpers/server.js';
-import { consoleErrors, launch, shot } from './browser.js';
+import { consoleErrors, launch, type Opened, type OpenOptions, openPage, shot } from './browser.js';
 import { AGENT_TRACE, NATIVE_TRACE, agentExport, lateTrace, nativeBatch } from './dashboard-data.js';
 
 let srv: TestServer;
@@ -33,17 +33,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-interface Opened { ctx: BrowserContext; page: Page; errors: string[] }
-
-async function open(path: string, o: { key?: string; dark?: boolean; size?: [number, number] } = {}): Promise<Opened> {
-  const [width, height] = o.size ?? [1280, 800];
-  const ctx = await browser.newContext({ viewport: { width, height }, colorScheme: o.dark ? 'dark' : 'light' });
-  const page = await ctx.newPage();
-  const errors = consoleErrors(page);
-  const sep = path.includes('#') ? '&' : '#';
-  await page.goto(`${srv.url}${path}${o.key === undefined ? '' : `${sep}key=${encodeURIComponent(o.key)}`}`);
-  return { ctx, page, errors };
-}
+const open = (path: string, o: OpenOptions = {}): Promise<Opened> => openPage(browser, srv.url, path, o);
 
 const rows = (page: Page) => page.getByTestId('trace-row');
 const rowNames = async (page: Page) => page.locator('[data-testid=trace-row] .name').allTextContents();

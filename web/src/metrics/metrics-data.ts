@@ -2,22 +2,11 @@
 // uPlot wants them) and, per group, one array per measure. Additive measures are Float64Arrays
 // with 0 for a bucket without data; rates and percentiles are arrays with null there, which
 // uPlot draws as a gap (a typed array cannot hold null, and 0 ms would be a lie).
-export interface MetricsPoint {
-  bucket: string;
-  group: string | null;
-  count: number;
-  errorCount: number;
-  errorRate: number;
-  latencyP50Ms: number | null;
-  latencyP95Ms: number | null;
-  latencyP99Ms: number | null;
-  inputTokens: number;
-  outputTokens: number;
-  /** Span level only (null for traces). */
-  cacheReadTokens: number | null;
-  cacheWriteTokens: number | null;
-  costUsd: number | null;
-}
+import type { z } from 'zod';
+import type { MetricsPoint as MetricsPointSchema } from '../../../src/query/metrics';
+
+/** A point of GET /api/v1/metrics, as the server's schema says (types only: nothing is bundled). */
+export type MetricsPoint = z.infer<typeof MetricsPointSchema>;
 
 export const OTHER = '\u0000other';
 export const NONE = '\u0000none';

@@ -1,5 +1,6 @@
 // The built-in price table (src/cost/prices.ts), searchable by model, each row marked when the
 // project overrides that pattern, and offering to start an override from its numbers.
+import { PriceColumns } from './price-columns';
 import { useMemo, useState } from 'react';
 import { entryKey, fmtEffective, fmtPerMillion, type PriceEntry } from './prices-api';
 
@@ -28,16 +29,7 @@ export function BuiltinPrices({ builtin, overridden, onOverride }: Props) {
       ) : (
         <div className="builtin-scroll">
           <table className="settings-table prices-table" data-testid="builtin">
-            <thead>
-              <tr>
-                <th scope="col">Model pattern</th>
-                <th scope="col" className="num">Input / 1M</th>
-                <th scope="col" className="num">Output / 1M</th>
-                <th scope="col" className="num">Cache read / 1M</th>
-                <th scope="col">Effective from</th>
-                <th scope="col"><span className="visually-hidden">Override</span></th>
-              </tr>
-            </thead>
+            <PriceColumns actions="Override" />
             <tbody>
               {rows.map((p) => (
                 <tr key={entryKey(p)} data-testid="builtin-row" data-pattern={p.modelPattern}>

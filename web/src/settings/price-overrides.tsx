@@ -1,5 +1,6 @@
 // The project's own price entries: one row each, newest date first within a pattern, with Edit
 // (fills the form) and Delete (asks first, in the row).
+import { PriceColumns } from './price-columns';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { errorText } from '../lib/api';
@@ -29,16 +30,7 @@ export function PriceOverrides({ entries, editing, onEdit }: Props) {
   }
   return (
     <table className="settings-table prices-table" data-testid="overrides">
-      <thead>
-        <tr>
-          <th scope="col">Model pattern</th>
-          <th scope="col" className="num">Input / 1M</th>
-          <th scope="col" className="num">Output / 1M</th>
-          <th scope="col" className="num">Cache read / 1M</th>
-          <th scope="col">Effective from</th>
-          <th scope="col"><span className="visually-hidden">Actions</span></th>
-        </tr>
-      </thead>
+      <PriceColumns actions="Actions" />
       <tbody>
         {[...entries].sort(order).map((p) => {
           const k = entryKey(p);
