@@ -261,13 +261,14 @@ class Loupe:
             return
         try:
             if self._pending():
-                self.flush(self.exit_timeout)
+                self._snapshot_open()
+                self._sender.flush(self.exit_timeout, at_exit=True)
         except LoupeDeliveryError as e:
             self._warn_once("exit", f"{e} (at exit)")
         except Exception as e:  # noqa: BLE001
             self._internal_error(e)
         finally:
-            self._sender.abandon()
+            self._sender.abandon(timeout=min(1.0, self.exit_timeout))
 
     def _after_fork_in_child(self) -> None:
         # The parent's lock may have been held at the fork; the parent's open spans are its own.

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import re
 import threading
 import time
 import urllib.error
@@ -27,6 +28,8 @@ RETRY_STATUS = {429, 502, 503, 504}
 # How many failed seqs are remembered for flush() to report; past it, counts only.
 MAX_REMEMBERED_FAILURES = 100_000
 _KEYS = ("traces", "spans", "scores")
+_POS = re.compile(r"^(traces|spans|scores)\[(\d+)\]")
+_BY_ID = re.compile(r"^(trace|span|score) (\S+)")
 
 
 @dataclass
@@ -152,8 +155,12 @@ class Sender:
         self._init_state()
 
     def _init_state(self) -> None:
-        # Reentrant: on_error is called with it held, and may call stats().
+        # The app's code (on_error, the logger) never runs with it held: reports are collected
+        # under it in _reports and called by the same thread once it let go (_call).
         self._cond = threading.Condition(threading.RLock())
+        self._reports: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
+        # The `frm` of every flush() still waiting: failures after the smallest are kept for it.
+        self._flush_frms: List[int] = []
         self._queue: Deque[_Queued] = deque()
         self._queue_bytes = 0
         self._first_at = 0.0
@@ -186,7 +193,7 @@ class Sender:
         with self._cond:
             if self._stopped:
                 return
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._start_thread()
             self._seq += 1
             if not self._queue and self._inflight is None:
@@ -202,11 +209,16 @@ class Sender:
             if (len(self._queue) == 1 or len(self._queue) >= self.o.flush_at
                     or self._queue_bytes >= self.o.max_batch_bytes):
                 self._cond.notify_all()
+            reports = self._take_reports()
+        self._call(reports)
 
     def _start_thread(self) -> None:
         t = threading.Thread(target=self._run, name="loupe-sender", daemon=True)
+        try:
+            t.start()
+        except RuntimeError:
+            return  # at interpreter shutdown: no new threads; the exit flush says what is left
         self._thread = t
-        t.start()
 
     def _drop_oldest(self) -> None:
         dropped: List[int] = []
@@ -221,9 +233,9 @@ class Sender:
         self._remember(dropped, "dropped: the buffer was full (the server too slow or unreachable)")
         if not self._warned_drop:
             self._warned_drop = True
-            self._warn("drop", f"Loupe: the event buffer is full ({self.o.max_queue_items} events or "
+            self._reports.append((self._warn, ("drop", f"Loupe: the event buffer is full ({self.o.max_queue_items} events or "
                                f"{self.o.max_queue_bytes} bytes); dropping the oldest events. stats()['dropped'] "
-                               "counts them; this warning is shown once.")
+                               "counts them; this warning is shown once.")))
         # on_error once per overflow episode, not once per dropped event.
         if not self._drop_episode:
             self._drop_episode = True
@@ -231,12 +243,32 @@ class Sender:
         self._cond.notify_all()
 
     def _report(self, err: LoupeError) -> None:
-        if self._on_error is None:
-            return
-        try:
-            self._on_error(err)
-        except Exception:  # noqa: BLE001 (the app's hook failing is not ours to surface)
-            pass
+        """Called with the lock held: the hook is called by _call once it is released."""
+        if self._on_error is not None:
+            self._reports.append((self._on_error, (err,)))
+
+    def _take_reports(self) -> List[Tuple[Callable[..., Any], Tuple[Any, ...]]]:
+        """Called with the lock held."""
+        r = self._reports
+        if r:
+            self._reports = []
+        return r
+
+    @staticmethod
+    def _call(reports: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> None:
+        """Called without the lock: the app's hook (or logger) may block, take its own locks, call
+        flush() or stats(), or even sys.exit(); none of it stops the SDK."""
+        for fn, args in reports:
+            try:
+                fn(*args)
+            except BaseException:  # noqa: BLE001 (the app's hook failing is not ours to surface)
+                pass
+
+    def _locked_call(self, fn: Callable[..., None], *args: Any) -> None:
+        with self._cond:
+            fn(*args)
+            reports = self._take_reports()
+        self._call(reports)
 
     def _remember(self, seqs: List[int], reason: str) -> None:
         if self._remembered + len(seqs) > MAX_REMEMBERED_FAILURES:
@@ -275,9 +307,8 @@ class Sender:
                 self._inflight = batch
             try:
                 self._deliver(batch)
-            except Exception as e:  # noqa: BLE001 (a bug of the SDK's, never the app's problem)
-                with cond:
-                    self._fail([q.seq for q in batch], f"internal error: {e}")
+            except BaseException as e:  # noqa: BLE001 (a bug of the SDK's, never the app's problem)
+                self._locked_call(self._fail, [q.seq for q in batch], f"internal error: {e!r}")
             with cond:
                 self._inflight = None
                 if self._queue:
@@ -310,7 +341,8 @@ class Sender:
                 continue
             key = _KEYS[q.type]
             try:
-                text = dumps(q.item.to_wire())
+                wire = q.item.to_wire()
+                text = dumps(wire)
             except Exception as e:  # noqa: BLE001 (a circular value in someone's input)
                 bad.append(q.seq)
                 why = f"not serialisable: {e}"
@@ -319,6 +351,9 @@ class Sender:
             parts[key].append(text)
             slot[id(q.item)] = ref
             index[ref] = [q]
+            wid = wire.get("id") if isinstance(wire, dict) else None
+            if isinstance(wid, str):
+                index.setdefault(f"{key}:{wid}", index[ref])
         body = ",".join(f'"{k}":[{",".join(v)}]' for k, v in parts.items() if v)
         return ((("{" + body + "}").encode("utf-8") if body else None), index, bad, why)
 
@@ -349,8 +384,7 @@ class Sender:
         reanchor()
         body, index, bad, why = self._serialise(batch)
         if bad:
-            with self._cond:
-                self._fail(bad, why)
+            self._locked_call(self._fail, bad, why)
         if body is None:
             return
         bad_set = set(bad)
@@ -359,12 +393,10 @@ class Sender:
         while True:
             status, text, retry_after, network_error = self._post(body)
             if self._stopped:
-                with self._cond:
-                    self._fail(seqs, network_error or "abandoned at exit")
+                self._locked_call(self._fail, seqs, network_error or "abandoned at exit")
                 return
             if 200 <= status < 300:
-                with self._cond:
-                    self._acknowledge(seqs, text, index)
+                self._locked_call(self._acknowledge, seqs, text, index)
                 return
             reason = network_error or f"HTTP {status} {summarise(text)}"
             if (network_error or status in RETRY_STATUS) and attempt < self.o.max_retries:
@@ -375,12 +407,10 @@ class Sender:
                 # Jitter between half and all of the backoff: clients that failed together spread out.
                 delay = min(retry_after, self.o.retry_max) if retry_after is not None else backoff * (0.5 + random.random() * 0.5)
                 if self._stop_event.wait(delay) or self._stopped:
-                    with self._cond:
-                        self._fail(seqs, "abandoned at exit")
+                    self._locked_call(self._fail, seqs, "abandoned at exit")
                     return
                 continue
-            with self._cond:
-                self._fail(seqs, f"{reason} (after {attempt} retries)" if attempt else reason)
+            self._locked_call(self._fail, seqs, f"{reason} (after {attempt} retries)" if attempt else reason)
             return
 
     def _acknowledge(self, seqs: List[int], text: str, index: Dict[str, List[_Queued]]) -> None:
@@ -393,22 +423,38 @@ class Sender:
             pass  # a 2xx without the native answer (a proxy?): taken as stored
         bad: set = set()
         by_reason: Dict[str, List[int]] = {}
+        # The server names a refused item by position (`spans[3]`, `spans[3] (<id>)`) or by id
+        # (`span <id> (trace …)`, `trace <id>`, `score <id>`); one it names neither way counts one
+        # more event as failed, so flush() never reports stored what may not be.
+        unmatched = 0
+        unmatched_reasons: List[str] = []
         for r in rejected:
             if not isinstance(r, dict):
-                continue
-            ref = str(r.get("item") or "")
-            qs = None
-            for k in _KEYS:
-                if ref.startswith(k + "["):
-                    qs = index.get(ref[: ref.index("]") + 1]) if "]" in ref else None
+                r = {"message": str(r)}
+            item = r.get("item") if isinstance(r.get("item"), str) else ""
+            message = r.get("message") or "invalid"
+            pos = _POS.match(item)
+            by_id = _BY_ID.match(item)
+            qs = index.get(f"{pos.group(1)}[{pos.group(2)}]") if pos else (
+                index.get(f"{by_id.group(1)}s:{by_id.group(2)}") if by_id else None)
             if not qs:
+                unmatched += 1
+                if len(unmatched_reasons) < 3:
+                    unmatched_reasons.append(f"{item or '?'}: {message}")
                 continue
-            reason = f"refused by the server: {r.get('message') or 'invalid'}"
+            reason = f"refused by the server: {message}"
             for q in qs:
                 if q.seq in bad:
                     continue
                 bad.add(q.seq)
                 by_reason.setdefault(reason, []).append(q.seq)
+        if unmatched:
+            # Which events these were is unknown: count as many of the rest as failed, the last ones.
+            rest = [x for x in seqs if x not in bad]
+            lost = rest[max(0, len(rest) - unmatched):]
+            bad.update(lost)
+            if lost:
+                by_reason[f"refused by the server (item not identified): {'; '.join(unmatched_reasons)}"] = lost
         self.counts.sent += len(seqs) - len(bad)
         for reason, s in by_reason.items():
             self._fail(s, reason)
@@ -428,27 +474,39 @@ class Sender:
             return self._inflight[0].seq
         return self._queue[0].seq if self._queue else math.inf
 
-    def flush(self, timeout: Optional[float] = None) -> None:
+    def flush(self, timeout: Optional[float] = None, at_exit: bool = False) -> None:
         """Returns once every event buffered before the call is settled and all acknowledged;
         raises LoupeDeliveryError naming what was not (refused, dropped, failed after the retries,
-        or unsent when the timeout passed)."""
+        or unsent when the timeout passed). On the sender's own thread (flush() inside on_error)
+        it does not wait: it says at once what is settled."""
         timeout = self.o.flush_timeout if timeout is None else timeout
-        with self._cond:
+        if self._thread is not None and threading.current_thread() is self._thread:
+            timeout = 0.0
+        began = time.monotonic()
+        # Bounded: at exit nothing may hold it for long (the app's code never runs with it held).
+        if not self._cond.acquire(timeout=max(0.0, timeout)):
+            n = max(0, self._seq - self._reported_up_to)
+            raise LoupeDeliveryError(n, [DeliveryFailure(f"still unsent when the flush timed out after {timeout:g} s", n)])
+        try:
             up_to = self._seq
             frm = self._reported_up_to
-            if up_to > self._urgent_up_to:
-                self._urgent_up_to = up_to
-            self._cond.notify_all()
-            deadline = time.monotonic() + timeout
-            timed_out = False
-            while self._min_unsettled() <= up_to:
-                if self._stopped and self._inflight is None:
-                    break
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    timed_out = True
-                    break
-                self._cond.wait(left)
+            self._flush_frms.append(frm)
+            try:
+                if up_to > self._urgent_up_to:
+                    self._urgent_up_to = up_to
+                self._cond.notify_all()
+                deadline = began + timeout
+                timed_out = False
+                while self._min_unsettled() <= up_to:
+                    if self._stopped and self._inflight is None:
+                        break
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        timed_out = True
+                        break
+                    self._cond.wait(left)
+            finally:
+                self._flush_frms.remove(frm)
             counts: Dict[str, int] = {}
             for f in self._failures:
                 n = sum(1 for s in f.seqs if frm < s <= up_to)
@@ -463,30 +521,57 @@ class Sender:
                     failures.append(DeliveryFailure(f"still unsent when the flush timed out after {timeout:g} s", pending))
             elif up_to > self._reported_up_to:
                 self._reported_up_to = up_to
-                self._prune()
+            # Failures another flush still waiting has to report are kept for it.
+            self._prune(min([self._reported_up_to] + self._flush_frms))
+            reports = self._take_reports()
+        finally:
+            self._cond.release()
+        if not at_exit:
+            self._call(reports)
+        else:
+            self._call_bounded(reports, 0.5)
         if failures:
             raise LoupeDeliveryError(up_to - frm, failures)
 
-    def _prune(self) -> None:
+    @classmethod
+    def _call_bounded(cls, reports: List[Tuple[Callable[..., Any], Tuple[Any, ...]]], timeout: float) -> None:
+        """At exit: the app's hook gets a bounded wait on a daemon thread, never the exit itself."""
+        if not reports:
+            return
+        t = threading.Thread(target=cls._call, args=(reports,), name="loupe-report", daemon=True)
+        try:
+            t.start()
+        except RuntimeError:
+            return
+        t.join(timeout)
+
+    def _prune(self, up_to: int) -> None:
+        if up_to <= 0:
+            return
         keep: List[_Failure] = []
         n = 0
         for f in self._failures:
-            s = [x for x in f.seqs if x > self._reported_up_to]
+            s = [x for x in f.seqs if x > up_to]
             if s:
                 keep.append(_Failure(s, f.reason))
                 n += len(s)
         self._failures = keep
         self._remembered = n
-        self._forgotten = 0
+        if not self._flush_frms:
+            self._forgotten = 0
 
     @property
     def idle(self) -> bool:
         return self._inflight is None and not self._queue
 
-    def abandon(self) -> None:
+    def abandon(self, timeout: float = 2.0) -> None:
         """At the exit deadline: stop, count what is left as failed. A request in flight cannot be
         aborted (urllib blocks); the thread is a daemon, so it does not hold the exit."""
-        with self._cond:
+        if not self._cond.acquire(timeout=timeout):
+            self._stopped = True
+            self._stop_event.set()
+            return
+        try:
             if self._stopped:
                 return
             self._stopped = True
@@ -496,6 +581,10 @@ class Sender:
             self._queue_bytes = 0
             self._fail(left, "abandoned at exit")
             self._cond.notify_all()
+            reports = self._take_reports()
+        finally:
+            self._cond.release()
+        self._call_bounded(reports, timeout)
 
     def stats(self) -> Dict[str, int]:
         with self._cond:

