@@ -186,19 +186,32 @@ class Flow(unittest.TestCase):
         self.assertEqual(d["spans"][0]["output"], "done")
         self.assertIsNotNone(d["spans"][0]["endTime"])
 
-    def test_unserialisable_input_fails_alone_and_never_raises_into_the_app(self) -> None:
+    def test_a_circular_or_odd_input_is_written_and_never_raises_into_the_app(self) -> None:
         t = self.c.trace()
         loop: dict = {}
         loop["self"] = loop
-        t.tool(loop).end()
-        t.tool(object()).end("kept as text")
-        with self.assertRaises(LoupeDeliveryError) as cm:
-            self.c.flush()
-        self.assertEqual(cm.exception.undelivered, 1)
-        self.assertIn("not serialisable", str(cm.exception))
+        a = t.tool(loop)
+        a.end()
+        b = t.tool(object())
+        b.end("kept as text")
+        self.c.flush()
+        d = wait_trace(t.id, 2)
+        spans = {s["id"]: s for s in d["spans"]}
+        self.assertEqual(spans[a.id]["input"], {"self": "[Circular]"})
+        self.assertTrue(str(spans[b.id]["input"]).startswith("<object object"))
+
+    def test_a_value_whose_str_raises_is_written_by_its_type(self) -> None:
+        class Unprintable:
+            __slots__ = ()
+
+            def __str__(self) -> str:
+                raise ValueError("no text")
+
+        t = self.c.trace()
+        t.tool(Unprintable()).end("ok")
+        self.c.flush()
         d = wait_trace(t.id, 1)
-        self.assertEqual(len(d["spans"]), 1)
-        self.assertTrue(str(d["spans"][0]["input"]).startswith("<object object"))
+        self.assertEqual(d["spans"][0]["input"], "<Unprintable>")
 
 
     def test_an_internal_error_goes_to_on_error_and_one_warning_never_to_the_app(self) -> None:

@@ -188,5 +188,119 @@ class Refusals(unittest.TestCase):
             srv.stop()
 
 
+class SizeEstimate(unittest.TestCase):
+    def test_the_estimate_is_bounded_and_does_not_depend_on_key_order(self) -> None:
+        from loupe.size import estimate_bytes
+        for v in ({"a": [1] * 1000, "b": "x" * 3_000_000}, {"b": "x" * 3_000_000, "a": [1] * 1000},
+                  {"a": [1] * 1000, "b": ["y" * 10_000] * 9000}):
+            real = len(json.dumps(v))
+            e = estimate_bytes(v)
+            self.assertGreater(e, real * 0.8, v.keys())
+            self.assertLess(e, real * 1.5, v.keys())
+        big = {str(i): i for i in range(2_000_000)}
+        began = time.perf_counter()
+        for _ in range(100):
+            estimate_bytes(big)
+        self.assertLess((time.perf_counter() - began) / 100, 0.005)
+
+    def test_ending_a_span_with_a_huge_dict_is_cheap(self) -> None:
+        c = client(base_url="http://127.0.0.1:9", api_key="k", flush_interval=60)
+        big = {str(i): i for i in range(2_000_000)}
+        s = c.trace().tool(big)
+        began = time.perf_counter()
+        s.end(big)
+        self.assertLess(time.perf_counter() - began, 0.05)
+
+
+class BatchesByRealSize(unittest.TestCase):
+    def _accepting(self) -> FakeServer:
+        return FakeServer(lambda b: (200, {"accepted": 1, "rejected": []}))
+
+    def test_one_big_event_does_not_drop_the_others(self) -> None:
+        srv = self._accepting()
+        try:
+            c = client(base_url=srv.url, api_key="k", flush_interval=60, flush_at=100_000)
+            t = c.trace()
+            for i in range(500):
+                t.tool(f"small {i}").end("ok")
+            t.tool({"a": [1] * 1000, "b": "x" * 3_000_000}).end("big")
+            self.assertEqual(c.stats()["dropped"], 0)
+            c.flush(timeout=60)
+            self.assertEqual(c.stats()["sent"], 502)
+        finally:
+            srv.stop()
+
+    def test_bodies_stay_within_max_batch_bytes_by_their_real_size(self) -> None:
+        srv = self._accepting()
+        try:
+            c = client(base_url=srv.url, api_key="k", flush_interval=60, flush_at=100_000, max_batch_bytes=100_000)
+            t = c.trace()
+            for i in range(20):
+                t.tool({"b": "x" * 30_000, "a": [1] * 1000}).end(i)
+            c.flush(timeout=60)
+            self.assertEqual(c.stats()["sent"], 21)
+            self.assertGreater(len(srv.sizes), 5)
+            self.assertLessEqual(max(srv.sizes), 100_000)
+        finally:
+            srv.stop()
+
+    def test_an_event_over_the_servers_limit_fails_alone(self) -> None:
+        srv = self._accepting()
+        try:
+            # A buffer that holds it: the bound of 32 MiB would drop the older events for it.
+            c = client(base_url=srv.url, api_key="k", flush_interval=60, flush_at=100_000,
+                       max_queue_bytes=256 * 1024 * 1024)
+            t = c.trace()
+            for i in range(5):
+                t.tool(f"small {i}").end("ok")
+            t.tool({"b": ["y" * 10_000] * 6800, "a": [1] * 1000}).end("huge")
+            t.tool("after").end("ok")
+            with self.assertRaises(LoupeDeliveryError) as cm:
+                c.flush(timeout=120)
+            self.assertEqual(cm.exception.undelivered, 1)
+            self.assertIn("too large", str(cm.exception))
+            self.assertEqual(c.stats()["sent"], 7)
+            self.assertLess(max(srv.sizes), 64 * 1024 * 1024)
+        finally:
+            srv.stop()
+
+
+@needs_server
+class OddValues(unittest.TestCase):
+    def test_objects_that_point_at_each_other_are_written_once_with_circular(self) -> None:
+        class Node:
+            def __init__(self, name: str) -> None:
+                self.name = name
+                self.other: Any = None
+
+        a, b = Node("a"), Node("b")
+        a.other, b.other = b, a
+        c = client()
+        t = c.trace()
+        s = t.tool({"a": a, "pair": [a, b]})
+        s.end({"b": b})
+        began = time.monotonic()
+        c.flush(timeout=20)
+        self.assertLess(time.monotonic() - began, 5)
+        d = wait_trace(t.id, 1)
+        sp = d["spans"][0]
+        self.assertEqual(sp["input"]["a"], {"name": "a", "other": {"name": "b", "other": "[Circular]"}})
+        self.assertEqual(sp["output"]["b"]["other"]["other"], "[Circular]")
+
+    def test_tuple_keys_enums_and_exceptions(self) -> None:
+        import enum
+
+        class Colour(enum.Enum):
+            RED = "red"
+
+        c = client()
+        t = c.trace()
+        t.tool({(1, 2): "pair", "colour": Colour.RED, "err": ValueError("bad value")}).end(Colour.RED)
+        c.flush(timeout=20)
+        sp = wait_trace(t.id, 1)["spans"][0]
+        self.assertEqual(sp["input"], {"(1, 2)": "pair", "colour": "red", "err": "ValueError: bad value"})
+        self.assertEqual(sp["output"], "red")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -2,34 +2,127 @@
 provider's whole response object: the same cuts as the TypeScript SDK's llm.ts."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+import json
+import math
+from enum import Enum
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 
-def plain(v: Any, depth: int = 0) -> Any:
+# One normaliser, bounded and cycle-safe, for reading provider objects (plain) and for writing
+# JSON (json_value): at most MAX_NODES values visited and MAX_DEPTH levels; a value that contains
+# itself is written "[Circular]".
+MAX_NODES = 200_000
+MAX_DEPTH = 100
+CIRCULAR = "[Circular]"
+TRUNCATED = "[Truncated]"
+
+
+def plain(v: Any) -> Any:
     """Provider objects (pydantic models of the openai package, dataclasses) as dicts and lists,
-    so the same mapping reads them as it reads JSON."""
-    if depth > 20 or v is None or isinstance(v, (str, int, float, bool)):
-        return v
-    if isinstance(v, dict):
-        return {str(k): plain(x, depth + 1) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [plain(x, depth + 1) for x in v]
+    so the same mapping reads them as it reads JSON; other values as they are."""
+    return normalize(v, False)
+
+
+def json_value(v: Any) -> Any:
+    """v as what json.dumps writes without a default hook: provider objects as their fields, dict
+    keys as text, Enum members as their value, exceptions as "Type: message", dates by
+    isoformat(), NaN and infinities as null, bytes as their length, the rest by str()."""
+    return normalize(v, True)
+
+
+def _fields(v: Any) -> Any:
+    """A provider object's fields (model_dump, to_dict, public attributes), or _NONE."""
     dump = getattr(v, "model_dump", None)
     if callable(dump):
         try:
-            return plain(dump(), depth + 1)
-        except Exception:
+            return dump()
+        except Exception:  # noqa: BLE001
             pass
     to_dict = getattr(v, "to_dict", None)
     if callable(to_dict):
         try:
-            return plain(to_dict(), depth + 1)
-        except Exception:
+            return to_dict()
+        except Exception:  # noqa: BLE001
             pass
     d = getattr(v, "__dict__", None)
     if isinstance(d, dict):
-        return {k: plain(x, depth + 1) for k, x in d.items() if not k.startswith("_")}
-    return v
+        return {k: x for k, x in d.items() if not (isinstance(k, str) and k.startswith("_"))}
+    return _NONE
+
+
+_NONE = object()
+
+
+def _key(k: Any) -> str:
+    if isinstance(k, str):
+        return k
+    if isinstance(k, Enum):
+        k = k.value
+    if k is None or isinstance(k, bool):
+        return json.dumps(k)
+    if isinstance(k, float) and not math.isfinite(k):
+        return "null"
+    try:
+        return str(k)
+    except Exception:  # noqa: BLE001
+        return f"<{type(k).__name__}>"
+
+
+def normalize(v: Any, for_json: bool) -> Any:
+    budget = [MAX_NODES]
+    path: Set[int] = set()
+
+    def leaf(x: Any) -> Any:
+        if not for_json:
+            return x
+        if isinstance(x, BaseException):
+            return f"{type(x).__name__}: {x}"
+        if isinstance(x, (bytes, bytearray, memoryview)):
+            return f"<{len(x)} bytes>"
+        iso = getattr(x, "isoformat", None)
+        if callable(iso):
+            try:
+                return str(iso())
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            return str(x)
+        except Exception:  # noqa: BLE001
+            return f"<{type(x).__name__}>"
+
+    def walk(x: Any, depth: int) -> Any:
+        if x is None or isinstance(x, (str, bool)):
+            return x
+        if isinstance(x, int):
+            return int(x) if for_json and type(x) is not int and not isinstance(x, Enum) else x
+        if isinstance(x, float):
+            return None if for_json and not math.isfinite(x) else x
+        if isinstance(x, Enum):
+            return walk(x.value, depth) if for_json else x
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_DEPTH:
+            return TRUNCATED if for_json else None
+        if for_json and isinstance(x, BaseException):
+            return leaf(x)
+        i = id(x)
+        if i in path:
+            return CIRCULAR
+        path.add(i)
+        try:
+            if isinstance(x, dict):
+                if for_json:
+                    return {_key(k): walk(y, depth + 1) for k, y in list(x.items())}
+                return {str(k): walk(y, depth + 1) for k, y in list(x.items())}
+            if isinstance(x, (list, tuple)) or (for_json and isinstance(x, (set, frozenset))):
+                return [walk(y, depth + 1) for y in list(x)]
+            f = _fields(x)
+            if f is not _NONE and f is not x:
+                return walk(f, depth + 1)
+            return leaf(x)
+        finally:
+            path.discard(i)
+
+    return walk(v, 0)
 
 
 def _int(v: Any) -> Optional[int]:

@@ -22,11 +22,13 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from .clock import reanchor
 from .errors import DeliveryFailure, LoupeDeliveryError, LoupeError
-from .llm import plain
+from .llm import json_value
 
 RETRY_STATUS = {429, 502, 503, 504}
 # How many failed seqs are remembered for flush() to report; past it, counts only.
 MAX_REMEMBERED_FAILURES = 100_000
+# The server refuses a request body over this (413).
+SERVER_MAX_BODY = 64 * 1024 * 1024
 _KEYS = ("traces", "spans", "scores")
 _POS = re.compile(r"^(traces|spans|scores)\[(\d+)\]")
 _BY_ID = re.compile(r"^(trace|span|score) (\S+)")
@@ -58,6 +60,14 @@ class _Queued:
 
 
 @dataclass
+class _Prepared:
+    key: str  # "traces", "spans" or "scores"
+    id: Optional[str]
+    data: bytes  # the event's JSON
+    qs: List[_Queued]
+
+
+@dataclass
 class _Failure:
     seqs: List[int]
     reason: str
@@ -71,50 +81,19 @@ class _Counts:
     failed: int = 0
 
 
-def _json_default(o: Any) -> Any:
-    # Values JSON has no form for: provider objects as their fields, the rest as text, rather
-    # than losing the whole event.
-    p = plain(o)
-    if p is not o:
-        return p
-    if hasattr(o, "isoformat"):
-        try:
-            return o.isoformat()
-        except Exception:  # noqa: BLE001
-            pass
-    if isinstance(o, (set, frozenset)):
-        return list(o)
-    if isinstance(o, (bytes, bytearray)):
-        return f"<{len(o)} bytes>"
-    return str(o)
-
-
-def _finite(v: Any, depth: int = 0) -> Any:
-    """NaN and infinities (which json.dumps writes as invalid JSON) as null."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if depth > 50:
-        return v
-    if isinstance(v, dict):
-        return {k: _finite(x, depth + 1) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_finite(x, depth + 1) for x in v]
-    return v
-
-
 def dumps(wire: Any) -> str:
+    """JSON text of one event. Plain JSON values go straight to json.dumps; anything else (provider
+    objects, odd dict keys, Enum members, exceptions, NaN, values that contain themselves) goes
+    through the one bounded, cycle-safe normaliser first, so one odd value never loses the event."""
     for attempt in range(3):
         try:
             try:
-                return json.dumps(wire, default=_json_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            except ValueError as e:
-                if "Circular" in str(e):
-                    raise
-                return json.dumps(_finite(plain(wire)), default=_json_default, ensure_ascii=False,
-                                  separators=(",", ":"), allow_nan=False)
-        except RuntimeError:
+                return json.dumps(wire, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except (TypeError, ValueError, RecursionError):
+                return json.dumps(json_value(wire), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except RuntimeError as e:
             # The app changed one of its dicts while it was being written out: try again.
-            if attempt == 2:
+            if attempt == 2 or isinstance(e, RecursionError):
                 raise
     raise RuntimeError("unreachable")
 
@@ -327,35 +306,71 @@ class Sender:
             size += nxt.size
         return items
 
-    def _serialise(self, items: List[_Queued]) -> Tuple[Optional[bytes], Dict[str, List[_Queued]], List[int], str]:
-        parts: Dict[str, List[str]] = {k: [] for k in _KEYS}
-        index: Dict[str, List[_Queued]] = {}
-        # The same span queued twice (sent open at a flush, then ended) goes once, in its latest state.
-        slot: Dict[int, str] = {}
-        bad: List[int] = []
-        why = ""
+    def _prepare(self, items: List[_Queued]) -> List[_Prepared]:
+        """Each event serialised on its own and measured in real bytes: one that cannot be (a value
+        whose str() raises) fails alone, and the rest go. The same span queued twice (sent open at
+        a flush, then ended) goes once, in its latest state. Called without the lock."""
+        out: List[_Prepared] = []
+        slot: Dict[int, Any] = {}
+        bad: Dict[str, List[int]] = {}
         for q in items:
             known = slot.get(id(q.item))
             if known is not None:
-                index[known].append(q)
+                if isinstance(known, str):
+                    bad[known].append(q.seq)
+                else:
+                    known.qs.append(q)
                 continue
-            key = _KEYS[q.type]
             try:
                 wire = q.item.to_wire()
-                text = dumps(wire)
-            except Exception as e:  # noqa: BLE001 (a circular value in someone's input)
-                bad.append(q.seq)
-                why = f"not serialisable: {e}"
+                data = dumps(wire).encode("utf-8")
+            except Exception as e:  # noqa: BLE001
+                reason = f"not serialisable: {e!r}"
+                slot[id(q.item)] = reason
+                bad.setdefault(reason, []).append(q.seq)
                 continue
-            ref = f"{key}[{len(parts[key])}]"
-            parts[key].append(text)
-            slot[id(q.item)] = ref
-            index[ref] = [q]
             wid = wire.get("id") if isinstance(wire, dict) else None
-            if isinstance(wid, str):
-                index.setdefault(f"{key}:{wid}", index[ref])
-        body = ",".join(f'"{k}":[{",".join(v)}]' for k, v in parts.items() if v)
-        return ((("{" + body + "}").encode("utf-8") if body else None), index, bad, why)
+            p = _Prepared(_KEYS[q.type], wid if isinstance(wid, str) else None, data, [q])
+            slot[id(q.item)] = p
+            out.append(p)
+        for reason, seqs in bad.items():
+            self._locked_call(self._fail, seqs, reason)
+        return out
+
+    def _chunks(self, prepared: List[_Prepared]) -> List[List[_Prepared]]:
+        """Consecutive runs of events whose body stays within max_batch_bytes (real bytes); an event
+        too big for the server's limit fails alone."""
+        out: List[List[_Prepared]] = []
+        cur: List[_Prepared] = []
+        size = 40
+        for p in prepared:
+            n = len(p.data) + 1
+            if n + 40 > SERVER_MAX_BODY:
+                self._locked_call(self._fail, [q.seq for q in p.qs],
+                                  f"too large: {n} bytes serialised, over the server's limit of 64 MiB a request")
+                continue
+            if cur and size + n > self.o.max_batch_bytes:
+                out.append(cur)
+                cur = []
+                size = 40
+            cur.append(p)
+            size += n
+        if cur:
+            out.append(cur)
+        return out
+
+    @staticmethod
+    def _body(chunk: List[_Prepared]) -> Tuple[bytes, Dict[str, List[_Queued]]]:
+        parts: Dict[str, List[bytes]] = {}
+        index: Dict[str, List[_Queued]] = {}
+        for p in chunk:
+            lst = parts.setdefault(p.key, [])
+            index[f"{p.key}[{len(lst)}]"] = p.qs
+            if p.id:
+                index[f"{p.key}:{p.id}"] = p.qs
+            lst.append(p.data)
+        body = b",".join(b'"' + k.encode() + b'":[' + b",".join(v) + b"]" for k, v in parts.items())
+        return b"{" + body + b"}", index
 
     def _post(self, body: bytes) -> Tuple[int, str, Optional[float], Optional[str]]:
         """(status, text, retry-after seconds, network error)."""
@@ -382,21 +397,23 @@ class Sender:
 
     def _deliver(self, batch: List[_Queued]) -> None:
         reanchor()
-        body, index, bad, why = self._serialise(batch)
-        if bad:
-            self._locked_call(self._fail, bad, why)
-        if body is None:
-            return
-        bad_set = set(bad)
-        seqs = [q.seq for q in batch if q.seq not in bad_set]
+        chunks = self._chunks(self._prepare(batch))
+        for i, chunk in enumerate(chunks):
+            if self._stopped:
+                self._locked_call(self._fail, [q.seq for c in chunks[i:] for p in c for q in p.qs], "abandoned at exit")
+                return
+            body, index = self._body(chunk)
+            self._send(body, [q.seq for p in chunk for q in p.qs], index)
+
+    def _send(self, body: bytes, seqs: List[int], index: Dict[str, List[_Queued]]) -> None:
         attempt = 0
         while True:
             status, text, retry_after, network_error = self._post(body)
-            if self._stopped:
-                self._locked_call(self._fail, seqs, network_error or "abandoned at exit")
-                return
             if 200 <= status < 300:
                 self._locked_call(self._acknowledge, seqs, text, index)
+                return
+            if self._stopped:
+                self._locked_call(self._fail, seqs, network_error or "abandoned at exit")
                 return
             reason = network_error or f"HTTP {status} {summarise(text)}"
             if (network_error or status in RETRY_STATUS) and attempt < self.o.max_retries:
