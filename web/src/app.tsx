@@ -1,20 +1,24 @@
 // The shell: who the key is (GET /api/v1/whoami), the login page when there is no usable key,
 // the top bar, and the page for the current path.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, ApiError, errorText } from './lib/api';
 import { getKey, logoutEverywhere, whenLoggedOutElsewhere } from './lib/key';
 import { linkClick, useLocation } from './lib/router';
 import type { WhoAmI } from './lib/types';
 import { LoginPage } from './pages/login';
-import { SettingsPage } from './pages/settings';
 import { TraceListPage } from './pages/trace-list';
 import { TraceDetailPage } from './pages/trace-detail';
-import { MetricsPage } from './metrics/metrics-page';
-import { ConversationPage } from './sessions/conversation';
-import { SessionListPage } from './sessions/session-list';
-import { UserListPage } from './users/user-list';
-import { UserPage } from './users/user-page';
+
+// The traces are what the dashboard opens on; the other pages (uPlot for the metrics, the
+// settings forms) come in chunks of their own when first visited, so the first paint loads none
+// of them.
+const SettingsPage = lazy(() => import('./pages/settings').then((m) => ({ default: m.SettingsPage })));
+const MetricsPage = lazy(() => import('./metrics/metrics-page').then((m) => ({ default: m.MetricsPage })));
+const ConversationPage = lazy(() => import('./sessions/conversation').then((m) => ({ default: m.ConversationPage })));
+const SessionListPage = lazy(() => import('./sessions/session-list').then((m) => ({ default: m.SessionListPage })));
+const UserListPage = lazy(() => import('./users/user-list').then((m) => ({ default: m.UserListPage })));
+const UserPage = lazy(() => import('./users/user-page').then((m) => ({ default: m.UserPage })));
 
 export function App() {
   const [key, setKeyState] = useState(getKey());
@@ -58,6 +62,7 @@ export function App() {
     <div className="shell">
       <TopBar me={me} onLogout={logout} />
       <main className="page">
+        <Suspense fallback={<div className="empty">Loading…</div>}>
         {isSettings(path) ? (
           // Settings answer any key: one without admin is told there what it needs.
           <SettingsPage me={me} />
@@ -73,6 +78,7 @@ export function App() {
             <button className="btn primary" onClick={logout}>Log in with another key</button>
           </div>
         )}
+        </Suspense>
       </main>
     </div>
   );
