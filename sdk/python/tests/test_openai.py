@@ -174,6 +174,21 @@ class FakeOpenAI:
         self.chat = Chat(self)
         self.responses = Responses()
         self.models = Models()
+        self.closed = False
+
+    # As openai.OpenAI: a context manager giving itself, and with_options (= copy) a new client.
+    def __enter__(self) -> "FakeOpenAI":
+        return self
+
+    def __exit__(self, *a: Any) -> None:
+        self.closed = True
+
+    def copy(self, **kw: Any) -> "FakeOpenAI":
+        c = FakeOpenAI(self.stream_factory)
+        c.api_key = kw.get("api_key", self.api_key)
+        return c
+
+    with_options = copy
 
 
 class AsyncCompletions:
@@ -188,6 +203,13 @@ class FakeAsyncOpenAI:
     def __init__(self) -> None:
         self.chat = type("AsyncChat", (), {})()
         self.chat.completions = AsyncCompletions()
+        self.closed = False
+
+    async def __aenter__(self) -> "FakeAsyncOpenAI":
+        return self
+
+    async def __aexit__(self, *a: Any) -> None:
+        self.closed = True
 
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather in Oslo?"}]
@@ -313,6 +335,39 @@ class WrapOpenAI(unittest.TestCase):
         root = next(s for s in d["spans"] if s["parentId"] is None)
         self.assertTrue(all(g["parentId"] == root["id"] for g in gens))
         self.assertEqual(sorted(bool(g["metadata"].get("streamed")) for g in gens), [False, True])
+
+    def test_the_wrapper_passes_for_the_client(self) -> None:
+        name = f"oa-as-client-{RUN}"
+        fake = FakeOpenAI()
+        with wrap_openai(fake, trace_name=name) as oa:
+            self.assertIsInstance(oa, FakeOpenAI)
+            oa.chat.completions.create(model="m", messages=MESSAGES)
+            other = oa.with_options(api_key="sk-2")
+            self.assertIsInstance(other, FakeOpenAI)
+            self.assertEqual(other.api_key, "sk-2")
+            other.chat.completions.create(model="m", messages=MESSAGES)
+            oa.copy().chat.completions.create(model="m", messages=MESSAGES)
+            twice = wrap_openai(oa, trace_name=name)
+            twice.chat.completions.create(model="m", messages=MESSAGES)
+        self.assertTrue(fake.closed)
+        self.c.flush()
+        data = get(f"/api/v1/traces?name={name}")["data"]
+        self.assertEqual(len(data), 4)  # one a call: the client wrapped twice records once
+
+    def test_async_with_on_the_wrapped_async_client(self) -> None:
+        name = f"oa-async-with-{RUN}"
+        fake = FakeAsyncOpenAI()
+
+        async def run() -> str:
+            async with wrap_openai(fake, trace_name=name) as oa:
+                self.assertIsInstance(oa, FakeAsyncOpenAI)
+                r = await oa.chat.completions.create(model="m", messages=MESSAGES)
+                return str(r.id)
+
+        self.assertEqual(asyncio.run(run()), "chatcmpl-1")
+        self.assertTrue(fake.closed)
+        self.c.flush()
+        self._only_trace(name, 1)
 
     def test_responses_api(self) -> None:
         name = f"oa-resp-{RUN}"

@@ -31,8 +31,19 @@ _REQUEST_ONLY = ("messages", "input", "instructions", "model", "stream", "stream
 def wrap_openai(client: Any, *, loupe: Optional[Loupe] = None, trace_name: Optional[str] = None,
                 metadata: Optional[Dict[str, Any]] = None) -> Any:
     """Returns `client` with chat.completions.create/parse and responses.create/parse recorded;
-    every other attribute is the client's own. Without `loupe`, Loupe.active() at each call."""
+    every other attribute is the client's own. Without `loupe`, Loupe.active() at each call.
+
+    The wrapper passes for the client: isinstance(wrapped, OpenAI) holds, `with`/`async with`
+    work (giving the wrapper back where the client gives itself), with_options() and copy()
+    return wrapped clients, and wrapping a wrapped client again returns it as it is (one record
+    a call)."""
+    if type(client) is _Wrapped:
+        return client
     return _Wrapped(client, _PLAN, {"loupe": loupe, "trace_name": trace_name, "metadata": metadata}, [])
+
+
+# Methods of the client that return a new client (openai's: with_options is copy): wrapped too.
+_REWRAP = ("with_options", "copy")
 
 
 class _Wrapped:
@@ -45,9 +56,43 @@ class _Wrapped:
         object.__setattr__(self, "_loupe_path", path)
         object.__setattr__(self, "_loupe_made", {})
 
+    @property  # type: ignore[misc]
+    def __class__(self) -> Any:  # noqa: D105 (isinstance(wrapped, OpenAI) holds)
+        return type(object.__getattribute__(self, "_loupe_target"))
+
+    def __enter__(self) -> Any:
+        target = object.__getattribute__(self, "_loupe_target")
+        r = type(target).__enter__(target)
+        return self if r is target else r
+
+    def __exit__(self, *exc: Any) -> Any:
+        target = object.__getattribute__(self, "_loupe_target")
+        return type(target).__exit__(target, *exc)
+
+    async def __aenter__(self) -> Any:
+        target = object.__getattribute__(self, "_loupe_target")
+        r = await type(target).__aenter__(target)
+        return self if r is target else r
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        target = object.__getattribute__(self, "_loupe_target")
+        return await type(target).__aexit__(target, *exc)
+
     def __getattr__(self, key: str) -> Any:
         target = object.__getattribute__(self, "_loupe_target")
         v = getattr(target, key)
+        if key in _REWRAP and callable(v) and not object.__getattribute__(self, "_loupe_path"):
+            o = object.__getattribute__(self, "_loupe_o")
+
+            def rewrapped(*args: Any, **kwargs: Any) -> Any:
+                r = v(*args, **kwargs)
+                if r is None or type(r) is _Wrapped or isinstance(r, (str, int, float, bool, dict, list, tuple)):
+                    return r
+                return _Wrapped(r, _PLAN, o, [])
+
+            rewrapped.__name__ = getattr(v, "__name__", key)
+            rewrapped.__doc__ = getattr(v, "__doc__", None)
+            return rewrapped
         step = object.__getattribute__(self, "_loupe_plan").get(key)
         if step is None:
             return v
