@@ -302,5 +302,72 @@ class OddValues(unittest.TestCase):
         self.assertEqual(sp["output"], "red")
 
 
+@needs_server
+class ObserveAndCoercion(unittest.TestCase):
+    def setUp(self) -> None:
+        self.c = client()
+
+    def test_a_plain_decorated_function_returning_a_coroutine_ends_when_it_completes(self) -> None:
+        import asyncio
+        seen: List[Any] = []
+
+        async def work(x: int) -> int:
+            await asyncio.sleep(0.2)
+            seen.append(self.c.current())
+            return x * 2
+
+        @self.c.observe(name="behind a plain decorator")
+        def call(x: int) -> Any:
+            return work(x)
+
+        async def run() -> Any:
+            with self.c.trace(name="coro") as t:
+                r = await call(21)
+            return t, r
+
+        t, r = asyncio.run(run())
+        self.assertEqual(r, 42)
+        self.c.flush()
+        d = wait_trace(t.id, 1)
+        [sp] = d["spans"]
+        self.assertEqual(seen[0].id, sp["id"])  # the span was current while the work ran
+        self.assertEqual(sp["output"], 42)
+        from datetime import datetime
+        took = datetime.fromisoformat(sp["endTime"].replace("Z", "+00:00")) - datetime.fromisoformat(sp["startTime"].replace("Z", "+00:00"))
+        self.assertGreaterEqual(took.total_seconds(), 0.15)
+
+    def test_a_generator_whose_close_raises_still_ends_its_span(self) -> None:
+        @self.c.observe(name="gen")
+        def gen() -> Any:
+            try:
+                yield 1
+                yield 2
+            finally:
+                raise RuntimeError("close failed")
+
+        t = self.c.trace(name="gen close")
+        with t:
+            g = gen()
+            next(g)
+            with self.assertRaises(RuntimeError):
+                g.close()
+        self.c.flush()
+        d = wait_trace(t.id, 1)
+        [sp] = d["spans"]
+        self.assertIsNotNone(sp["endTime"])
+
+    def test_non_string_names_tags_and_comments(self) -> None:
+        t = self.c.trace(name=42, tags="prod")
+        t.span("x", name=7).end("ok")
+        t.feedback("THUMBS_UP", 123)
+        t.end()
+        self.c.flush()
+        d = wait_trace(t.id, 1)
+        self.assertEqual(d["trace"]["tags"], ["prod"])
+        self.assertEqual(d["trace"]["name"], "42")
+        self.assertEqual(d["spans"][0]["name"], "7")
+        self.assertEqual(d["scores"][0]["comment"], "123")
+
+
 if __name__ == "__main__":
     unittest.main()

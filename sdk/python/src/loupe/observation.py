@@ -50,12 +50,34 @@ def error_parts(err: Any) -> Dict[str, Optional[str]]:
     return {"type": "Error", "message": text, "stack": None}
 
 
+def _text(v: Any) -> Optional[str]:
+    """A name or comment given as something other than text (a number, an Enum): as text."""
+    if v is None or isinstance(v, str):
+        return v
+    try:
+        return str(v)
+    except Exception:  # noqa: BLE001
+        return f"<{type(v).__name__}>"
+
+
+def _tags(v: Any) -> Optional[List[str]]:
+    """tags="prod" is one tag, not four; any other iterable a list of text."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return [v]
+    try:
+        return [t if isinstance(t, str) else str(_text(t)) for t in v]
+    except TypeError:
+        return [str(_text(v))]
+
+
 def _score_of(tag: Optional[str], text: Optional[str], value: Any, name: Optional[str]) -> Dict[str, Any]:
     # Same mapping as the TypeScript SDK: without a value the tag is the value of a score named
     # "feedback"; with a value the tag names the score.
     v = value if value is not None else (tag if tag is not None else "feedback")
     n = name if name is not None else (tag if value is not None and tag else "feedback")
-    return {"name": n, "value": v, "comment": text}
+    return {"name": _text(n), "value": v, "comment": _text(text)}
 
 
 def _drop_none(d: Dict[str, Any]) -> Dict[str, Any]:
@@ -286,7 +308,7 @@ class Trace(Observation):
             if meta.release is not None:
                 self._release = meta.release
             if meta.tags is not None:
-                self._tags = list(meta.tags)
+                self._tags = _tags(meta.tags)
             if meta.extra:
                 self._merge_metadata(meta.extra)
         elif isinstance(meta, Mapping):
@@ -301,7 +323,7 @@ class Trace(Observation):
         if o.get("user_id") is not None:
             self._user_id = o["user_id"]
         if o.get("name") is not None:
-            self._name = o["name"]
+            self._name = _text(o["name"])
         if o.get("external_id") is not None:
             self._external_id = o["external_id"]
         conv = o.get("conversation_id")
@@ -313,7 +335,7 @@ class Trace(Observation):
             # As the TypeScript SDK: the conversation is the session when no session is given.
             self._session_id = conv
         if o.get("tags") is not None:
-            self._tags = list(o["tags"])
+            self._tags = _tags(o["tags"])
         if o.get("environment") is not None:
             self._environment = o["environment"]
         if o.get("release") is not None:
@@ -404,7 +426,7 @@ class Span(Observation):
         self.trace_id = root.id
         self.parent_id = parent_id
         self.kind = kind
-        self._name = name
+        self._name = _text(name) or ""
         self._input = input
         self._output: Any = None
         self._end: Optional[float] = None
@@ -476,7 +498,7 @@ class Span(Observation):
             if self._root._rec is None:
                 return self
             if name is not None:
-                self._name = name
+                self._name = _text(name) or ""
             if input is not None:
                 self._input = input
             if output is not None:

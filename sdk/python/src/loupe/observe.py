@@ -3,6 +3,7 @@ trace of its own. The current observation is a ContextVar set around the call (a
 of a generator), so nesting follows threads, asyncio tasks and generators."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
@@ -112,9 +113,11 @@ def make_observer(get_client: Callable[[], "Optional[Loupe]"], *, name: Optional
                         sent = yield v
                     except GeneratorExit:
                         # The app stopped early: what it read is the output.
-                        await gen.aclose()
-                        st[0].update(metadata={"partial": True})
-                        done(st, kept)
+                        try:
+                            await gen.aclose()
+                        finally:
+                            st[0].update(metadata={"partial": True})
+                            done(st, kept)
                         raise
                     except BaseException as e:  # noqa: BLE001 (thrown in by the app: passed on)
                         thrown = e
@@ -148,9 +151,11 @@ def make_observer(get_client: Callable[[], "Optional[Loupe]"], *, name: Optional
                     try:
                         sent = yield v
                     except GeneratorExit:
-                        gen.close()
-                        st[0].update(metadata={"partial": True})
-                        done(st, kept)
+                        try:
+                            gen.close()
+                        finally:
+                            st[0].update(metadata={"partial": True})
+                            done(st, kept)
                         raise
                     except BaseException as e:  # noqa: BLE001
                         thrown = e
@@ -187,8 +192,44 @@ def make_observer(get_client: Callable[[], "Optional[Loupe]"], *, name: Optional
                 raise
             finally:
                 _reset(token)
+            if inspect.iscoroutine(result):
+                # An async function behind a plain decorator: the work runs when it is awaited.
+                return _awaiting(result, st)
+            try:
+                add_done = getattr(result, "add_done_callback", None) if inspect.isawaitable(result) else None
+            except Exception:  # noqa: BLE001 (the app's object: whatever its __getattr__ does)
+                add_done = None
+            if callable(add_done):
+                # A future or task: the app keeps its object; the span ends when it completes.
+                def settled(fut: Any) -> None:
+                    try:
+                        if fut.cancelled():
+                            failed(st, asyncio.CancelledError())
+                        elif fut.exception() is not None:
+                            failed(st, fut.exception())
+                        else:
+                            done(st, fut.result())
+                    except BaseException as e:  # noqa: BLE001
+                        failed(st, e)
+                try:
+                    add_done(settled)
+                    return result
+                except Exception:  # noqa: BLE001
+                    pass
             done(st, result)
             return result
+
+        async def _awaiting(coro: Any, st: _State) -> Any:
+            token = current_observation.set(st[0])
+            try:
+                value = await coro
+            except BaseException as e:
+                failed(st, e)
+                raise
+            finally:
+                _reset(token)
+            done(st, value)
+            return value
         return wrapper
 
     return decorate
