@@ -369,5 +369,26 @@ class ObserveAndCoercion(unittest.TestCase):
         self.assertEqual(d["scores"][0]["comment"], "123")
 
 
+class Counting(unittest.TestCase):
+    def test_a_timed_out_flush_does_not_count_an_event_twice(self) -> None:
+        from support import SilentServer
+        silent = SilentServer()
+        try:
+            # One batch: the huge event fails as too large, the trace's request never answers.
+            c = client(base_url=silent.url, api_key="k", flush_interval=60, flush_at=100_000,
+                       max_queue_bytes=256 * 1024 * 1024, max_batch_bytes=256 * 1024 * 1024)
+            t = c.trace()
+            t.tool({"b": ["y" * 10_000] * 6800}).end("huge")
+            with self.assertRaises(LoupeDeliveryError) as cm:
+                c.flush(timeout=3)
+            e = cm.exception
+            self.assertEqual(e.total, 2)
+            self.assertEqual(e.undelivered, 2, str(e))
+            self.assertIn("too large", str(e))
+            self.assertIn("still unsent", str(e))
+        finally:
+            silent.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -148,7 +148,10 @@ class Sender:
         self._urgent_up_to = 0
         self._failures: List[_Failure] = []
         self._remembered = 0
-        self._forgotten = 0
+        # Failures past MAX_REMEMBERED_FAILURES: [lowest seq, highest seq, count], merged past 1000.
+        self._forgotten: List[List[int]] = []
+        # Seqs of the batch in flight already settled (a chunk acknowledged or failed).
+        self._settled: set = set()
         self._reported_up_to = 0
         self._drop_episode = False
         self._warned_drop = False
@@ -250,8 +253,14 @@ class Sender:
         self._call(reports)
 
     def _remember(self, seqs: List[int], reason: str) -> None:
+        if self._inflight is not None:
+            self._settled.update(seqs)
         if self._remembered + len(seqs) > MAX_REMEMBERED_FAILURES:
-            self._forgotten += len(seqs)
+            f = self._forgotten
+            f.append([min(seqs), max(seqs), len(seqs)])
+            if len(f) > 1000:
+                last = f.pop()
+                f[-1] = [min(f[-1][0], last[0]), max(f[-1][1], last[1]), f[-1][2] + last[2]]
             return
         self._remembered += len(seqs)
         last = self._failures[-1] if self._failures else None
@@ -290,6 +299,7 @@ class Sender:
                 self._locked_call(self._fail, [q.seq for q in batch], f"internal error: {e!r}")
             with cond:
                 self._inflight = None
+                self._settled = set()
                 if self._queue:
                     self._first_at = time.monotonic()
                 cond.notify_all()
@@ -473,6 +483,8 @@ class Sender:
             if lost:
                 by_reason[f"refused by the server (item not identified): {'; '.join(unmatched_reasons)}"] = lost
         self.counts.sent += len(seqs) - len(bad)
+        if self._inflight is not None:
+            self._settled.update(seqs)
         for reason, s in by_reason.items():
             self._fail(s, reason)
 
@@ -530,10 +542,13 @@ class Sender:
                 if n:
                     counts[f.reason] = counts.get(f.reason, 0) + n
             failures = [DeliveryFailure(r, n) for r, n in counts.items()]
-            if self._forgotten:
-                failures.append(DeliveryFailure("failed (details not kept: too many failures)", self._forgotten))
+            forgotten = sum(n for lo, hi, n in self._forgotten if lo <= up_to and hi > frm)
+            if forgotten:
+                failures.append(DeliveryFailure("failed (details not kept: too many failures)", forgotten))
             if timed_out:
-                pending = sum(1 for q in (self._inflight or []) if q.seq <= up_to) + sum(1 for q in self._queue if q.seq <= up_to)
+                # What already failed (or was stored) of the batch in flight is not counted again.
+                pending = (sum(1 for q in (self._inflight or []) if q.seq <= up_to and q.seq not in self._settled)
+                           + sum(1 for q in self._queue if q.seq <= up_to))
                 if pending:
                     failures.append(DeliveryFailure(f"still unsent when the flush timed out after {timeout:g} s", pending))
             elif up_to > self._reported_up_to:
@@ -574,8 +589,7 @@ class Sender:
                 n += len(s)
         self._failures = keep
         self._remembered = n
-        if not self._flush_frms:
-            self._forgotten = 0
+        self._forgotten = [f for f in self._forgotten if f[1] > up_to]
 
     @property
     def idle(self) -> bool:
