@@ -390,5 +390,41 @@ class Counting(unittest.TestCase):
             silent.stop()
 
 
+@needs_server
+class Lifetime(unittest.TestCase):
+    def test_a_dropped_idle_client_is_collected_and_its_thread_stops(self) -> None:
+        import gc
+        import weakref
+        c = client()
+        t = c.trace()
+        t.message("x").end("y")
+        c.flush(timeout=20)
+        thread = c._sender._thread
+        ref = weakref.ref(c)
+        del c, t
+        client()  # the most recent client is Loupe.active(): another one takes its place
+        gc.collect()
+        self.assertIsNone(ref())
+        thread.join(5)
+        self.assertFalse(thread.is_alive())
+
+    def test_a_dropped_client_with_events_buffered_still_flushes_at_exit(self) -> None:
+        code = textwrap.dedent(f"""
+            import gc
+            from loupe import Loupe
+            def work():
+                c = Loupe(api_key={KEY!r}, base_url={URL!r}, flush_interval=60)
+                t = c.trace(name="dropped")
+                t.message("x").end("y")
+                print(t.id)
+            work()
+            Loupe(api_key={KEY!r}, base_url={URL!r})
+            gc.collect()
+        """)
+        r = run_python(code, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        wait_trace(r.stdout.strip(), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import threading
+import weakref
 from typing import Any, Callable, Dict, Mapping, Optional, Set, TypeVar, Union, overload
 
 from .context import current
@@ -65,9 +66,19 @@ class _Recorder:
         self._client._internal_error(e)
 
 
-# Every client not shut down, for the one atexit handler and the one fork hook. Held strongly:
-# a client the app no longer references may still have events buffered for the exit flush.
-_clients: "Set[Loupe]" = set()
+# Every client not shut down, for the one atexit handler and the one fork hook. Held weakly: a
+# client's sender holds it strongly while it has events buffered or in flight (they are still
+# for the exit flush), and lets go once idle, so a client the app dropped is collected (its
+# sender thread then stops), as the TypeScript SDK's WeakRef.
+_clients: "weakref.WeakSet[Loupe]" = weakref.WeakSet()
+
+
+def _warner(ref: "weakref.ReferenceType[Loupe]") -> Callable[[str, str], None]:
+    def warn(key: str, message: str) -> None:
+        c = ref()
+        if c is not None:
+            c._warn_once(key, message)
+    return warn
 
 
 class Loupe:
@@ -127,8 +138,12 @@ class Loupe:
             max_batch_items=max_batch_items, max_batch_bytes=max_batch_bytes, max_queue_items=max_queue_items,
             max_queue_bytes=max_queue_bytes, request_timeout=request_timeout, max_retries=max_retries,
             retry_base=retry_base, retry_max=retry_max, flush_timeout=flush_timeout,
-        ), self._warn_once, on_error)
+        ), _warner(weakref.ref(self)), on_error, owner=weakref.ref(self))
         _clients.add(self)
+        # Collected (dropped by the app, nothing buffered): its sender's thread stops. Not at exit,
+        # where the atexit handler flushes instead.
+        fin = weakref.finalize(self, self._sender.stop)
+        fin.atexit = False
 
     @classmethod
     def active(cls) -> "Optional[Loupe]":

@@ -127,8 +127,10 @@ def summarise(text: str) -> str:
 
 class Sender:
     def __init__(self, o: SenderOptions, warn: Callable[[str, str], None],
-                 on_error: Optional[Callable[[LoupeError], None]]) -> None:
+                 on_error: Optional[Callable[[LoupeError], None]], owner: Optional[Callable[[], Any]] = None) -> None:
         self.o = o
+        # A weak reference to the client: held strongly (_keep) only while something is buffered.
+        self._owner = owner
         self._warn = warn
         self._on_error = on_error
         self._init_state()
@@ -158,6 +160,7 @@ class Sender:
         self._stopped = False
         self._stop_event = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._keep: Any = None
         self._pid = os.getpid()
         self.counts = _Counts()
 
@@ -178,6 +181,8 @@ class Sender:
             if self._thread is None or not self._thread.is_alive():
                 self._start_thread()
             self._seq += 1
+            if self._keep is None and self._owner is not None:
+                self._keep = self._owner()
             if not self._queue and self._inflight is None:
                 self._first_at = time.monotonic()
             self._queue.append(_Queued(self._seq, type_, item, size))
@@ -297,11 +302,14 @@ class Sender:
                 self._deliver(batch)
             except BaseException as e:  # noqa: BLE001 (a bug of the SDK's, never the app's problem)
                 self._locked_call(self._fail, [q.seq for q in batch], f"internal error: {e!r}")
+            batch = []
             with cond:
                 self._inflight = None
                 self._settled = set()
                 if self._queue:
                     self._first_at = time.monotonic()
+                else:
+                    self._keep = None  # idle: the client may be collected once the app drops it
                 cond.notify_all()
 
     def _take(self) -> List[_Queued]:
@@ -616,6 +624,13 @@ class Sender:
         finally:
             self._cond.release()
         self._call_bounded(reports, timeout)
+
+    def stop(self) -> None:
+        """The client was collected (nothing buffered): the thread ends."""
+        with self._cond:
+            self._stopped = True
+            self._stop_event.set()
+            self._cond.notify_all()
 
     def stats(self) -> Dict[str, int]:
         with self._cond:
