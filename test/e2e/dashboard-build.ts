@@ -1,24 +1,16 @@
 // vitest global setup for the browser tests: the dashboard is built by `npm install` (prepare);
 // a checkout whose web/dist is missing or older than what it is built from is built again here.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../helpers/cli.js';
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
+import { newestMtime } from '../helpers/mtimes.js';
 
 export default function setup(): void {
   const index = join(REPO, 'web', 'dist', 'index.html');
   // What the build is made of: the sources, the page, the public files, the config, the packages.
   const inputs = Math.max(
-    newest(join(REPO, 'web', 'src')), newest(join(REPO, 'web', 'public')),
+    newestMtime(join(REPO, 'web', 'src')), newestMtime(join(REPO, 'web', 'public')),
     ...['web/index.html', 'web/vite.config.ts', 'package-lock.json'].map((f) => statSync(join(REPO, f)).mtimeMs),
   );
   const stale = !existsSync(index) || statSync(index).mtimeMs < inputs;

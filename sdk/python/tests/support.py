@@ -38,6 +38,20 @@ def client(**kw: Any) -> Any:
     return Loupe(**kw)
 
 
+class ClientCase(unittest.TestCase):
+    """A test with a client of its own (`self.c`) on the test server, shut down after it."""
+
+    def setUp(self) -> None:
+        self.c = client()
+
+    def tearDown(self) -> None:
+        from loupe import LoupeDeliveryError
+        try:
+            self.c.shutdown(timeout=10)
+        except LoupeDeliveryError:
+            pass
+
+
 def get(path: str, key: Optional[str] = None) -> Any:
     req = urllib.request.Request(URL + path, headers={"x-api-key": key or KEY})
     try:

@@ -7,7 +7,7 @@ import os
 import re
 import unittest
 
-from support import by_kind, client, get, needs_server, read_trace, wait_trace
+from support import ClientCase, by_kind, client, get, needs_server, read_trace, wait_trace
 
 from loupe import LoupeDeliveryError, Metadata, User
 
@@ -82,16 +82,7 @@ class SeedPage(unittest.TestCase):
 
 
 @needs_server
-class Flow(unittest.TestCase):
-    def setUp(self) -> None:
-        self.c = client()
-
-    def tearDown(self) -> None:
-        try:
-            self.c.shutdown(timeout=10)
-        except LoupeDeliveryError:
-            pass
-
+class Flow(ClientCase):
     def test_ids_and_trace_fields(self) -> None:
         t = self.c.trace(name="support chat", conversation_id="conv-ids", metadata=Metadata(environment="staging", release="v2", tags=["beta"], source="chatbot"),
                          user=User(id="u-9", email="a@b.c"), input="hi")

@@ -8,7 +8,7 @@ import threading
 import unittest
 from typing import Any, Dict, List
 
-from support import by_kind, client, needs_server, wait_trace
+from support import ClientCase, by_kind, client, needs_server, wait_trace
 
 import loupe
 from loupe import LoupeDeliveryError
@@ -22,16 +22,7 @@ def roots(d: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 @needs_server
-class Observe(unittest.TestCase):
-    def setUp(self) -> None:
-        self.c = client()
-
-    def tearDown(self) -> None:
-        try:
-            self.c.shutdown(timeout=10)
-        except LoupeDeliveryError:
-            pass
-
+class Observe(ClientCase):
     def test_sync_nesting_and_the_outermost_call_makes_the_trace(self) -> None:
         c = self.c
 

@@ -10,7 +10,7 @@ import os
 import unittest
 from typing import Any, Dict, List, Optional
 
-from support import by_kind, client, get, needs_server, wait_trace
+from support import ClientCase, by_kind, client, get, needs_server, wait_trace
 
 from loupe import LoupeDeliveryError, wrap_openai
 
@@ -217,16 +217,7 @@ TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": 
 
 
 @needs_server
-class WrapOpenAI(unittest.TestCase):
-    def setUp(self) -> None:
-        self.c = client()
-
-    def tearDown(self) -> None:
-        try:
-            self.c.shutdown(timeout=10)
-        except LoupeDeliveryError:
-            pass
-
+class WrapOpenAI(ClientCase):
     def _only_trace(self, name: str, spans: int) -> Dict[str, Any]:
         data = get(f"/api/v1/traces?name={name}")["data"]
         self.assertEqual(len(data), 1, name)

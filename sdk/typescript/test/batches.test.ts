@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loupe, LoupeDeliveryError } from '@loupe/sdk';
 import { estimateBytes } from '../dist/size.js';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
-import { readTrace } from './helpers.js';
+import { readTrace, rejection } from './helpers.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -15,12 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<LoupeDeliveryError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(LoupeDeliveryError);
-  return e as LoupeDeliveryError;
-}
 
 describe('one bad event', () => {
   it('a circular or BigInt value fails that event alone; the rest of the batch is stored', async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Loupe, LoupeDeliveryError, type LoupeError } from '@loupe/sdk';
 import { startTestServer, type TestServer } from '../../../test/helpers/server.js';
-import { readTrace, sleep, startProxy, startSilentServer } from './helpers.js';
+import { readTrace, rejection, sleep, startProxy, startSilentServer } from './helpers.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -13,12 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<LoupeDeliveryError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(LoupeDeliveryError);
-  return e as LoupeDeliveryError;
-}
 
 describe('retries', () => {
   it('retries after 503 with Retry-After and stores everything once', async () => {

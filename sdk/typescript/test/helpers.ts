@@ -1,5 +1,7 @@
 // Helpers of the SDK's tests: a client on a real server, reading traces back through the query
 // API, and the small misbehaving servers some tests need in front of it.
+import { expect } from 'vitest';
+import { LoupeDeliveryError } from '@loupe/sdk';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -181,3 +183,11 @@ export async function startSilentServer(): Promise<{ url: string; stop(): Promis
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What `p` rejects with, which must be a LoupeDeliveryError (flush() and shutdown() reject with one). */
+export async function rejection(p: Promise<unknown>): Promise<LoupeDeliveryError> {
+  const e = await p.then(() => undefined, (x: unknown) => x);
+  expect(e).toBeInstanceOf(LoupeDeliveryError);
+  return e as LoupeDeliveryError;
+}
+
