@@ -199,25 +199,21 @@ test('migration 14 builds the rollups of a database that had spans and traces be
   const usage = (s: SpanUpsert) => (s.kind === 'llm' || s.kind === 'embedding' ? s.usage!.cacheReadTokens! : 0);
   expect(cached).toEqual([spans.reduce((a, s) => a + usage(s), 0) + spans.slice(0, 40).reduce((a, s) => a + usage(s), 0), expect.any(Number)]);
   expect((cached as number[])[0]).toBeGreaterThan(0);
-  await store.close();
+  /** Takes the file back to an older schema with `sql`, opens it again: the migrations rebuild the rollups as they were. */
+  const migratedFrom = async (sql: string) => {
+    await store.close();
+    const raw = new Database(file);
+    raw.exec(sql);
+    raw.close();
+    store = new SqliteStore(file, { readWorker: false });
+    await store.init();
+    expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
+    expect(cache()).toEqual(cached);
+    expectConsistent();
+  };
   // back to the schema before migration 9, with the spans and traces in place
-  let raw = new Database(file);
-  raw.exec('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10, 14)');
-  raw.close();
-  store = new SqliteStore(file, { readWorker: false });
-  await store.init();
-  expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
-  expect(cache()).toEqual(cached);
-  expectConsistent();
-  await store.close();
+  await migratedFrom('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10, 14)');
   // back to rollups without cache columns (a database at migration 13)
-  raw = new Database(file);
-  raw.exec(`DELETE FROM schema_migrations WHERE version = 14;
+  await migratedFrom(`DELETE FROM schema_migrations WHERE version = 14;
     ${['span_metrics', 'trace_metrics'].flatMap((t) => [`ALTER TABLE ${t} DROP COLUMN cache_read_tokens;`, `ALTER TABLE ${t} DROP COLUMN cache_write_tokens;`]).join('\n')}`);
-  raw.close();
-  store = new SqliteStore(file, { readWorker: false });
-  await store.init();
-  expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
-  expect(cache()).toEqual(cached);
-  expectConsistent();
 });

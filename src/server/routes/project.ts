@@ -42,6 +42,13 @@ function checkedRules(value: unknown): RedactionRules {
   return rules.data;
 }
 
+/** Stores one settings key of the key's project: its settings after, or 404 when the project is gone. */
+async function putSetting(deps: AppDeps, projectId: number, key: string, value: unknown): Promise<Record<string, unknown>> {
+  const settings = await deps.store.updateProjectSettings(projectId, { [key]: value });
+  if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
+  return settings;
+}
+
 export function projectRoutes(deps: AppDeps): RouteSpec[] {
   const redactionView = async (projectId: number): Promise<z.infer<typeof RedactionView>> => ({
     ...(await deps.pipeline.redactionRules(projectId)),
@@ -67,8 +74,7 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
         const projectId = principal!.projectId;
         const patch = await requestBody(req, deps.bodyLimit, SamplingPatch);
         const rules = SamplingRules.parse({ ...(await deps.pipeline.samplingRules(projectId)), ...patch });
-        const settings = await deps.store.updateProjectSettings(projectId, { [SAMPLING_SETTINGS_KEY]: rules });
-        if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
+        await putSetting(deps, projectId, SAMPLING_SETTINGS_KEY, rules);
         return deps.pipeline.samplingRules(projectId);
       },
     }),
@@ -94,9 +100,7 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
       },
       async handler({ req, principal }) {
         const patch = await requestBody(req, deps.bodyLimit, RetentionPatch);
-        const settings = await deps.store.updateProjectSettings(principal!.projectId, { [RETENTION_SETTINGS_KEY]: patch });
-        if (!settings) throw new LoupeError('not_found', `project ${principal!.projectId} not found`);
-        return retentionFrom(settings);
+        return retentionFrom(await putSetting(deps, principal!.projectId, RETENTION_SETTINGS_KEY, patch));
       },
     }),
     route({
@@ -119,8 +123,7 @@ export function projectRoutes(deps: AppDeps): RouteSpec[] {
         const patch = await requestBody(req, deps.bodyLimit, RedactionPatch);
         const stored = await deps.pipeline.redactionRules(projectId);
         const rules = checkedRules({ builtins: { ...stored.builtins, ...patch.builtins }, rules: patch.rules ?? stored.rules });
-        const settings = await deps.store.updateProjectSettings(projectId, { [REDACTION_SETTINGS_KEY]: rules });
-        if (!settings) throw new LoupeError('not_found', `project ${projectId} not found`);
+        await putSetting(deps, projectId, REDACTION_SETTINGS_KEY, rules);
         return redactionView(projectId);
       },
     }),

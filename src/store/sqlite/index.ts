@@ -169,6 +169,14 @@ export class SqliteStore implements Store {
     return { path: (this.writePath ??= new SqliteWritePath(this.db, { chunkPackChars: this.packChars() })) };
   }
 
+  /** A write-path operation, on the write thread when there is one, else on this connection. */
+  private onWriter<K extends keyof WriteOps & string>(op: K, ...args: Parameters<WriteOps[K]>): Promise<Awaited<ReturnType<WriteOps[K]>>> {
+    const { thread, path } = this.writer();
+    if (thread) return thread.call(op, ...args);
+    const fn = path![op] as (...a: Parameters<WriteOps[K]>) => Awaited<ReturnType<WriteOps[K]>>;
+    return Promise.resolve(fn.apply(path, args));
+  }
+
   private packChars(): number {
     const chars = this.opts.chunkPackChars ?? envNumber('LOUPE_CHUNK_PACK_CHARS') ?? PACK_CHARS;
     return chars > 0 ? chars : Infinity;
@@ -199,17 +207,14 @@ export class SqliteStore implements Store {
 
   async writeGroup(items: WriteItem[]): Promise<void> {
     if (!this.reads) throw new Error('store not initialised');
-    const { thread, path } = this.writer();
-    if (thread) await thread.call('writeGroup', items);
-    else path!.writeGroup(items);
+    await this.onWriter('writeGroup', items);
     this.checkpointSoon();
   }
 
   /** Through the write path (delete.ts), like a write group: its caches must forget the traces. */
   async deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {
     if (!this.reads) throw new Error('store not initialised');
-    const { thread, path } = this.writer();
-    const counts = thread ? await thread.call('deleteTraces', projectId, select, limit) : path!.deleteTraces(projectId, select, limit);
+    const counts = await this.onWriter('deleteTraces', projectId, select, limit);
     this.spansDeletedSinceGc += counts.spans;
     this.checkpointSoon();
     return counts;
@@ -223,9 +228,8 @@ export class SqliteStore implements Store {
     if (!this.reads) throw new Error('store not initialised');
     if (this.spansDeletedSinceGc === 0) return undefined;
     this.spansDeletedSinceGc = 0;
-    const { thread, path } = this.writer();
     for (;;) {
-      const progress = thread ? await thread.call('collectChunks', GC_SLICE_MS) : path!.collectChunks(GC_SLICE_MS);
+      const progress = await this.onWriter('collectChunks', GC_SLICE_MS);
       if (progress.done || progress.phase === 'sweep') this.checkpointSoon();
       if (progress.done) return progress.counts;
       await new Promise((resolve) => setImmediate(resolve));
@@ -239,9 +243,8 @@ export class SqliteStore implements Store {
    */
   async reclaimSpace(): Promise<void> {
     if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) return;
-    const { thread, path } = this.writer();
     for (let step = 0; step < MAX_RECLAIM_STEPS; step++) {
-      const left = thread ? await thread.call('reclaim', RECLAIM_PAGES) : path!.reclaim(RECLAIM_PAGES);
+      const left = await this.onWriter('reclaim', RECLAIM_PAGES);
       this.checkpointSoon();
       if (left === 0) return;
       await new Promise((resolve) => setImmediate(resolve));
