@@ -53,3 +53,12 @@ export function linkClick(e: React.MouseEvent<HTMLAnchorElement>): void {
 export function cameFromApp(): boolean {
   return (history.state as { inApp?: boolean } | null)?.inApp === true;
 }
+
+/**
+ * Back to where the reader came from when that was a page of the dashboard (a list with its
+ * filters and scroll), else to `fallback` (the list itself).
+ */
+export function goBack(fallback: string): void {
+  if (cameFromApp()) history.back();
+  else navigate(fallback);
+}

@@ -4,6 +4,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { ScoreChips } from '../components/chips';
+import { Fact } from '../components/fact';
 import { Feedback } from '../feedback/feedback';
 import { FlameView } from '../detail/flame-view';
 import { buildSpanTree, visibleRows } from '../detail/span-tree';
@@ -14,7 +15,7 @@ import { api, ApiError, errorText } from '../lib/api';
 import { fmtCost, fmtDuration, fmtTime, fmtTokens } from '../lib/format';
 import { useKeys } from '../lib/keys';
 import { sessionHref, userHref } from '../lib/links';
-import { cameFromApp, linkClick, navigate, useLocation, withParams } from '../lib/router';
+import { goBack, linkClick, navigate, useLocation, withParams } from '../lib/router';
 import type { TraceDetail } from '../lib/types';
 import { FoldText } from '../span/fold-text';
 import { JsonTree } from '../span/json-tree';
@@ -186,16 +187,7 @@ export function TraceDetailPage({ traceId }: { traceId: string }) {
   );
 }
 
-function back() {
-  // Back to where the reader came from when that was a page of the dashboard (the list with its
-  // filters and scroll), else to the list itself.
-  if (cameFromApp()) history.back();
-  else navigate('/traces');
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return <span className="fact"><span className="faint">{label}</span> {children}</span>;
-}
+const back = () => goBack('/traces');
 
 function IoRow({ input, output }: { input: unknown; output: unknown }) {
   if (input == null && output == null) return null;

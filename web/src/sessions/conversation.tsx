@@ -9,8 +9,9 @@ import { api, ApiError, errorText } from '../lib/api';
 import { fmtCost, fmtTime, fmtTokens } from '../lib/format';
 import { userHref } from '../lib/links';
 import type { SessionDetail } from '../lib/rollup-types';
-import { cameFromApp, linkClick, navigate, withParams } from '../lib/router';
+import { goBack, linkClick, withParams } from '../lib/router';
 import type { Page, TraceRow } from '../lib/types';
+import { Fact } from '../components/fact';
 import { IdLink } from '../components/id-link';
 import { Turn } from './turn';
 import './sessions.css';
@@ -99,11 +100,4 @@ export function ConversationPage({ sessionId }: { sessionId: string }) {
   );
 }
 
-function back() {
-  if (cameFromApp()) history.back();
-  else navigate('/sessions');
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return <span className="fact"><span className="faint">{label}</span> {children}</span>;
-}
+const back = () => goBack('/sessions');

@@ -7,9 +7,10 @@ import { fmtCost, fmtDuration, fmtTime, fmtTokens } from '../lib/format';
 import { sessionHref, traceHref } from '../lib/links';
 import { useCursorPages } from '../lib/cursor-pages';
 import type { Session, User } from '../lib/rollup-types';
-import { cameFromApp, linkClick, navigate, withParams } from '../lib/router';
+import { goBack, linkClick, withParams } from '../lib/router';
 import type { TraceRow } from '../lib/types';
 import { ScoreChips } from '../components/chips';
+import { Fact } from '../components/fact';
 import { NestedLink } from '../components/id-link';
 import { RollupTable, type Column } from '../components/rollup-table';
 import { UserScores } from './user-scores';
@@ -103,11 +104,4 @@ export function UserPage({ userId }: { userId: string }) {
   );
 }
 
-function back() {
-  if (cameFromApp()) history.back();
-  else navigate('/users');
-}
-
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
-  return <span className="fact"><span className="faint">{label}</span> {children}</span>;
-}
+const back = () => goBack('/users');
