@@ -26,6 +26,8 @@ const SPAN_BASE_BYTES = 160;
 const GEN_KEYS = ['name', 'model', 'params', 'input', 'provider', 'metadata', 'attributes'];
 /** Keys only our options have: a provider request never carries them. */
 const OPTION_ONLY_KEYS = ['name', 'params', 'provider', 'metadata', 'attributes'];
+/** Keys of generation.end()'s `{ output, usage, model?, costUsd? }`. */
+const RESULT_KEYS = ['output', 'usage', 'model', 'costUsd'];
 
 /** Whether generation()'s argument is our options, not a provider request or a plain input. */
 function isGenerationOptions(v: unknown): v is GenerationOptions {
@@ -470,17 +472,16 @@ export class Generation extends Span {
   override end(result?: GenerationResult | unknown): void {
     try {
       if (!this.root.rec || this.ended) return;
-      if (isRecord(result) && ('output' in result || 'usage' in result) && Object.keys(result).every((k) => ['output', 'usage', 'model', 'costUsd'].includes(k))) {
+      let output: unknown = result;
+      if (isRecord(result) && ('output' in result || 'usage' in result) && Object.keys(result).every((k) => RESULT_KEYS.includes(k))) {
         const r = result as GenerationResult;
         if (r.usage !== undefined) this.usage = normalizeUsage(r.usage);
         if (r.model !== undefined) this.model = r.model;
         if (r.costUsd !== undefined) this.costUsd = r.costUsd;
-        this.usage ??= usageOf(r.output);
-        super.end(r.output === undefined ? undefined : completionOf(r.output));
-      } else {
-        this.usage ??= usageOf(result);
-        super.end(result === undefined ? undefined : completionOf(result));
+        output = r.output;
       }
+      this.usage ??= usageOf(output);
+      super.end(output === undefined ? undefined : completionOf(output));
     } catch (e) {
       this.root.rec?.internalError(e);
     }

@@ -138,6 +138,13 @@ def _first(u: Dict[str, Any], *keys: str) -> Any:
     return None
 
 
+def _any_of(*vals: Any) -> Any:
+    for v in vals:
+        if v is not None:
+            return v
+    return None
+
+
 def normalize_usage(u: Any) -> Optional[Dict[str, int]]:
     """Usage in the native names, from ours (snake or camel case) or OpenAI's/Anthropic's/Gemini's."""
     u = plain(u)
@@ -148,22 +155,16 @@ def normalize_usage(u: Any) -> Optional[Dict[str, int]]:
         d = u.get(k)
         return d if isinstance(d, dict) else {}
 
-    def any_of(*vals: Any) -> Any:
-        for v in vals:
-            if v is not None:
-                return v
-        return None
-
     out = {
         "inputTokens": _int(_first(u, "inputTokens", "input_tokens", "prompt_tokens", "promptTokenCount")),
         "outputTokens": _int(_first(u, "outputTokens", "output_tokens", "completion_tokens", "candidatesTokenCount")),
         "totalTokens": _int(_first(u, "totalTokens", "total_tokens", "totalTokenCount")),
-        "cacheReadTokens": _int(any_of(
+        "cacheReadTokens": _int(_any_of(
             _first(u, "cacheReadTokens", "cache_read_tokens", "cache_read_input_tokens"),
             details("prompt_tokens_details").get("cached_tokens"),
             details("input_tokens_details").get("cached_tokens"))),
         "cacheWriteTokens": _int(_first(u, "cacheWriteTokens", "cache_write_tokens", "cache_creation_input_tokens")),
-        "reasoningTokens": _int(any_of(
+        "reasoningTokens": _int(_any_of(
             _first(u, "reasoningTokens", "reasoning_tokens"),
             details("completion_tokens_details").get("reasoning_tokens"),
             details("output_tokens_details").get("reasoning_tokens"))),
@@ -180,10 +181,16 @@ def completion_of(output: Any) -> Any:
     return mapped_completion(output)[0]
 
 
+def as_response(output: Any) -> Any:
+    """A pydantic response (the openai package's) as a dict; anything else as given."""
+    if not isinstance(output, dict) and hasattr(output, "model_dump"):
+        return plain(output)
+    return output
+
+
 def mapped_completion(output: Any) -> Tuple[Any, Optional[Dict[str, Any]]]:
     """The completion and what else a response says worth keeping (finish reasons, status)."""
-    if not isinstance(output, dict) and hasattr(output, "model_dump"):
-        output = plain(output)
+    output = as_response(output)
     if not isinstance(output, dict):
         return output, None
     if isinstance(output.get("choices"), list) and ("object" in output or "id" in output or "model" in output):
@@ -243,8 +250,7 @@ def response_output(r: Dict[str, Any]) -> Tuple[Any, Optional[Dict[str, Any]]]:
 
 def usage_of(output: Any) -> Optional[Dict[str, int]]:
     """A provider response's usage, when the output is one and no usage was given."""
-    if not isinstance(output, dict) and hasattr(output, "model_dump"):
-        output = plain(output)
+    output = as_response(output)
     if isinstance(output, dict) and isinstance(output.get("usage"), dict):
         return normalize_usage(output["usage"])
     return None

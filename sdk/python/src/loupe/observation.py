@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Protocol, Type, Union
 from .clock import now_ms, wire_time
 from .context import current_observation
 from .ids import span_id as new_span_id
-from .llm import completion_of, normalize_usage, prompt_of, usage_of
+from .llm import as_response, completion_of, normalize_usage, prompt_of, usage_of
 from .models import Metadata, User
 from .size import estimate_bytes
 
@@ -586,6 +586,8 @@ class Generation(Span):
                 self._model = model
             if cost_usd is not None:
                 self._cost_usd = cost_usd
+            # A pydantic response read as a dict once, for both its usage and its completion.
+            output = as_response(output)
             if self._usage is None:
                 self._usage = usage_of(output)
             Span.end(self, None if output is None else completion_of(output))

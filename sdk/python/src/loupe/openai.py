@@ -328,7 +328,6 @@ class _StreamProxy:
     def __init__(self, stream: Any, h: _Hooks) -> None:
         self._loupe_stream = stream
         self._loupe_it = _sync_gen(stream, h)
-        self._loupe_hooks = h
 
     def __iter__(self) -> Any:
         return self._loupe_it
