@@ -61,9 +61,12 @@ export function TraceResults({ params, paramsKey, live, stale, loaded, hasMore, 
     places.set(paramsKey, { ...(places.get(paramsKey) ?? place), ...patch });
   }, [paramsKey, place]);
   const [selectedId, setSelectedIdState] = useState<string | null>(place.selectedId);
+  // The offset is read here too: a scroll's event comes a frame after the scroll, and a click
+  // that leaves the page can come first.
+  const offsetNow = () => table.current?.scrollTop() ?? place.offset;
   const setSelectedId = (id: string) => {
     setSelectedIdState(id);
-    remember({ selectedId: id });
+    remember({ selectedId: id, offset: offsetNow() });
   };
   const selected = useMemo(() => (selectedId === null ? -1 : rows.findIndex((t) => t.id === selectedId)), [rows, selectedId]);
   useEffect(() => remember({ arrived }), [arrived, remember]);
@@ -78,7 +81,11 @@ export function TraceResults({ params, paramsKey, live, stale, loaded, hasMore, 
   useKeys({
     '/': () => searchRef.current?.focus(),
     j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
-    Enter: () => { if (selected !== -1) navigate(`/traces/${encodeURIComponent(rows[selected].id)}`); },
+    Enter: () => {
+      if (selected === -1) return;
+      remember({ offset: offsetNow() });
+      navigate(`/traces/${encodeURIComponent(rows[selected].id)}`);
+    },
   });
 
   return (
