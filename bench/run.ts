@@ -1,5 +1,7 @@
 // `npm run bench [-- --quick]`: drives the real server (a child process on 127.0.0.1) over HTTP
-// from this process and measures ingest per wire format against the in-process floor, then
+// from this process and measures ingest per wire format against two in-process floors (the full
+// floor: Loupe's own adapter, pipeline and writer; the lean floor: a hand-written decoder and one
+// row per span) and the background compactor's backlog (from /readyz), then
 // queries on a large reusable database, then ingest latency under a dashboard-like read load.
 // Writes bench/results/<date>.json, prints a markdown table, appends it to bench/README.md.
 import { execSync } from 'node:child_process';
@@ -9,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WireFormat } from '../src/demo/index.js';
+import { drainBacklog, watchBacklog } from './lib/backlog.js';
 import { runFloor } from './lib/floor.js';
+import { runLeanFloor } from './lib/lean-floor.js';
 import { readLoad, runLoad } from './lib/load.js';
 import { buildPool, buildSmallPool, type Pool } from './lib/pool.js';
 import { ensureQueryDb } from './lib/query-db.js';
@@ -75,32 +79,73 @@ interface IngestRow {
   floorAdapterUs: number;
   floorStoreUs: number;
   ratio: number;
+  /** The lean floor (bench/lib/lean-floor.ts): spans/s, its CPU per span, and the server against it. */
+  leanSpansPerSec: number;
+  leanCpuUsPerSpan: number;
+  /** Of the lean floor's wall time per span: decoding (the rest is SQLite). */
+  leanDecodeUs: number;
+  leanStoreUs: number;
+  /** Server spans/s / lean floor spans/s. */
+  leanRatio: number;
+  /** Server CPU µs/span / lean floor CPU µs/span. */
+  cpuVsLean: number;
+  /** Compaction backlog from GET /readyz, sampled each second of the load; null: the server reports none. */
+  backlogMaxSpans: number | null;
+  behindMaxSeconds: number | null;
+  /** From the load's end until backlogSpans read 0 (at most 120 s: then drainTimedOut). */
+  drainSeconds: number | null;
+  drainTimedOut: boolean;
+  /**
+   * Server CPU per span over load + drain, split: background = the compactor's cpuSeconds delta,
+   * hot path = all threads (/proc) minus background. Without compaction: hot = cpuUsPerSpan, background null.
+   */
+  hotCpuUsPerSpan: number;
+  backgroundCpuUsPerSpan: number | null;
 }
 
 async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
   const dir = mkdtempSync(join(tmpdir(), 'loupe-bench-'));
   const server = await startServerProcess(dir, {}, args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench/results/profiles')}`] : []);
   log(`  ${label}: server ${server.url}, ${pool.bodies.length} pool bodies, ${int(pool.bytes / pool.spans)} B/span on the wire`);
+  const watch = await watchBacklog(server.url);
   const cpu0 = server.cpuSeconds();
   const r = await runLoad({ url: server.url, key: server.key, pool, spans: CFG.spans, maxSeconds: loadSeconds, concurrency: CFG.concurrency });
   const cpu = server.cpuSeconds() - cpu0;
+  const backlog = await watch.stop();
+  const drain = backlog.reported ? await drainBacklog(server.url, 120) : { seconds: null, timedOut: false, last: null };
+  const cpuThroughDrain = server.cpuSeconds() - cpu0;
+  // Before the first write the compactor has not started: its CPU then counts as 0.
+  const bgEnd = drain.last?.cpuSeconds ?? null;
+  const background = bgEnd === null ? null : bgEnd - (backlog.first?.cpuSeconds ?? 0);
   const rss = server.peakRss();
   await server.stop();
   const disk = dirBytes(dir);
   rmSync(dir, { recursive: true, force: true });
   log(`  ${label}: ${int(r.spans / r.seconds)} spans/s over ${int(r.spans)} spans; floor…`);
   const f = await runFloor(pool, Math.min(CFG.floorSpans, r.spans), CFG.concurrency, CFG.floorSeconds);
+  log(`  ${label}: full floor ${int(f.spans / f.seconds)} spans/s; lean floor…`);
+  const lf = await runLeanFloor(pool, Math.min(CFG.floorSpans, r.spans), CFG.concurrency, CFG.floorSeconds);
+  const cpuUsPerSpan = (cpu * 1e6) / r.spans;
+  const leanCpuUsPerSpan = (lf.cpuSeconds * 1e6) / lf.spans;
   const lat = latency(r.latencies);
   const row: IngestRow = {
     format: label, spans: r.spans, seconds: r.seconds, spansPerSec: r.spans / r.seconds, mbPerSec: r.bytes / r.seconds / 1e6,
     bytesPerSpanWire: r.bytes / r.spans, latency: lat, peakRssMiB: rss / 1048576, diskBytesPerSpan: disk / r.spans,
-    cpuUsPerSpan: (cpu * 1e6) / r.spans, coresUsed: cpu / r.seconds,
+    cpuUsPerSpan, coresUsed: cpu / r.seconds,
     errors: r.errors, retries: r.retries, floorSpansPerSec: f.spans / f.seconds, ratio: r.spans / r.seconds / (f.spans / f.seconds),
     floorAdapterUs: (f.adapterSeconds * 1e6) / f.spans, floorStoreUs: ((f.seconds - f.adapterSeconds) * 1e6) / f.spans,
+    leanSpansPerSec: lf.spans / lf.seconds, leanCpuUsPerSpan, leanRatio: r.spans / r.seconds / (lf.spans / lf.seconds), cpuVsLean: cpuUsPerSpan / leanCpuUsPerSpan,
+    leanDecodeUs: (lf.decodeSeconds * 1e6) / lf.spans, leanStoreUs: ((lf.seconds - lf.decodeSeconds) * 1e6) / lf.spans,
+    backlogMaxSpans: backlog.maxBacklogSpans, behindMaxSeconds: backlog.maxBehindSeconds, drainSeconds: drain.seconds, drainTimedOut: drain.timedOut,
+    hotCpuUsPerSpan: background === null ? cpuUsPerSpan : ((cpuThroughDrain - background) * 1e6) / r.spans,
+    backgroundCpuUsPerSpan: background === null ? null : (background * 1e6) / r.spans,
   };
-  log(`  ${label}: floor ${int(row.floorSpansPerSec)} spans/s, ratio ${(row.ratio * 100).toFixed(0)}%, p99 ${ms(lat.p99)} ms, RSS ${mib(rss)} MiB, ${int(row.diskBytesPerSpan)} B/span on disk`);
+  log(`  ${label}: full floor ratio ${(row.ratio * 100).toFixed(0)}%; lean floor ${int(row.leanSpansPerSec)} spans/s, ${row.leanCpuUsPerSpan.toFixed(1)} CPU µs/span, ratio ${(row.leanRatio * 100).toFixed(0)}%, CPU ×${row.cpuVsLean.toFixed(2)}; p99 ${ms(lat.p99)} ms, RSS ${mib(rss)} MiB, ${int(row.diskBytesPerSpan)} B/span on disk`);
+  log(`  ${label}: compaction ${backlog.reported ? `backlog max ${int(row.backlogMaxSpans ?? NaN)} spans, behind max ${row.behindMaxSeconds?.toFixed(1)} s, drain ${drainText(row)} s` : 'not reported by /readyz'}`);
   return row;
 }
+
+const drainText = (x: IngestRow) => (x.drainSeconds === null ? '–' : `${x.drainTimedOut ? '>' : ''}${x.drainSeconds.toFixed(1)}`);
 
 interface AgentDisk {
   spans: number;
@@ -201,10 +246,10 @@ async function queryRuns(measuredProtoSpansPerSec: number | undefined): Promise<
 function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentDisk | undefined, q: Awaited<ReturnType<typeof queryRuns>> | undefined): string {
   const lines: string[] = [];
   if (ingest.length) {
-    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | server CPU µs/span | cores | peak RSS MiB | B/span disk | floor spans/s | floor µs/span: adapter + store | server/floor |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| ingest | spans | spans/s | MB/s | B/span wire | p50 ms | p95 ms | p99 ms | server CPU µs/span | cores | peak RSS MiB | B/span disk | full floor spans/s | full floor µs/span: adapter + store | server/full floor | lean floor spans/s | lean µs/span | server/lean | server CPU/lean CPU | backlog max spans | behind max s | drain s | CPU µs/span hot + background |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of ingest) {
-      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${int(x.floorAdapterUs)} + ${int(x.floorStoreUs)} | ${(x.ratio * 100).toFixed(0)}% |`);
+      lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${int(x.floorAdapterUs)} + ${int(x.floorStoreUs)} | ${(x.ratio * 100).toFixed(0)}% | ${int(x.leanSpansPerSec)} | ${x.leanCpuUsPerSpan.toFixed(1)} | ${(x.leanRatio * 100).toFixed(0)}% | ${x.cpuVsLean.toFixed(2)}× | ${int(x.backlogMaxSpans ?? NaN)} | ${x.behindMaxSeconds?.toFixed(1) ?? '–'} | ${drainText(x)} | ${int(x.hotCpuUsPerSpan)} + ${int(x.backgroundCpuUsPerSpan ?? NaN)} |`);
     }
   }
   if (agent) lines.push('', `Agent workload: ${int(agent.rawJsonBytesPerSpan)} B/span as OTLP JSON, ${int(agent.diskBytesPerSpan)} B/span on disk = 1/${(1 / agent.ratio).toFixed(1)} of the raw JSON (${int(agent.spans)} spans).`);
