@@ -91,7 +91,7 @@ export function scoreRangeProblem(s: ScoreUpsert): string | undefined {
 /**
  * An end before its start, both said in one item, is moved to the start (duration 0): the time a
  * client measured with a stepping clock is kept, where refusing would lose the whole span. Ends and
- * starts sent in different parts are clamped where they meet, when read (store/sqlite/rows.ts).
+ * starts sent in different parts are clamped where they meet, when read (store/shared/rows.ts).
  */
 export function clampEnd<T extends { startTime?: number; endTime?: number }>(x: T): T {
   if (x.startTime !== undefined && x.endTime !== undefined && x.endTime < x.startTime) x.endTime = x.startTime;

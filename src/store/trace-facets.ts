@@ -2,8 +2,8 @@
 // that both backends select in the same shape, so that SQLite and PostgreSQL answer identically.
 import type { BriefScore } from '../model/schemas.js';
 import type { TraceInclude } from '../query/filter.js';
-import type { ScoreRow } from './sqlite/rows.js';
-import { scoreValue } from './sqlite/rows.js';
+import type { ScoreRow } from './shared/rows.js';
+import { scoreValue } from './shared/rows.js';
 
 /** What traceFacets gives one trace: only the fields that were asked for are set. */
 export interface TraceFacets {

@@ -1,16 +1,16 @@
 // Export pages from PostgreSQL: the SQLite backend's queries (sqlite/export.ts), with rows shaped
-// like SQLite's (JSON as text) so the one renderer there writes the same bytes for the same data.
+// like SQLite's (JSON as text) so the one renderer (shared/export.ts) writes the same bytes for the same data.
 // Every text order is by code point (COLLATE "C"), as SQLite's BINARY, whatever the database's.
 import type pg from 'pg';
 import type { ExportRecord } from '../../model/export.js';
 import type { Page, PageRequest, TraceFilter } from '../../query/filter.js';
 import { compileTraceFilter, keyset } from '../../query/sql.js';
 import { encodeCursor } from '../../query/cursor.js';
-import { scoreOut, spanOut, traceOut, type ExportTraceRow } from '../sqlite/export.js';
-import { plainJson } from '../sqlite/rows.js';
+import { scoreOut, spanOut, traceOut, type ExportTraceRow } from '../shared/export.js';
+import { plainJson, type ScoreRow, type SpanRow } from '../shared/rows.js';
 import { postgresDialect } from './dialect.js';
 import { select } from './read.js';
-import { SCORE_COLUMNS, SPAN_COLUMNS, type ScoreRow, type SpanRow } from './rows.js';
+import { SCORE_COLUMNS, SPAN_COLUMNS } from './rows.js';
 
 function byNum<R extends { trace_num: number }>(list: R[]): Map<number, R[]> {
   const m = new Map<number, R[]>();

@@ -1,8 +1,12 @@
 // Migration 2: session and user rollups kept current at write time (rollups.ts), the PostgreSQL
 // twin of SQLite's migration 4 (sqlite/migration-4-sessions-users.ts): the same tables, columns
 // and backfill, so both backends answer alike. Scores gain `seq`, their keyset tie-breaker.
+import type { PostgresMigration } from './migrations.js';
 
-export const PG_SESSIONS_USERS_SQL = `
+export const MIGRATION_2: PostgresMigration = {
+  version: 2,
+  name: 'sessions-users-rollups',
+  sql: `
 -- What each trace currently contributes to its session and user rows (the old side of a delta).
 CREATE TABLE trace_contrib (
   trace_num bigint PRIMARY KEY,
@@ -109,4 +113,5 @@ INSERT INTO score_contrib (project_id, score_id, user_id, name, label, num_value
 INSERT INTO user_scores (project_id, user_id, name, label, count, num_sum)
   SELECT project_id, user_id, name, label, count(*), sum(num_value) FROM score_contrib GROUP BY project_id, user_id, name, label;
 UPDATE users SET score_count = (SELECT coalesce(sum(count), 0) FROM user_scores us WHERE us.project_id = users.project_id AND us.user_id = users.id);
-`;
+`,
+};

@@ -1,9 +1,9 @@
 // PostgreSQL migration 3 (analytics): per-project model prices from an effective date on (SQLite's
 // migration 6), and the span id → trace lookup written only for batches flagged `indexSpanIds`
 // (SQLite's migration 5; Langfuse updates may name a span without its trace).
-import type { Migration } from '../sqlite/migrations.js';
+import type { PostgresMigration } from './migrations.js';
 
-export const MIGRATION_3: Migration = {
+export const MIGRATION_3: PostgresMigration = {
   version: 3,
   name: 'project prices, span id lookup',
   sql: `

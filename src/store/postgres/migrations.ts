@@ -4,11 +4,17 @@
 // JSONB for the merged maps (metadata, attributes, params), a tsvector column for `q`, and a
 // `seq` identity on spans as their stable keyset tie-breaker (SQLite uses its rowid).
 // Never edit a migration that shipped; add the next.
-import type { Migration } from '../sqlite/migrations.js';
-import { PG_SESSIONS_USERS_SQL } from './migration-2-sessions-users.js';
+//
+// Every migration is one entry of POSTGRES_MIGRATIONS, in version order: short ones written there,
+// long ones in a migration-N-name.ts file exporting MIGRATION_N (as SQLite's).
+import type { Migration } from '../shared/migration.js';
+import { MIGRATION_2 } from './migration-2-sessions-users.js';
 import { MIGRATION_3 } from './migration-3-analytics.js';
 
-export const POSTGRES_MIGRATIONS: Migration[] = [
+/** A PostgreSQL migration: SQL only (the runner, PostgresStore.init, has no `run` step). */
+export type PostgresMigration = Omit<Migration<never>, 'run'>;
+
+export const POSTGRES_MIGRATIONS: PostgresMigration[] = [
   {
     version: 1,
     name: 'core',
@@ -171,11 +177,7 @@ END
 $do$;
 `,
   },
-  {
-    version: 2,
-    name: 'sessions-users-rollups',
-    sql: PG_SESSIONS_USERS_SQL,
-  },
+  MIGRATION_2,
   MIGRATION_3,
   // When each key last authenticated a request (keys list, the key API), written by servers at
   // most once a minute per key; SQLite's migration 13. revoked_at was there from migration 1.

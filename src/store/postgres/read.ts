@@ -7,7 +7,8 @@ import { compileSpanFilter, compileTraceFilter, keyset } from '../../query/sql.j
 import { encodeCursor } from '../../query/cursor.js';
 import type { TraceDetail } from '../store.js';
 import { positional, postgresDialect, storable } from './dialect.js';
-import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS, plainJson, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from './rows.js';
+import { plainJson, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from '../shared/rows.js';
+import { SCORE_COLUMNS, SPAN_COLUMNS, TRACE_COLUMNS } from './rows.js';
 
 /** Runs SQL written with `?` placeholders (as query/sql.ts compiles it). */
 export async function select<R extends pg.QueryResultRow>(db: pg.Pool | pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {

@@ -1,15 +1,16 @@
 // Reads over the rollups (sessions, users) and the scores list on PostgreSQL: the same queries
-// and answers as sqlite/rollup-reads.ts, whose row → model conversion they share. Sessions and
-// users are one row each; a session's traces are paged through traces_by_session.
+// and answers as sqlite/rollup-reads.ts, sharing its row → model conversion (shared/rollup-reads.ts).
+// Sessions and users are one row each; a session's traces are paged through traces_by_session.
 import type pg from 'pg';
 import type { Session, SessionDetail, User, UserScoreSummary } from '../../model/rollups.js';
 import type { Score } from '../../model/schemas.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, UserFilter } from '../../query/filter.js';
 import { compileScoreFilter, compileSessionFilter, compileUserFilter, keyset } from '../../query/sql.js';
-import { page, sessionOut, summariseUserScores, userOut, type SessionRow, type UserRow, type UserScoreRow } from '../sqlite/rollup-reads.js';
+import { page, sessionOut, summariseUserScores, userOut, type SessionRow, type UserRow, type UserScoreRow } from '../shared/rollup-reads.js';
 import { postgresDialect } from './dialect.js';
 import { select } from './read.js';
-import { SCORE_COLUMNS, TRACE_COLUMNS, scoreFromRow, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
+import { scoreFromRow, traceFromRow, type ScoreRow, type TraceRow } from '../shared/rows.js';
+import { SCORE_COLUMNS, TRACE_COLUMNS } from './rows.js';
 
 export async function listSessions(db: pg.Pool, projectId: number, filter: SessionFilter, req: PageRequest): Promise<Page<Session>> {
   const { where, params } = compileSessionFilter(postgresDialect, projectId, filter);

@@ -1,7 +1,6 @@
 // Column lists that make PostgreSQL rows look exactly like the SQLite backend's (JSON as text,
 // tags as a JSON array, the spans' seq as `rowid`), so both share one row → model conversion
-// (sqlite/rows.ts) and answer identically.
-export { plainJson, scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type SpanRow, type TraceRow } from '../sqlite/rows.js';
+// (shared/rows.ts) and answer identically.
 
 export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, t.status, t.start_time, t.end_time,
   t.duration_ms, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, array_to_json(t.tags)::text AS tags,

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { WriteItem } from '../store.js';
-import { searchText } from '../sqlite/json.js';
+import { searchText } from '../shared/json.js';
 import { SEARCH_TEXT_MAX, TS_CONFIG, jsonMap, jsonText, pgJson, storable } from './dialect.js';
 import { inDurableTransaction } from './transaction.js';
 import { applyRollups } from './rollups.js';

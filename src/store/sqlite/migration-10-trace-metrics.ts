@@ -1,9 +1,9 @@
 // Migration 10 (metrics): the trace metrics rollup (trace-metric-rollup.ts), one row per project,
 // width (an hour or a day, in µs), UTC hour or day of the trace's start_time, and status, shaped
 // like span_metrics (migration 9). Filled from the traces by migration 14 (see migration 9).
-import type { Migration } from './migrations.js';
+import type { SqliteMigration } from './migrations.js';
 
-export const MIGRATION_10: Migration = {
+export const MIGRATION_10: SqliteMigration = {
   version: 10,
   name: 'trace metrics rollup',
   sql: `

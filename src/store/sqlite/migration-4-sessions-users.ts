@@ -1,8 +1,12 @@
 // Migration 4: session and user rollups kept current at write time (src/store/sqlite/rollups.ts),
 // so a session of 20,000 traces or a user with a million opens in one row read. Existing data is
 // backfilled here, so a database that predates this migration starts out correct.
+import type { SqliteMigration } from './migrations.js';
 
-export const SESSIONS_USERS_SQL = `
+export const MIGRATION_4: SqliteMigration = {
+  version: 4,
+  name: 'sessions-users-rollups',
+  sql: `
 -- What each trace currently contributes to its session and user rows: the "old" side of a
 -- delta. A write subtracts the old contribution and adds the new one, so its cost never grows
 -- with the size of the session or the user. Only traces with a session or a user have a row.
@@ -117,4 +121,5 @@ INSERT INTO score_contrib (project_id, score_id, user_id, name, label, num_value
 INSERT INTO user_scores (project_id, user_id, name, label, count, num_sum)
   SELECT project_id, user_id, name, label, count(*), sum(num_value) FROM score_contrib GROUP BY project_id, user_id, name, label;
 UPDATE users SET score_count = (SELECT coalesce(sum(count), 0) FROM user_scores us WHERE us.project_id = users.project_id AND us.user_id = users.id);
-`;
+`,
+};

@@ -1,8 +1,8 @@
 // Migration 6 (analytics): per-project model prices that override or extend the built-in table,
 // each from an effective date on.
-import type { Migration } from './migrations.js';
+import type { SqliteMigration } from './migrations.js';
 
-export const MIGRATION_6: Migration = {
+export const MIGRATION_6: SqliteMigration = {
   version: 6,
   name: 'project prices',
   sql: `

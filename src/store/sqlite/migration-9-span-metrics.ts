@@ -4,9 +4,9 @@
 // cannot be NULL and '' is a model name a client could send. Error counts are the span counts of
 // the status 'error' rows. The rollup is filled from the spans by migration 14, which added the
 // cache columns today's rollup code writes (it could not write this table's first shape).
-import type { Migration } from './migrations.js';
+import type { SqliteMigration } from './migrations.js';
 
-export const MIGRATION_9: Migration = {
+export const MIGRATION_9: SqliteMigration = {
   version: 9,
   name: 'span metrics rollup',
   sql: `

@@ -2,23 +2,24 @@
 // add the next). Times are integer microseconds since the epoch. Spans are keyed by the trace's
 // integer `num` (assigned in arrival order) plus the span id, so the unique index grows at its
 // end instead of at random points: random-key unique indexes are what halve insert speed.
-import { SESSIONS_USERS_SQL } from './migration-4-sessions-users.js';
-import { backfillSpanMetrics } from './span-metric-rollup.js';
-import { backfillTraceMetrics } from './trace-metric-rollup.js';
+//
+// Every migration is one entry of SQLITE_MIGRATIONS, in version order: short ones written there,
+// long ones (or ones with a `run` step) in a migration-N-name.ts file exporting MIGRATION_N. A
+// `run` step is frozen with its migration: it calls no live code (see migration 14).
 import type Database from 'better-sqlite3';
+import type { Migration } from '../shared/migration.js';
+import { MIGRATION_4 } from './migration-4-sessions-users.js';
 import { MIGRATION_6 } from './migration-6-analytics.js';
 import { MIGRATION_9 } from './migration-9-span-metrics.js';
 import { MIGRATION_10 } from './migration-10-trace-metrics.js';
+import { MIGRATION_14 } from './migration-14-metric-cache-tokens.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-  /** Runs after `sql`, in the same transaction: for data steps SQL alone cannot express. */
-  run?: (db: Database.Database) => void;
-}
+/** A SQLite migration: its `run` step is given the connection, inside the migration's transaction. */
+export type SqliteMigration = Migration<Database.Database>;
+/** The name migration files written before SqliteMigration import; new ones use SqliteMigration. */
+export type { SqliteMigration as Migration };
 
-export const SQLITE_MIGRATIONS: Migration[] = [
+export const SQLITE_MIGRATIONS: SqliteMigration[] = [
   {
     version: 1,
     name: 'core',
@@ -148,11 +149,7 @@ CREATE INDEX scores_by_name ON scores(project_id, name, created_at);
 CREATE VIRTUAL TABLE trace_fts USING fts5(name, input, output, content='', contentless_delete=1);
 `,
   },
-  {
-    version: 4,
-    name: 'sessions-users-rollups',
-    sql: SESSIONS_USERS_SQL,
-  },
+  MIGRATION_4,
   {
     version: 5,
     name: 'span id lookup',
@@ -168,54 +165,49 @@ CREATE TABLE span_ids (
 `,
   },
   MIGRATION_6,
-];
-
-// Migration 7 (perf): content-addressed long strings, see blobs.ts. Span rows refer to a blob by
-// its integer id (a 1–4 byte varint in the row). Deliberately no index on hash: the writer keeps
-// hash → id in memory, so the table only ever grows at its end.
-SQLITE_MIGRATIONS.push({
-  version: 7,
-  name: 'blobs',
-  sql: `
+  // Migration 7 (perf): content-addressed long strings, see blobs.ts. Span rows refer to a blob by
+  // its integer id (a 1–4 byte varint in the row). Deliberately no index on hash: the writer keeps
+  // hash → id in memory, so the table only ever grows at its end.
+  {
+    version: 7,
+    name: 'blobs',
+    sql: `
 CREATE TABLE blobs (
   id INTEGER PRIMARY KEY,
   hash TEXT NOT NULL, -- 128 bits of SHA-256, base64
   body TEXT NOT NULL
 );
 `,
-});
-
-// Migration 8 (perf): span JSON as chunks, see chunks.ts. No index on the body, nor a hash: the
-// writer keeps text → id in memory.
-SQLITE_MIGRATIONS.push({
-  version: 8,
-  name: 'chunks',
-  sql: `
+  },
+  // Migration 8 (perf): span JSON as chunks, see chunks.ts. No index on the body, nor a hash: the
+  // writer keeps text → id in memory.
+  {
+    version: 8,
+    name: 'chunks',
+    sql: `
 CREATE TABLE chunks (
   id INTEGER PRIMARY KEY,
   body TEXT NOT NULL
 );
 `,
-});
-
-SQLITE_MIGRATIONS.push(MIGRATION_9, MIGRATION_10);
-
-// Migration 11 (perf): the duration index holds the start time too, so that a list filtered by
-// duration sorts index entries, not rows (SqliteReads.durationListSql).
-SQLITE_MIGRATIONS.push({
-  version: 11,
-  name: 'traces_by_duration with start_time',
-  sql: `
+  },
+  MIGRATION_9,
+  MIGRATION_10,
+  // Migration 11 (perf): the duration index holds the start time too, so that a list filtered by
+  // duration sorts index entries, not rows (SqliteReads.durationListSql).
+  {
+    version: 11,
+    name: 'traces_by_duration with start_time',
+    sql: `
 DROP INDEX traces_by_duration;
 CREATE INDEX traces_by_duration ON traces(project_id, duration_ms, start_time);
 `,
-});
-
-// Migration 12 (perf): chunk packs, see chunk-packs.ts. Keyed by the first chunk id they hold.
-SQLITE_MIGRATIONS.push({
-  version: 12,
-  name: 'chunk_packs',
-  sql: `
+  },
+  // Migration 12 (perf): chunk packs, see chunk-packs.ts. Keyed by the first chunk id they hold.
+  {
+    version: 12,
+    name: 'chunk_packs',
+    sql: `
 CREATE TABLE chunk_packs (
   first_id INTEGER PRIMARY KEY,
   last_id INTEGER NOT NULL,
@@ -223,34 +215,14 @@ CREATE TABLE chunk_packs (
   body BLOB NOT NULL -- the chunks' texts joined, raw deflate
 );
 `,
-});
-
-// Migration 13: when each key last authenticated a request (keys list, the key API), written by
-// the server at most once a minute per key. revoked_at was there from migration 1.
-SQLITE_MIGRATIONS.push({
-  version: 13,
-  name: 'api_keys.last_used_at',
-  sql: `ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;`,
-});
-
-// Migration 14 (metrics): prompt-cache token sums in the metrics rollups (read and written, llm
-// and embedding spans), so the metrics API answers them from the rollup as from the spans. Trace
-// rows keep none (the traces table has no cache counts): their columns stay 0. Both rollups are
-// then built afresh from the spans and traces, in the migration's transaction: a database made
-// before answers from them as soon as it opens (migrations 9 and 10 only make the tables).
-SQLITE_MIGRATIONS.push({
-  version: 14,
-  name: 'metrics rollups: cache tokens',
-  sql: `
-ALTER TABLE span_metrics ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE span_metrics ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE trace_metrics ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE trace_metrics ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
-DELETE FROM span_metrics;
-DELETE FROM trace_metrics;
-`,
-  run: (db) => {
-    backfillSpanMetrics(db);
-    backfillTraceMetrics(db);
   },
-});
+  // Migration 13: when each key last authenticated a request (keys list, the key API), written by
+  // the server at most once a minute per key. revoked_at was there from migration 1.
+  {
+    version: 13,
+    name: 'api_keys.last_used_at',
+    sql: `ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;`,
+  },
+  // Migration 14 (metrics): cache token sums in the metrics rollups, which it rebuilds (its file).
+  MIGRATION_14,
+];

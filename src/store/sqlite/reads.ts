@@ -17,7 +17,8 @@ import type { TraceDetail, TraceFacets } from '../store.js';
 import { traceFacets } from './trace-facets.js';
 import { BlobReader } from './blobs.js';
 import { StatementCache } from './statement-cache.js';
-import { SPAN_COLUMNS, TRACE_COLUMNS, scoreFromRow, spanColumns, spanFromRow, spanRows, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
+import { SPAN_COLUMNS, TRACE_COLUMNS, spanColumns, spanRows } from './rows.js';
+import { scoreFromRow, spanFromRow, traceFromRow, type ScoreRow, type TraceRow } from '../shared/rows.js';
 
 /** A trace's spans, its id bound rather than joined. */
 const TRACE_SPAN_COLUMNS = spanColumns('?');

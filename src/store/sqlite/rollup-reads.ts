@@ -2,47 +2,13 @@
 // each, kept current at write time, so none of these reads scans a session's or a user's traces;
 // a session's traces are paged through the traces_by_session index.
 import type Database from 'better-sqlite3';
-import { roundCost } from '../../model/money.js';
-import { storedIso } from '../../model/time.js';
-import type { Session, User, UserScoreSummary } from '../../model/rollups.js';
+import type { Session, SessionDetail, User, UserScoreSummary } from '../../model/rollups.js';
 import type { Score } from '../../model/schemas.js';
 import type { Page, PageRequest, ScoreFilter, SessionFilter, UserFilter } from '../../query/filter.js';
 import { compileScoreFilter, compileSessionFilter, compileUserFilter, keyset, type Dialect } from '../../query/sql.js';
-import { encodeCursor } from '../../query/cursor.js';
-import { TRACE_COLUMNS, scoreFromRow, traceFromRow, type ScoreRow, type TraceRow } from './rows.js';
-import type { SessionDetail } from '../../model/rollups.js';
-
-export interface Totals {
-  num: number;
-  id: string;
-  trace_count: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-  cost_count: number;
-  error_count: number;
-}
-export interface SessionRow extends Totals {
-  first_time: number | null;
-  last_time: number | null;
-}
-export interface UserRow extends Totals {
-  session_count: number;
-  first_seen: number | null;
-  last_seen: number | null;
-  score_count: number;
-}
-
-/** Deltas add and subtract floats; round away the last-bit noise they leave behind. */
-const money = (sum: number, count: number): number | null => (count > 0 ? roundCost(sum) : null);
-
-export function page<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => { t: number; k: number }): Page<T> {
-  const more = rows.length > limit;
-  if (more) rows.pop();
-  const last = rows[rows.length - 1];
-  return { data: rows.map(map), nextCursor: more && last ? encodeCursor(key(last)) : null };
-}
+import { page, sessionOut, summariseUserScores, userOut, type SessionRow, type UserRow, type UserScoreRow } from '../shared/rollup-reads.js';
+import { scoreFromRow, traceFromRow, type ScoreRow, type TraceRow } from '../shared/rows.js';
+import { TRACE_COLUMNS } from './rows.js';
 
 const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
@@ -110,57 +76,4 @@ export class SqliteRollupReads {
       .all(projectId, ...ids) as UserScoreRow[];
     return summariseUserScores(rows, out);
   }
-}
-
-export interface UserScoreRow {
-  user_id: string;
-  name: string;
-  label: string;
-  count: number;
-  num_sum: number | null;
-}
-
-/** user_scores rows (ordered by user, name, label) → per-user summaries. */
-export function summariseUserScores(rows: UserScoreRow[], out = new Map<string, UserScoreSummary[]>()): Map<string, UserScoreSummary[]> {
-  for (const r of rows) {
-    const list = out.get(r.user_id) ?? out.set(r.user_id, []).get(r.user_id)!;
-    let s = list[list.length - 1];
-    if (!s || s.name !== r.name) list.push((s = { name: r.name, count: 0, mean: null, values: {} }));
-    s.count += r.count;
-    if (r.label === '') s.mean = Math.round(((r.num_sum ?? 0) / r.count) * 1e12) / 1e12;
-    else s.values[r.label] = r.count;
-  }
-  return out;
-}
-
-export function sessionOut(r: SessionRow, userIds: string[]): Session {
-  return {
-    id: r.id,
-    traceCount: r.trace_count,
-    firstTime: storedIso(r.first_time),
-    lastTime: storedIso(r.last_time),
-    userIds,
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    totalTokens: r.total_tokens,
-    costUsd: money(r.cost_usd, r.cost_count),
-    errorCount: r.error_count,
-  };
-}
-
-export function userOut(r: UserRow, scores: UserScoreSummary[]): User {
-  return {
-    id: r.id,
-    traceCount: r.trace_count,
-    sessionCount: r.session_count,
-    firstSeen: storedIso(r.first_seen),
-    lastSeen: storedIso(r.last_seen),
-    inputTokens: r.input_tokens,
-    outputTokens: r.output_tokens,
-    totalTokens: r.total_tokens,
-    costUsd: money(r.cost_usd, r.cost_count),
-    errorCount: r.error_count,
-    scoreCount: r.score_count,
-    scores,
-  };
 }

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { DeleteCounts, TraceSelection, WriteItem } from '../store.js';
 import { USAGE_KINDS } from '../../model/enums.js';
-import { toJson, searchText } from './json.js';
+import { toJson, searchText } from '../shared/json.js';
 import { LruMap, stringBytes } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
