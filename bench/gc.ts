@@ -31,7 +31,7 @@ const freeMiB = () => {
 try {
   log(`copying ${SOURCE}`);
   copyFileSync(SOURCE, file);
-  const store = new SqliteStore(file, { writeWorker: true });
+  const store = new SqliteStore(file);
   await store.init();
   const sizeBefore = size();
   const [project] = await store.listProjects();

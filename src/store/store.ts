@@ -186,6 +186,13 @@ export interface Store {
    * it at most every few minutes (purge.ts), then reclaimSpace.
    */
   collectGarbage?(): Promise<GarbageCounts | undefined>;
+  /**
+   * Optional: whether a write may be queued now; null admits it. SQLite refuses while its
+   * compactor is too far behind (sqlite/compaction.ts), so a backlog stays bounded.
+   */
+  admit?(): { retryAfter: number; reason: string } | null;
+  /** Optional: how far background compaction is behind the writes (SQLite), null before any write. */
+  compactionStatus?(): { backlogSpans: number; behindSeconds: number; cpuSeconds: number | null } | null;
 
 
   // ---- analytics: metrics, export, prices (docs/metrics.md, docs/export.md, docs/cost.md) ----

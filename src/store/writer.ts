@@ -51,6 +51,12 @@ export class Writer {
     if (this.closed) return Promise.reject(new LoupeError('unavailable', 'server is shutting down'));
     const size = batchSize(item.batch);
     if (size === 0) return Promise.resolve();
+    const refused = this.store.admit?.();
+    if (refused) {
+      const e = new LoupeError('overloaded', refused.reason);
+      e.retryAfter = refused.retryAfter;
+      return Promise.reject(e);
+    }
     if (this.queuedItems > 0 && this.queuedItems + size > this.maxQueued) {
       const e = new LoupeError('overloaded', `write queue is full (${this.queuedItems} items waiting); retry later`);
       e.retryAfter = this.retryAfter;

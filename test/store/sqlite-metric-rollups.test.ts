@@ -45,7 +45,9 @@ const batch = (spans: SpanUpsert[], traces: TraceUpsert[] = [], scores: ScoreUps
 const item = (spans: SpanUpsert[], projectId = project, receivedAt = H0 + 30 * 60_000_000, traces: TraceUpsert[] = [], scores: ScoreUpsert[] = []): WriteItem => (
   { projectId, receivedAt, batch: batch(spans, traces, scores) });
 
-function expectConsistent(): void {
+/** The rollups equal a recomputation from the tables, once the compactor has caught up. */
+async function expectConsistent(): Promise<void> {
+  await store.compacted();
   expect(comparable(storedRollup(db, 'span'))).toEqual(comparable(recomputedRollup(db, 'span')));
   expect(comparable(storedRollup(db, 'trace'))).toEqual(comparable(recomputedRollup(db, 'trace')));
 }
@@ -53,13 +55,13 @@ function expectConsistent(): void {
 test('a start part then an end part, and the end part first', async () => {
   // s1: start, then end with usage; s2: end part first (its start falls back to receivedAt), then the start moves it an hour back.
   await store.writeGroup([item([{ id: 's1', traceId: 't1', kind: 'llm', model: 'm', startTime: H0 + 1000 }])]);
-  expectConsistent();
+  await expectConsistent();
   await store.writeGroup([item([{ id: 's1', traceId: 't1', endTime: H0 + 51_000, status: 'ok', usage: { inputTokens: 10, outputTokens: 3 }, costUsd: 0.25 }])]);
-  expectConsistent();
+  await expectConsistent();
   await store.writeGroup([item([{ id: 's2', traceId: 't2', endTime: H0 + 2 * HOUR, kind: 'tool' }], project, H0 + HOUR + 5)]);
-  expectConsistent();
+  await expectConsistent();
   await store.writeGroup([item([{ id: 's2', traceId: 't2', startTime: H0 + 10, model: 'x' }])]);
-  expectConsistent();
+  await expectConsistent();
   const rows = comparable(storedRollup(db, 'span')).filter((r) => r.key.startsWith(`${project}|${HOUR}|`));
   expect(rows.map((r) => [r.key, r.count, r.durCount, r.inputTokens, r.costCount])).toEqual([
     [`${project}|${HOUR}|${H0}|llm|ok|m`, 1, 1, 10, 1],
@@ -74,9 +76,9 @@ test('the same batch twice, in one group and in two', async () => {
     { id: 'c', traceId: 't', startTime: H0 + HOUR + 1 },
   ];
   await store.writeGroup([item(spans), item(spans)]);
-  expectConsistent();
+  await expectConsistent();
   await store.writeGroup([item(spans)]);
-  expectConsistent();
+  await expectConsistent();
   const total = [...storedRollup(db, 'span').values()].reduce((n, r) => n + r.count, 0);
   expect(total).toBe(2 * 3); // hour rows and day rows
 });
@@ -92,7 +94,7 @@ test('a span that changes kind, model and status; error sticks', async () => {
   ];
   for (const s of steps) {
     await store.writeGroup([item([{ id: 'x', traceId: 't', ...s }])]);
-    expectConsistent();
+    await expectConsistent();
   }
   const day = H0 - (H0 % (24 * HOUR));
   expect(comparable(storedRollup(db, 'span')).map((r) => [r.key, r.count, r.inputTokens, r.outputTokens, r.costUsd])).toEqual([
@@ -101,7 +103,7 @@ test('a span that changes kind, model and status; error sticks', async () => {
   ]);
   // all steps in one group: the rollup sees only the net change
   await store.writeGroup(steps.map((s) => item([{ id: 'y', traceId: 'u', ...s }])));
-  expectConsistent();
+  await expectConsistent();
 });
 
 const KINDS: Array<SpanKind | undefined> = [undefined, 'llm', 'embedding', 'tool', 'agent', 'span'];
@@ -148,7 +150,7 @@ test('random upsert sequences over new and existing traces, in random groups', a
       items.push(item(spans, rnd() < 0.8 ? project : other, H0 + Math.floor(rnd() * 4 * HOUR), traces, scores));
     }
     await store.writeGroup(items);
-    expectConsistent();
+    await expectConsistent();
   }
   expect(storedRollup(db, 'span').size).toBeGreaterThan(20);
   expect(storedRollup(db, 'trace').size).toBeGreaterThan(10);
@@ -162,20 +164,20 @@ test('a group that fails leaves the rollup as it was, and the next group is appl
   await expect(store.writeGroup([bad])).rejects.toThrow();
   expect(comparable(storedRollup(db, 'span'))).toEqual(before);
   await store.writeGroup([item([{ id: 'c', traceId: 't', kind: 'tool', startTime: H0 + 1 }])]);
-  expectConsistent();
+  await expectConsistent();
   expect([...storedRollup(db, 'span').values()].reduce((n, r) => n + r.count, 0)).toBe(2 * 2);
 });
 
 test('a trace made by a score alone, then given spans and an end', async () => {
   await store.writeGroup([item([], project, H0, [], [{ id: 'x', traceId: 'lonely', name: 'q', value: 'good', source: 'api', createdAt: H0 + 5 }])]);
-  expectConsistent();
+  await expectConsistent();
   expect([...storedRollup(db, 'trace').values()].map((r) => [r.key, r.count, r.durCount])).toEqual([
     [`${project}|${HOUR}|${H0}|pending`, 1, 0], [`${project}|${24 * HOUR}|${H0 - (H0 % (24 * HOUR))}|pending`, 1, 0],
   ]);
   await store.writeGroup([item([{ id: 'a', traceId: 'lonely', kind: 'llm', startTime: H0 - HOUR, endTime: H0 + 100, usage: { inputTokens: 4 }, costUsd: 0.5 }])]);
-  expectConsistent();
+  await expectConsistent();
   await store.writeGroup([item([], project, H0, [{ id: 'lonely', status: 'error', endTime: H0 + 2 * HOUR }])]);
-  expectConsistent();
+  await expectConsistent();
   expect(comparable(storedRollup(db, 'trace')).map((r) => [r.key, r.count, r.durCount, r.inputTokens, r.costUsd])).toEqual([
     [`${project}|${HOUR}|${H0 - HOUR}|error`, 1, 1, 4, 0.5], [`${project}|${24 * HOUR}|${H0 - (H0 % (24 * HOUR))}|error`, 1, 1, 4, 0.5],
   ]);
@@ -189,6 +191,7 @@ test('migration 14 builds the rollups of a database that had spans and traces be
       usage: { inputTokens: i, outputTokens: i % 7, cacheReadTokens: i % 4, ...(i % 6 ? {} : { cacheWriteTokens: 3 }) }, ...(i % 3 ? { costUsd: i / 1000 } : {}) });
   }
   await store.writeGroup([item(spans), item(spans.slice(0, 40), other)]);
+  await store.compacted();
   const built = [comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))];
   expect(built[0].length).toBeGreaterThan(50);
   expect(built[1].length).toBeGreaterThan(5);
@@ -209,7 +212,7 @@ test('migration 14 builds the rollups of a database that had spans and traces be
     await store.init();
     expect([comparable(storedRollup(db, 'span')), comparable(storedRollup(db, 'trace'))]).toEqual(built);
     expect(cache()).toEqual(cached);
-    expectConsistent();
+    await expectConsistent();
   };
   // back to the schema before migration 9, with the spans and traces in place
   await migratedFrom('DROP TABLE span_metrics; DROP TABLE trace_metrics; DELETE FROM schema_migrations WHERE version IN (9, 10, 14)');

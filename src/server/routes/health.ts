@@ -15,14 +15,28 @@ export function healthRoutes(deps: AppDeps, all: () => RouteSpec[]): RouteSpec[]
     }),
     route({
       method: 'GET', path: '/readyz', summary: 'Readiness: the database answers and writes are accepted', tag: 'ops',
-      responses: { 200: { description: 'Ready', schema: z.object({ status: z.literal('ready'), queuedItems: z.number() }) }, 503: { description: 'Not ready' } },
+      responses: {
+        200: {
+          description: 'Ready',
+          schema: z.object({
+            status: z.literal('ready'),
+            queuedItems: z.number().describe('Items (traces, spans, scores) waiting in the write queue'),
+            compaction: z.object({
+              backlogSpans: z.number().describe('Spans stored but not yet compacted (SQLite: chunked, packed, in the span metrics rollup)'),
+              behindSeconds: z.number().describe('Age of the oldest of them'),
+              cpuSeconds: z.number().nullable().describe("CPU time of the compactor's thread since it started"),
+            }).nullable().describe('Background compaction (SQLite, once something was written); null otherwise'),
+          }),
+        },
+        503: { description: 'Not ready' },
+      },
       async handler() {
         try {
           await deps.store.ping();
         } catch (e) {
           throw new LoupeError('unavailable', `database unreachable: ${(e as Error).message}`);
         }
-        return { status: 'ready', queuedItems: deps.writer.stats.queuedItems };
+        return { status: 'ready', queuedItems: deps.writer.stats.queuedItems, compaction: deps.store.compactionStatus?.() ?? null };
       },
     }),
     route({

@@ -8,7 +8,7 @@
 //   E003<list>        key: the flattened attributes `<list>.N.*`, as an array of entry objects
 // Values written since are JSON text or a chunk list (a BLOB); the reader takes all three.
 import Database from 'better-sqlite3';
-import { ChunkReader, isInlineText } from './chunks.js';
+import { ChunkReader, isInlineText, isRawText } from './chunks.js';
 import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 
 const FIRST = 0xe000;
@@ -38,14 +38,14 @@ export class BlobReader {
   /** Parses a column's value, joining chunks or resolving references; `fallback` when NULL. */
   json<T>(stored: SpanJsonValue, fallback: T): T {
     if (stored === null || stored === undefined) return fallback;
-    if (typeof stored !== 'string' || isInlineText(stored)) return this.chunks.value(stored) as T;
+    if (typeof stored !== 'string' || isInlineText(stored) || isRawText(stored)) return this.chunks.value(stored) as T;
     const v = JSON.parse(stored) as unknown;
     return (MARKED_TEXT.test(stored) ? this.value(v) : v) as T;
   }
 
   /** The column's JSON text as the API shows it (for SQL filters over span input/output). */
   text(stored: string | Uint8Array): string {
-    if (typeof stored !== 'string' || isInlineText(stored)) return this.chunks.text(stored);
+    if (typeof stored !== 'string' || isInlineText(stored) || isRawText(stored)) return this.chunks.text(stored);
     return MARKED_TEXT.test(stored) ? JSON.stringify(this.json(stored, null)) : stored;
   }
 

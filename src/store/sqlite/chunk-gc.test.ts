@@ -13,6 +13,8 @@ import type { WriteItem } from '../store.js';
 import { RetentionPurger } from '../purge.js';
 import { SqliteStore } from './index.js';
 import { SqliteWritePath } from './write.js';
+import { Compactor } from './compactor.js';
+import { writeCompacted } from '../../../test/support/compacted.js';
 
 let dir: string;
 
@@ -46,11 +48,18 @@ function chunkTexts(file: string): string[] {
 
 const holds = (texts: string[], s: string) => texts.some((t) => t.includes(s));
 
-function writePathOn(file: string, chunkPackChars: number): { db: Database.Database; path: SqliteWritePath } {
+/** The hot path and the compactor on one connection; write() compacts what it wrote before it returns. */
+function writePathOn(file: string, chunkPackChars: number) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 10000');
-  return { db, path: new SqliteWritePath(db, { chunkPackChars }) };
+  const path = new SqliteWritePath(db);
+  const compactor = new Compactor(db, { chunkPackChars });
+  const write = (items: WriteItem[]) => {
+    path.writeGroup(items);
+    while (compactor.step().rows > 0);
+  };
+  return { db, path, compactor, write };
 }
 
 async function detailOf(store: SqliteStore, trace: string): Promise<unknown> {
@@ -65,7 +74,7 @@ for (const packChars of [4000, 0]) {
     const file = join(dir, `free-${packChars}.db`);
     const store = new SqliteStore(file, { chunkPackChars: packChars });
     await store.init();
-    for (let t = 0; t < 60; t += 3) await store.writeGroup([itemOf(t), itemOf(t + 1), itemOf(t + 2)]);
+    for (let t = 0; t < 60; t += 3) await writeCompacted(store, [itemOf(t), itemOf(t + 1), itemOf(t + 2)]);
     expect(holds(chunkTexts(file), secret(7, 2))).toBe(true);
     expect(await store.collectGarbage()).toBeUndefined();
 
@@ -93,7 +102,7 @@ for (const packChars of [4000, 0]) {
     const again = await store.collectGarbage();
     expect(again!.spansScanned).toBe(29 * 6);
     // Written again after the cycle: new chunks, not the freed ones.
-    await store.writeGroup([itemOf(1), itemOf(0)]);
+    await writeCompacted(store, [itemOf(1), itemOf(0)]);
     expect(await detailOf(store, 't1')).toEqual(wanted('t1', 1));
     expect(await detailOf(store, 't0')).toEqual(wanted('t0', 0));
     await store.close();
@@ -105,31 +114,32 @@ test('a write during a cycle that repeats deleted text keeps the chunks it reuse
   const made = new SqliteStore(file);
   await made.init();
   await made.close();
-  const { db, path } = writePathOn(file, 4000);
+  const { db, path, compactor, write } = writePathOn(file, 4000);
   // 600 spans: the mark phase takes three steps at the smallest budget.
-  for (let t = 0; t < 100; t += 5) path.writeGroup([0, 1, 2, 3, 4].map((i) => itemOf(t + i)));
+  for (let t = 0; t < 100; t += 5) write([0, 1, 2, 3, 4].map((i) => itemOf(t + i)));
   for (let t = 1; t < 100; t += 2) path.deleteTraces(1, { ids: [`t${t}`] }, 1);
 
-  expect(path.collectChunks(0)).toEqual({ done: false, phase: 'mark' });
+  expect(compactor.collectChunks(0)).toEqual({ done: false, phase: 'mark' });
   // Mid-mark, a span the scan has passed gets an attribute repeating the deleted t11's text (its
-  // chunks unreferenced, still in the writer's Map): only the write barrier marks them.
+  // chunks unreferenced, still in the writer's Map): the merge moves the row past the watermark,
+  // the compactor encodes it again with those chunks, and only the write barrier marks them.
   const extra = { 'late.attribute': secret(11, 0) };
-  path.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't0' }], spans: [{ id: 's0', traceId: 't0', startTime: spansOf('t0', 0)[0].startTime, attributes: extra }], scores: [] }, receivedAt: 1 }]);
+  write([{ projectId: 1, batch: { traces: [{ id: 't0' }], spans: [{ id: 's0', traceId: 't0', startTime: spansOf('t0', 0)[0].startTime, attributes: extra }], scores: [] }, receivedAt: 1 }]);
   // and a new trace repeats t1's text too
-  path.writeGroup([itemOf(1, 'again-1')]);
-  let progress = path.collectChunks(0);
-  while (!progress.done && progress.phase === 'mark') progress = path.collectChunks(0);
+  write([itemOf(1, 'again-1')]);
+  let progress = compactor.collectChunks(0);
+  while (!progress.done && progress.phase === 'mark') progress = compactor.collectChunks(0);
   // Between sweep slices, traces repeat t3's text: its chunks are being freed, so the writer must
   // have forgotten them and store them anew.
   let n = 0;
   while (!progress.done) {
-    path.writeGroup([itemOf(3, `again-3-${n++}`)]);
-    progress = path.collectChunks(0);
+    write([itemOf(3, `again-3-${n++}`)]);
+    progress = compactor.collectChunks(0);
   }
   expect(n).toBeGreaterThan(1);
   expect(progress.counts.chunksFreed).toBeGreaterThan(0);
   // The deleted t7's text after the cycle: it was freed and must be stored anew.
-  path.writeGroup([itemOf(7, 'again-7')]);
+  write([itemOf(7, 'again-7')]);
   db.close();
 
   const store = new SqliteStore(file, { chunkPackChars: 4000 });
@@ -149,7 +159,7 @@ test('the retention purge collects after deletes, at most once per interval, and
   const file = join(dir, 'purge.db');
   const store = new SqliteStore(file, { chunkPackChars: 4000 });
   await store.init();
-  for (let t = 0; t < 40; t += 4) await store.writeGroup([0, 1, 2, 3].map((i) => itemOf(t + i)));
+  for (let t = 0; t < 40; t += 4) await writeCompacted(store, [0, 1, 2, 3].map((i) => itemOf(t + i)));
   const collected: number[] = [];
   const purger = new RetentionPurger(store, { intervalMs: 0, gcIntervalMs: 60_000, onCollected: (c) => collected.push(c.chunksFreed) });
   // No retention and no deletes: nothing to collect.

@@ -12,6 +12,7 @@ import type { SpanUpsert } from '../../model/batch.js';
 import { parseFilterExpression } from '../../query/fields.js';
 import { SqliteStore } from './index.js';
 import { decodeVarints } from './varint.js';
+import { writeCompacted } from '../../../test/support/compacted.js';
 
 let dir: string;
 let file: string;
@@ -87,7 +88,7 @@ async function expectReadsBack(store: SqliteStore, traces: number[]): Promise<vo
 
 test('packed chunks read back, filter in SQL, warm a restarted writer, and are never given out again', async () => {
   const store = await openStore(file, 2000);
-  for (let t = 0; t < 8; t++) await store.writeGroup([itemOf(t)]);
+  for (let t = 0; t < 8; t++) await writeCompacted(store, [itemOf(t)]);
   expect(counts().packs).toBeGreaterThanOrEqual(2);
   expect(counts().holey).toBe(0);
   await expectReadsBack(store, [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -99,13 +100,13 @@ test('packed chunks read back, filter in SQL, warm a restarted writer, and are n
   // left unpacked are packed by it, and the chunks it adds get ids of their own.
   const again = await openStore(file, 2000);
   const before = counts();
-  await again.writeGroup([{ projectId: 1, batch: { traces: [{ id: 'r0' }], spans: spansOf(0).map((s) => ({ ...s, traceId: 'r0' })), scores: [] }, receivedAt: 1 }]);
+  await writeCompacted(again, [{ projectId: 1, batch: { traces: [{ id: 'r0' }], spans: spansOf(0).map((s) => ({ ...s, traceId: 'r0' })), scores: [] }, receivedAt: 1 }]);
   // Every string of trace 0 was known: the only new rows are the spans' own skeletons, which
   // hold references, not text.
   const added = newRows(Math.max(before.maxRow, before.maxPacked ?? 0));
   expect(added.length).toBeLessThanOrEqual(spansOf(0).length * 3);
   for (const b of added) expect(b).toMatch(/^[[{].*[\ue004\ue005]/s);
-  for (let t = 8; t < 12; t++) await again.writeGroup([itemOf(t)]);
+  for (let t = 8; t < 12; t++) await writeCompacted(again, [itemOf(t)]);
   expect(counts().packs).toBeGreaterThan(before.packs);
   await expectReadsBack(again, [0, 3, 7, 8, 9, 10, 11]);
   const r0 = await again.getTrace(1, 'r0');
@@ -122,15 +123,15 @@ test('a write group that fails rolls its packs back with it, and the next one pa
     db.close();
     return n;
   };
-  await store.writeGroup([itemOf(0)]);
-  await store.writeGroup([itemOf(1)]);
+  await writeCompacted(store, [itemOf(0)]);
+  await writeCompacted(store, [itemOf(1)]);
   const packs = count('SELECT count(*) FROM chunk_packs');
   const rows = count('SELECT count(*) FROM chunks');
   // A score without a name breaks a NOT NULL constraint after the group's packs were made.
   const bad = { id: 'bad', traceId: 't2', name: null as unknown as string, value: 1, valueType: 'numeric' as const, source: 'api' as const, createdAt: 1 };
-  await expect(store.writeGroup([{ projectId: 1, batch: { traces: [{ id: 't2' }], spans: spansOf(2), scores: [bad] }, receivedAt: 1 }])).rejects.toThrow();
+  await expect(writeCompacted(store, [{ projectId: 1, batch: { traces: [{ id: 't2' }], spans: spansOf(2), scores: [bad] }, receivedAt: 1 }])).rejects.toThrow();
   expect([count('SELECT count(*) FROM chunk_packs'), count('SELECT count(*) FROM chunks')]).toEqual([packs, rows]);
-  await store.writeGroup([itemOf(3)]);
+  await writeCompacted(store, [itemOf(3)]);
   expect(count('SELECT count(*) FROM chunk_packs')).toBeGreaterThan(packs);
   await expectReadsBack(store, [0, 1, 3]);
   expect(await store.getTrace(1, 't2')).toBeNull();
@@ -140,7 +141,7 @@ test('a write group that fails rolls its packs back with it, and the next one pa
 test('a reader reads every chunk right across more packs than it keeps open, newest first and then in a mixed order', async () => {
   const f = join(dir, 'many-packs.db');
   const store = await openStore(f, 300);
-  for (let t = 0; t < 60; t++) await store.writeGroup([itemOf(t)]);
+  for (let t = 0; t < 60; t++) await writeCompacted(store, [itemOf(t)]);
   const db = new Database(f, { readonly: true });
   expect(db.prepare('SELECT count(*) FROM chunk_packs').pluck().get()).toBeGreaterThan(100);
   db.close();
@@ -154,7 +155,7 @@ test('a large group packs its own new chunks in the same transaction, leaving on
   const f = join(dir, 'direct.db');
   const store = await openStore(f, 2000);
   const traces = Array.from({ length: 10 }, (_, t) => 100 + t);
-  await store.writeGroup(traces.map((t) => itemOf(t)));
+  await writeCompacted(store, traces.map((t) => itemOf(t)));
   const db = new Database(f, { readonly: true });
   const packs = db.prepare('SELECT count(*) FROM chunk_packs').pluck().get() as number;
   const rowChars = db.prepare('SELECT coalesce(sum(length(body)), 0) FROM chunks').pluck().get() as number;
@@ -171,7 +172,7 @@ test('a span sent in two parts within one group merges with the part whose chunk
   const store = await openStore(f, 2000);
   const [first] = spansOf(7);
   const second: SpanUpsert = { id: first.id, traceId: first.traceId, endTime: first.startTime! + 500, attributes: { 'llm.output_messages.0.message.content': text(7, 99), extra: 'yes' } };
-  await store.writeGroup([itemOf(7, [first]), { projectId: 1, batch: { traces: [], spans: [second], scores: [] }, receivedAt: 2 }]);
+  await writeCompacted(store, [itemOf(7, [first]), { projectId: 1, batch: { traces: [], spans: [second], scores: [] }, receivedAt: 2 }]);
   const d = await store.getTrace(1, 't7');
   expect(d!.spans).toHaveLength(1);
   expect(d!.spans[0].attributes).toEqual({ ...first.attributes, ...second.attributes });
@@ -185,7 +186,7 @@ test('two writers on one file number their chunks apart and never make overlappi
   const b = await openStore(f, 1500);
   for (let t = 200; t < 216; t++) {
     const w = t % 3 === 0 ? b : a;
-    await w.writeGroup([itemOf(t, spansOf(t).slice(0, 1 + (t % 4)))]);
+    await writeCompacted(w, [itemOf(t, spansOf(t).slice(0, 1 + (t % 4)))]);
   }
   const db = new Database(f, { readonly: true });
   expect(holeyPacks(db)).toBe(0);

@@ -156,32 +156,49 @@ export class ChunkPacker {
   private readonly insertPack: Database.Statement;
   private readonly insertRow: Database.Statement;
   private readonly removeRange: Database.Statement;
+  private readonly lastPacked: Database.Statement;
+  private readonly rowsAfter: Database.Statement;
   /** Committed rows not yet packed, in id order, with their texts (read back from SQL only at start). */
   private unpacked: ChunkRow[];
   /** How many of `unpacked` the transaction under way packed, and which of its new chunks it left as rows. */
   private packedNow = 0;
   private rowsNow: ChunkRow[] = [];
+  /** The packs prepare() made; `lastOld`: the last committed row among their chunks, deleted with them. */
+  private packs: Array<{ first: number; last: number; ids: Buffer; body: Buffer; lastOld?: number }> = [];
 
   constructor(db: Database.Database, private readonly packChars = PACK_CHARS) {
     this.insertPack = db.prepare('INSERT INTO chunk_packs (first_id, last_id, ids, body) VALUES (?, ?, ?, ?)');
     this.insertRow = db.prepare('INSERT INTO chunks (id, body) VALUES (?, ?)');
     this.removeRange = db.prepare('DELETE FROM chunks WHERE id >= ? AND id <= ?');
-    // Rows from before packs existed stay rows; rows committed after the last pack are packed.
-    const lastPacked = db.prepare('SELECT last_id FROM chunk_packs ORDER BY first_id DESC LIMIT 1').pluck().get() as number | undefined;
-    this.unpacked = lastPacked === undefined ? [] : (db.prepare('SELECT id, body FROM chunks WHERE id > ? ORDER BY id').all(lastPacked) as ChunkRow[]);
+    this.lastPacked = db.prepare('SELECT last_id FROM chunk_packs ORDER BY first_id DESC LIMIT 1').pluck();
+    this.rowsAfter = db.prepare('SELECT id, body FROM chunks WHERE id > ? ORDER BY id');
+    this.unpacked = this.readUnpacked();
+  }
+
+  /** Rows from before packs existed stay rows; rows committed after the last pack are packed. */
+  private readUnpacked(): ChunkRow[] {
+    const last = this.lastPacked.get() as number | undefined;
+    return last === undefined ? [] : (this.rowsAfter.all(last) as ChunkRow[]);
+  }
+
+  /** Another writer on the file stored chunks: what is left unpacked is read again. */
+  resync(): void {
+    this.unpacked = this.readUnpacked();
   }
 
   /**
-   * At the end of a write transaction, its new chunks (ids ascending, above every stored one):
-   * packed after the committed rows while a pack's worth remains, the rest inserted as rows.
+   * A transaction's new chunks (ids ascending, above every stored one), planned: packed after the
+   * committed rows while a pack's worth remains (deflated here), the rest to be inserted as rows.
+   * Reads nothing, so it may run before the transaction; write() stores the plan inside it.
    */
-  store(fresh: ChunkRow[]): void {
+  prepare(fresh: ChunkRow[]): void {
     const all = this.unpacked.length === 0 ? fresh : this.unpacked.concat(fresh);
     const old = this.unpacked.length;
     let left = 0;
     for (const c of all) left += c.body.length;
     let at = 0;
     let backlogPacks = 0;
+    this.packs = [];
     while (this.packChars > 0 && left >= this.packChars && (at >= old || backlogPacks < BACKLOG_PACKS_PER_TRANSACTION)) {
       if (at < old) backlogPacks++;
       const end = this.packOne(all, at);
@@ -190,6 +207,15 @@ export class ChunkPacker {
     }
     this.packedNow = Math.min(at, old);
     this.rowsNow = fresh.slice(Math.max(at - old, 0));
+  }
+
+  /** Inside the write transaction: the packs and rows prepare() planned. */
+  write(): void {
+    for (const p of this.packs) {
+      this.insertPack.run(p.first, p.last, p.ids, p.body);
+      // Committed rows among them are deleted; the transaction's own never were rows.
+      if (p.lastOld !== undefined) this.removeRange.run(p.first, p.lastOld);
+    }
     for (const c of this.rowsNow) this.insertRow.run(c.id, c.body);
   }
 
@@ -199,11 +225,13 @@ export class ChunkPacker {
     if (this.packChars > 0) this.unpacked = this.unpacked.slice(this.packedNow).concat(this.rowsNow);
     this.packedNow = 0;
     this.rowsNow = [];
+    this.packs = [];
   }
 
   rolledBack(): void {
     this.packedNow = 0;
     this.rowsNow = [];
+    this.packs = [];
   }
 
   /** Packs `all[at…]` up to a pack's worth, or up to where ids skip; returns where it stopped. */
@@ -215,10 +243,8 @@ export class ChunkPacker {
     const last = all[end - 1].id;
     const rows = all.slice(at, end);
     const ids = encodeVarints(rows.flatMap((r) => [r.id - first, r.body.length]));
-    this.insertPack.run(first, last, ids, deflateRawSync(Buffer.from(rows.map((r) => r.body).join('')), { level: 1 }));
-    // Committed rows among them are deleted; the transaction's own never were rows.
     const lastOld = Math.min(end, this.unpacked.length) - 1;
-    if (lastOld >= at) this.removeRange.run(first, all[lastOld].id);
+    this.packs.push({ first, last, ids, body: deflateRawSync(Buffer.from(rows.map((r) => r.body).join('')), { level: 1 }), lastOld: lastOld >= at ? all[lastOld].id : undefined });
     return end;
   }
 }

@@ -57,6 +57,20 @@ const MAX_PIECE = 4096;
 
 const INLINE = 1;
 const CHUNKED = 2;
+/**
+ * The hot path's form (write.ts): `\x03` and the value's JSON text, as TEXT, until the compactor
+ * (compactor.ts) encodes it as chunks. The mark keeps it apart from the older text format, whose
+ * private-use characters are references (blobs.ts): this text's are the client's.
+ */
+const RAW = '\x03';
+
+/** The column value for `v` in the hot path's form: NULL when undefined ("not said"). */
+export function rawJson(v: unknown): string | null {
+  return v === undefined ? null : RAW + JSON.stringify(v);
+}
+
+/** Whether a stored column value (as read through chunkedColumn) is in the hot path's form. */
+export const isRawText = (stored: string | Uint8Array): stored is string => typeof stored === 'string' && stored.charCodeAt(0) === 3;
 
 const ESC = '\ue002';
 const REF = '\ue004';
@@ -105,6 +119,7 @@ export function pieceEnds(text: string): number[] {
  */
 export class ChunkWriter {
   private readonly nextId: () => number;
+  private readonly newestPack: Database.Statement;
   /** The id of the transaction's first new chunk; the rest follow without gaps. */
   private firstId = 0;
   /**
@@ -126,6 +141,7 @@ export class ChunkWriter {
   /** `packChars`: see ChunkPacker (tests make it small). */
   constructor(db: Database.Database, packChars?: number) {
     this.nextId = nextChunkId(db);
+    this.newestPack = db.prepare('SELECT first_id FROM chunk_packs ORDER BY first_id DESC LIMIT 1').pluck();
     this.packer = new ChunkPacker(db, packChars);
     // The newest chunks, for the dedupe to survive a restart (what a new span is likely to repeat).
     const warm = newestChunks(db, RECENT_CHARS / 2);
@@ -255,9 +271,30 @@ export class ChunkWriter {
     this.fresh = [];
   }
 
-  /** At the end of a write transaction: stores its new chunks, packing what there is enough of. */
-  end(): void {
-    this.packer.store(this.fresh);
+  /**
+   * The new chunks' packs, made ready (deflated) for write(): outside the write transaction when
+   * the caller checks, inside it, that no other writer stored chunks meanwhile (compactor.ts).
+   */
+  prepare(): void {
+    this.packer.prepare(this.fresh);
+  }
+
+  /** Inside the write transaction: stores the new chunks as prepare() planned them. */
+  write(): void {
+    this.packer.write();
+  }
+
+  /**
+   * What the stored chunks look like now (the next id, the newest pack): when it differs from what
+   * it was when a transaction's chunks were prepared, another writer stored chunks meanwhile.
+   */
+  storedState(): string {
+    return `${this.nextId()}/${this.newestPack.get() as number | undefined}`;
+  }
+
+  /** Another writer stored chunks: the packer reads the unpacked tail again. */
+  resync(): void {
+    this.packer.resync();
   }
 
   /** The transaction committed: its chunks may be reused by later ones. */
@@ -350,6 +387,7 @@ export class ChunkReader {
 
   /** `stored`: the column's bytes, or its inline form as text (see chunkedColumn). */
   value(stored: Uint8Array | string): unknown {
+    if (isRawText(stored)) return JSON.parse(stored.slice(1)) as unknown;
     const skeleton = this.skeleton(stored);
     const v = JSON.parse(skeleton) as unknown;
     return MARKED.test(skeleton) ? this.restore(v) : v;
@@ -357,6 +395,7 @@ export class ChunkReader {
 
   /** The JSON text that was written. */
   text(stored: Uint8Array | string): string {
+    if (isRawText(stored)) return stored.slice(1);
     const skeleton = this.skeleton(stored);
     return MARKED.test(skeleton) ? JSON.stringify(this.restore(JSON.parse(skeleton))) : skeleton;
   }

@@ -1,4 +1,4 @@
-// Reads and writes on worker threads: same answers as inline, and errors keep their catalogue code.
+// Reads on a worker thread: same answers as inline, and errors keep their catalogue code.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ let inline: SqliteStore;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loupe-readpool-'));
-  store = new SqliteStore(join(dir, 'loupe.db'), { readWorker: true, writeWorker: true });
+  store = new SqliteStore(join(dir, 'loupe.db'), { readWorker: true });
   await store.init();
   await store.writeGroup([{ projectId: 1, receivedAt: 1_700_000_000_000_000, batch: {
     traces: [{ id: 'a', name: 'first', userId: 'u1' }, { id: 'b', name: 'second', userId: 'u2' }],
@@ -37,7 +37,7 @@ test('the worker answers exactly what an inline read answers', async () => {
   expect(await store.getTrace(1, 'missing')).toBeNull();
 });
 
-test('writes through the write worker are durable and readable at once, re-sends change nothing', async () => {
+test('writes are durable and readable at once from another connection, re-sends change nothing', async () => {
   const span = { id: 's9', traceId: 'c', kind: 'llm' as const, startTime: 1_700_000_002_000_000, endTime: 1_700_000_002_100_000, usage: { inputTokens: 5, outputTokens: 7 }, output: 'y'.repeat(300) };
   for (let i = 0; i < 2; i++) await store.writeGroup([{ projectId: 1, receivedAt: 1, batch: { traces: [], spans: [span], scores: [] } }]);
   const d = await inline.getTrace(1, 'c');

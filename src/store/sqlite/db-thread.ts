@@ -1,6 +1,6 @@
 // Main-thread side of a database worker thread: the reads (read-worker.ts, a read-only connection)
-// or the writes (write-worker.ts, the write path's own connection). Calls are posted by name and
-// answered with promises; a LoupeError thrown on the worker arrives as the same LoupeError.
+// or the compactor (compact-worker.ts, with the checkpoints), each with its own connection. Calls are posted by name and answered with promises; a LoupeError thrown on the
+// worker arrives as the same LoupeError.
 // From TypeScript sources (tsx, vitest) the worker registers tsx before loading its module.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -32,7 +32,8 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
   private seq = 0;
   private failed?: Error;
 
-  constructor(script: 'read-worker' | 'write-worker' | 'checkpoint-worker', workerData: Record<string, unknown>) {
+  /** `onEvent`: what the worker posts of its own accord (messages without a call id). */
+  constructor(script: 'read-worker' | 'compact-worker', workerData: Record<string, unknown>, onEvent?: (event: unknown) => void) {
     const self = import.meta.url;
     const fromTs = self.endsWith('.ts');
     const workerUrl = new URL(`./${script}.${fromTs ? 'ts' : 'js'}`, self).href;
@@ -46,6 +47,10 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
     }
     this.worker.unref();
     this.worker.on('message', (r: ThreadReply) => {
+      if (r.id === undefined) {
+        onEvent?.(r);
+        return;
+      }
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
@@ -70,8 +75,17 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
       const req: ThreadRequest = { id, op, args };
       this.worker.postMessage(req);
     }).finally(() => {
-      if (this.pending.size === 0) this.worker.unref();
+      if (this.pending.size === 0 && !this.held) this.worker.unref();
     }) as Promise<Awaited<ReturnType<Ops[K]>>>;
+  }
+
+  private held = false;
+
+  /** Keeps the process alive for the worker while `on` (something awaits what it will post), as a pending call does. */
+  hold(on: boolean): void {
+    this.held = on;
+    if (on) this.worker.ref();
+    else if (this.pending.size === 0) this.worker.unref();
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@
 // small batch of traces per transaction, on the write path's connection so deletes queue behind
 // writes instead of contending with them. Everything a trace fed is taken back in the same
 // transaction: the span and trace metrics rollups (each row's contribution subtracted, as an
-// update subtracts its old one) and the session and user rollups (rollups.ts removeTraces).
+// update subtracts its old one; spans the compactor has not reached were never counted) and the
+// session and user rollups (rollups.ts removeTraces).
 // Span bodies' chunks are shared between spans (chunks.ts) and stay until a collection finds no
 // span holds them (chunk-gc.ts); blobs (blobs.ts, the older format) stay.
 import type Database from 'better-sqlite3';
@@ -31,6 +32,10 @@ export class SqliteDeletes {
   private readonly byUser: Stmt;
   private readonly byStart: Stmt;
   private readonly spansOf: Stmt;
+  private readonly uncompactedOf: Stmt;
+  private readonly readWatermark: Stmt;
+  private readonly bumpEpoch: Stmt;
+  private readonly lowerWatermark: Stmt;
   private readonly deleteSpanIds: Stmt;
   private readonly deleteSpans: Stmt;
   private readonly deleteScores: Stmt;
@@ -45,8 +50,13 @@ export class SqliteDeletes {
     this.byUser = db.prepare(`SELECT ${cols} FROM traces WHERE project_id = ? AND user_id = ? ORDER BY start_time LIMIT ?`).raw();
     // traces_by_start: the oldest first, a range seek; never a scan of the newer traces
     this.byStart = db.prepare(`SELECT ${cols} FROM traces WHERE project_id = ? AND start_time < ? ORDER BY start_time LIMIT ?`).raw();
+    // only compacted rows are in the span metrics rollup (compactor.ts)
     this.spansOf = db.prepare(`SELECT project_id, kind, model, status, start_time, end_time, input_tokens, output_tokens, cost_usd,
-      cache_read_tokens, cache_write_tokens FROM spans WHERE trace_num = ?`).raw();
+      cache_read_tokens, cache_write_tokens FROM spans WHERE trace_num = ? AND rowid <= ?`).raw();
+    this.uncompactedOf = db.prepare('SELECT count(*) FROM spans WHERE trace_num = ? AND rowid > ?').pluck();
+    this.readWatermark = db.prepare('SELECT span_watermark FROM compaction WHERE id = 1').pluck();
+    this.bumpEpoch = db.prepare('UPDATE compaction SET epoch = epoch + 1 WHERE id = 1');
+    this.lowerWatermark = db.prepare('UPDATE compaction SET span_watermark = (SELECT coalesce(max(rowid), 0) FROM spans) WHERE id = 1 AND span_watermark > (SELECT coalesce(max(rowid), 0) FROM spans)');
     // span_ids has no index on trace_num: reach its rows by the trace's span ids
     this.deleteSpanIds = db.prepare('DELETE FROM span_ids WHERE project_id = ? AND span_id IN (SELECT id FROM spans WHERE trace_num = ?) AND trace_num = ?');
     this.deleteSpans = db.prepare('DELETE FROM spans WHERE trace_num = ?');
@@ -70,9 +80,12 @@ export class SqliteDeletes {
     if (!rows.length) return { counts, gone: [] };
     const spanDeltas = new RollupDeltas(SPAN_METRICS);
     const traceDeltas = new RollupDeltas(TRACE_METRICS);
+    const watermark = this.readWatermark.get() as number;
+    let uncompacted = 0;
     for (const [num, , p, start, end, status, inTok, outTok, cost] of rows) {
       traceDeltas.add(traceContribution(p, floorTo(start, HOUR_MICROS), status, end === null ? null : (end - start) / 1000, inTok, outTok, cost), -1);
-      for (const [sp, kind, model, st, sStart, sEnd, sIn, sOut, sCost, sCacheR, sCacheW] of this.spansOf.all(num) as SpanStateRow[]) {
+      uncompacted += this.uncompactedOf.get(num, watermark) as number;
+      for (const [sp, kind, model, st, sStart, sEnd, sIn, sOut, sCost, sCacheR, sCacheW] of this.spansOf.all(num, watermark) as SpanStateRow[]) {
         spanDeltas.add(spanContributionOf({
           projectId: sp, kind, model, status: st, startTime: sStart, endTime: sEnd, inputTokens: sIn, outputTokens: sOut, costUsd: sCost,
           cacheReadTokens: sCacheR, cacheWriteTokens: sCacheW,
@@ -92,6 +105,10 @@ export class SqliteDeletes {
     });
     spanDeltas.apply(this.db);
     traceDeltas.apply(this.db);
+    // A compaction step that read rows deleted here must not count them: it sees the epoch move.
+    if (uncompacted > 0) this.bumpEpoch.run();
+    // The next rowid is one past the largest left: past the watermark, or the new rows would pass as compacted.
+    this.lowerWatermark.run();
     return { counts, gone: rows.map((r) => ({ num: r[0], projectId: r[2], id: r[1] })) };
   }
 }

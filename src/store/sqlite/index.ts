@@ -12,6 +12,8 @@ import type { ApiKeyInfo, ApiKeyRecord, DeleteCounts, GarbageCounts, Project, Re
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { listApiKeys, revokeApiKey, touchApiKey } from './api-keys.js';
 import { SqliteWritePath } from './write.js';
+import { Compactor, CompactorLoop, WriteTurn, readCompactionState, type CompactionEvent } from './compactor.js';
+import { Compaction, type CallCompactor, type CompactionStatus, type CompactorOps } from './compaction.js';
 import type { MetricsQuery, MetricsRow } from '../../query/metrics.js';
 import type { ExportRecord } from '../../model/export.js';
 import type { ModelPrice } from '../../cost/types.js';
@@ -26,22 +28,16 @@ import { createPrivateFile, ensurePrivateDir, stderrNotice, tightenFile, type No
 
 export { sqliteDialect } from './reads.js';
 
-/** What the write worker (write-worker.ts) serves: the write path's operations. */
-type WriteOps = Pick<SqliteWritePath, 'writeGroup' | 'deleteTraces' | 'reclaim' | 'collectChunks'>;
-
 export interface SqliteOptions {
   /** `synchronous` pragma: FULL (default) fsyncs every commit; NORMAL survives process crashes only. */
   synchronous?: 'FULL' | 'NORMAL';
   /** Serve list and detail reads from a worker thread (default: yes for a file, unless LOUPE_READ_WORKER=0). */
   readWorker?: boolean;
   /**
-   * Run the write path (span JSON encoding, SQL, commit) on a worker thread, beside the event loop
-   * that decodes and maps the next requests (default: off; LOUPE_WRITE_WORKER=1 turns it on).
-   * Measured on the 2-core bench machine (bench/README.md, 2026-12-01): the server then uses ~1.5
-   * cores instead of ~1.15, but each span costs ~25% more CPU (the batch is cloned to the worker,
-   * two heaps collect garbage), so spans/s stay level while p99 and RSS grow.
+   * Most span rows written and not yet compacted (compactor.ts) before writes are refused with 503
+   * and Retry-After until the compactor catches up: default 50,000, or LOUPE_MAX_COMPACTION_BACKLOG.
    */
-  writeWorker?: boolean;
+  maxCompactionBacklog?: number;
   /**
    * Metrics over windows with more spans (or traces, at trace level) than this are answered from
    * the metrics rollups when they can be (percentiles within 1%, docs/metrics.md); smaller windows
@@ -60,8 +56,8 @@ export interface SqliteOptions {
    * LOUPE_CHUNK_PACK_CHARS; 0 never packs (chunks stay rows: ~5% less CPU per LLM span, ~1.6x the bytes).
    */
   chunkPackChars?: number;
-  /** How long an unanswered worker checkpoint may take before the write connection checkpoints itself (default 1 s). */
-  checkpointStallMs?: number;
+  /** WAL pages past which the compactor's checkpoint is FULL, so that the WAL starts over (default 4096: 16 MB). */
+  walRestartFrames?: number;
   /**
    * Take the file's writer lock (lock.ts) before opening it, and throw DatabaseInUseError when
    * another process (or another store in this one) holds it. Taken by whoever writes traces to a
@@ -79,11 +75,10 @@ const RECLAIM_PAGES = 1024;
 const MAX_RECLAIM_STEPS = 1024;
 /** Write-lock time of one slice of a chunk collection. */
 const GC_SLICE_MS = 20;
+/** At most one checkpoint asked for by a write that the compactor does not follow, per this many ms. */
 const CHECKPOINT_MS = 200;
-/** A checkpoint unanswered for this long is done by the write connection itself (see checkpointSoon). */
-const CHECKPOINT_STALL_MS = 1000;
-/** A WAL longer than this (pages, 16 MB) is made to start over (see checkpointSoon). */
-const WAL_RESTART_FRAMES = 4096;
+/** Span rows behind the compactor before writes are refused (SqliteOptions.maxCompactionBacklog). */
+const DEFAULT_MAX_BACKLOG = 50_000;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
@@ -94,13 +89,14 @@ export class SqliteStore implements Store {
   /** Reads on this connection: for in-memory databases, or when the worker is off. */
   private reads!: SqliteReads;
   private readPool?: DbThread<ReadOps>;
-  private writeThread?: DbThread<WriteOps>;
-  /** Checkpoints the WAL off the event loop (the write connection's automatic checkpoint is off). */
-  private checkpointer?: DbThread<{ checkpoint(): unknown }>;
+  /** The compactor's thread (a file), or the compactor on this connection (in memory). */
+  private compactThread?: DbThread<CompactorOps>;
+  private compaction?: Compaction;
+  /** Raised while the compactor's thread wants the write lock: writes wait for it (compactor.ts). */
+  private turn?: WriteTurn;
+  /** The compactor's loop on this thread, for an in-memory database. */
+  private localLoop?: CompactorLoop;
   private checkpointing = false;
-  /** WAL length in pages at the worker's last checkpoint. */
-  private walFrames = 0;
-  private useWriteThread = false;
   private lastCheckpoint = 0;
   /** The read-only connection loupe_span_json reads blob bodies through. */
   private blobSide?: Database.Database;
@@ -157,24 +153,56 @@ export class SqliteStore implements Store {
     this.reads = new SqliteReads(this.db, readOptions);
     const onFile = this.file !== ':memory:';
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, options: readOptions });
-    const env = process.env.LOUPE_WRITE_WORKER;
-    this.useWriteThread = onFile && (this.opts.writeWorker ?? env === '1');
+    // The compactor's thread checkpoints the WAL (compactor.ts): never this connection, inside a commit.
     if (onFile) this.db.pragma('wal_autocheckpoint = 0');
+    // A backlog left by the last run (a crash, a stop) is taken up where its watermark stands.
+    if (this.lastRowid() > readCompactionState(this.db).watermark) this.compactor().committed(this.lastRowid());
   }
 
   /** Made on the first write, so that commands which only read or manage keys start no threads. */
-  private writer(): { thread?: DbThread<WriteOps>; path?: SqliteWritePath } {
-    if (this.file !== ':memory:') this.checkpointer ??= new DbThread('checkpoint-worker', { file: this.file });
-    if (this.useWriteThread) return { thread: (this.writeThread ??= new DbThread('write-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL', chunkPackChars: this.packChars() })) };
-    return { path: (this.writePath ??= new SqliteWritePath(this.db, { chunkPackChars: this.packChars() })) };
+  private writer(): SqliteWritePath {
+    return (this.writePath ??= new SqliteWritePath(this.db));
   }
 
-  /** A write-path operation, on the write thread when there is one, else on this connection. */
-  private onWriter<K extends keyof WriteOps & string>(op: K, ...args: Parameters<WriteOps[K]>): Promise<Awaited<ReturnType<WriteOps[K]>>> {
-    const { thread, path } = this.writer();
-    if (thread) return thread.call(op, ...args);
-    const fn = path![op] as (...a: Parameters<WriteOps[K]>) => Awaited<ReturnType<WriteOps[K]>>;
-    return Promise.resolve(fn.apply(path, args));
+  /** Made when first needed: a write, a read that waits for it, a backlog found at start. */
+  private compactor(): Compaction {
+    if (this.compaction) return this.compaction;
+    const options = { chunkPackChars: this.packChars(), walRestartFrames: this.opts.walRestartFrames };
+    const onEvent = (e: unknown) => this.compaction?.onEvent(e as CompactionEvent);
+    let call: CallCompactor;
+    if (this.file === ':memory:') {
+      const local = new Compactor(this.db, options);
+      const loop = (this.localLoop = new CompactorLoop(local, onEvent, () => null));
+      const ops: CompactorOps = { kick: (seq) => loop.kick(seq), collectChunks: (ms) => local.collectChunks(ms), checkpoint: () => undefined };
+      call = (op, ...args) => Promise.resolve((ops[op] as (...a: typeof args) => ReturnType<CompactorOps[typeof op]>)(...args));
+    } else {
+      this.turn = new WriteTurn();
+      const thread = (this.compactThread = new DbThread<CompactorOps>('compact-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL', ...options, turn: this.turn.buffer }, onEvent));
+      call = (op, ...args) => thread.call(op, ...args) as Promise<ReturnType<CompactorOps[typeof op]>>;
+    }
+    this.compaction = new Compaction(call, readCompactionState(this.db).watermark, (e) => console.error('loupe:', (e as Error).message), (on) => this.compactThread?.hold(on));
+    return this.compaction;
+  }
+
+  private maxRowid?: Database.Statement;
+  /** The largest span rowid stored (by any connection). */
+  private lastRowid(): number {
+    return (this.maxRowid ??= this.db.prepare('SELECT coalesce(max(rowid), 0) FROM spans').pluck()).get() as number;
+  }
+
+  /**
+   * Waits until every span row stored now is compacted: for reads of what the compactor makes
+   * (the span metrics rollup), and tests. Immediate when nothing is behind.
+   */
+  async compacted(): Promise<void> {
+    const target = this.lastRowid();
+    if (target <= readCompactionState(this.db).watermark) return;
+    await this.compactor().caughtUp(target);
+  }
+
+  /** How far the compactor is behind this process's writes (null: nothing written yet). */
+  compactionStatus(): CompactionStatus | null {
+    return this.compaction?.status() ?? null;
   }
 
   private packChars(): number {
@@ -186,11 +214,13 @@ export class SqliteStore implements Store {
     try {
       await this.readPool?.close();
       this.readPool = undefined;
-      // The writer has drained before the store closes (server close order), so nothing is in flight.
-      await this.writeThread?.close();
-      this.writeThread = undefined;
-      await this.checkpointer?.close();
-      this.checkpointer = undefined;
+      // The writer has drained before the store closes (server close order), so nothing is in
+      // flight; the compactor finishes its step, and the next start resumes from the watermark.
+      this.compaction?.close();
+      this.compaction = undefined;
+      this.localLoop?.close();
+      await this.compactThread?.close();
+      this.compactThread = undefined;
       this.blobSide?.close();
       if (this.db.open) this.db.close();
     } finally {
@@ -207,14 +237,28 @@ export class SqliteStore implements Store {
 
   async writeGroup(items: WriteItem[]): Promise<void> {
     if (!this.reads) throw new Error('store not initialised');
-    await this.onWriter('writeGroup', items);
-    this.checkpointSoon();
+    await this.turn?.yielded();
+    const rowid = this.writer().writeGroup(items);
+    // the compactor checkpoints after the step that follows these rows; other writes ask for one
+    if (rowid > 0) this.compactor().committed(rowid);
+    else this.checkpointSoon();
+  }
+
+  /** Refuses writes while the compactor is more than maxCompactionBacklog span rows behind. */
+  admit(): { retryAfter: number; reason: string } | null {
+    const status = this.compaction?.status();
+    const max = this.opts.maxCompactionBacklog ?? envNumber('LOUPE_MAX_COMPACTION_BACKLOG') ?? DEFAULT_MAX_BACKLOG;
+    if (!status || status.backlogSpans <= max) return null;
+    return {
+      retryAfter: Math.min(30, Math.max(1, Math.ceil(status.behindSeconds / 2))),
+      reason: `compaction is ${status.backlogSpans} spans (${status.behindSeconds.toFixed(1)} s) behind; retry later`,
+    };
   }
 
   /** Through the write path (delete.ts), like a write group: its caches must forget the traces. */
   async deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {
     if (!this.reads) throw new Error('store not initialised');
-    const counts = await this.onWriter('deleteTraces', projectId, select, limit);
+    const counts = this.writer().deleteTraces(projectId, select, limit);
     this.spansDeletedSinceGc += counts.spans;
     this.checkpointSoon();
     return counts;
@@ -229,7 +273,7 @@ export class SqliteStore implements Store {
     if (this.spansDeletedSinceGc === 0) return undefined;
     this.spansDeletedSinceGc = 0;
     for (;;) {
-      const progress = await this.onWriter('collectChunks', GC_SLICE_MS);
+      const progress = await this.compactor().collectChunks(GC_SLICE_MS);
       if (progress.done || progress.phase === 'sweep') this.checkpointSoon();
       if (progress.done) return progress.counts;
       await new Promise((resolve) => setImmediate(resolve));
@@ -244,7 +288,7 @@ export class SqliteStore implements Store {
   async reclaimSpace(): Promise<void> {
     if (this.db.pragma('auto_vacuum', { simple: true }) !== 2) return;
     for (let step = 0; step < MAX_RECLAIM_STEPS; step++) {
-      const left = await this.onWriter('reclaim', RECLAIM_PAGES);
+      const left = this.writer().reclaim(RECLAIM_PAGES);
       this.checkpointSoon();
       if (left === 0) return;
       await new Promise((resolve) => setImmediate(resolve));
@@ -257,31 +301,16 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * At most one checkpoint in flight on the checkpoint worker, and one every CHECKPOINT_MS. The WAL
-   * starts over from its beginning only when a write begins while it is wholly copied, which under
-   * steady load a worker pass never leaves it (the next group has written more by then); a long
-   * WAL makes every page lookup slower. So once the worker reports a long WAL, this connection
-   * copies the little the worker has not, between two groups, and the next group starts the WAL
-   * over. And a caller that writes group after group without yielding never hears back from the
-   * worker: when it has not answered for checkpointStallMs, this connection checkpoints too.
-   * Both stay PASSIVE: they never wait for a lock.
+   * A checkpoint on the compactor's thread, for writes no compaction step follows (deletes, the
+   * incremental vacuum, trace-only groups): at most one in flight, and one per CHECKPOINT_MS.
    */
   private checkpointSoon(): void {
-    if (!this.checkpointer) return;
+    if (this.file === ':memory:') return;
     const now = Date.now();
-    if (this.walFrames > WAL_RESTART_FRAMES || (this.checkpointing && now - this.lastCheckpoint >= (this.opts.checkpointStallMs ?? CHECKPOINT_STALL_MS))) {
-      this.db.pragma('wal_checkpoint(PASSIVE)');
-      this.walFrames = 0;
-      this.lastCheckpoint = now;
-      return;
-    }
     if (this.checkpointing || now - this.lastCheckpoint < CHECKPOINT_MS) return;
     this.checkpointing = true;
     this.lastCheckpoint = now;
-    this.checkpointer.call('checkpoint').then((r) => {
-      const log = (r as Array<{ log?: number }> | undefined)?.[0]?.log;
-      if (typeof log === 'number') this.walFrames = log;
-    }, () => undefined).finally(() => {
+    this.compactor().checkpoint().catch(() => undefined).finally(() => {
       this.checkpointing = false;
     });
   }
@@ -409,6 +438,8 @@ export class SqliteStore implements Store {
   // ---- analytics (analytics.ts, export.ts) ----
 
   async metrics(projectId: number, q: MetricsQuery): Promise<MetricsRow[]> {
+    // span-level answers may come from the span metrics rollup, which the compactor keeps
+    if (q.level === 'span') await this.compacted();
     return this.readPool ? this.readPool.call('metrics', projectId, q) : this.reads.metrics(projectId, q);
   }
 

@@ -1,8 +1,9 @@
-// The write path's one handle on the metrics rollups (span-metric-rollup.ts,
-// trace-metric-rollup.ts): told of each trace and span the transaction touches, it applies both
-// rollups' changes at the end of the transaction's body, inside the transaction.
+// The hot write path's one handle on the metrics rollups (span-metric-rollup.ts,
+// trace-metric-rollup.ts): told of each trace the transaction touches and each compacted span it
+// merges into (which leaves the span rollup until the compactor counts it again), it applies both rollups' changes at the end of the transaction's body, inside the
+// transaction. New spans reach the span rollup through the compactor (compactor.ts).
 import type Database from 'better-sqlite3';
-import { SpanMetricRollup, type SpanUpdate } from './span-metric-rollup.js';
+import { SpanMetricRollup } from './span-metric-rollup.js';
 import { TraceMetricRollup } from './trace-metric-rollup.js';
 
 export class MetricRollups {
@@ -31,16 +32,8 @@ export class MetricRollups {
     this.traces.trace(num, isNew);
   }
 
-  /** A new span row was inserted with these values. */
-  spanInserted(row: readonly unknown[]): void {
-    this.spans.inserted(row);
-  }
-
-  /**
-   * The values (by name, null: not given) about to be merged into a stored span by UPDATE;
-   * costs one point read of the span.
-   */
-  spanUpdating(traceNum: number, p: Readonly<Record<string, unknown>>): void {
-    this.spans.updating(traceNum, p as unknown as SpanUpdate);
+  /** A compacted span (trace num, span id) about to leave the span rollup, before it changes; one point read. */
+  spanUncounted(traceNum: number, spanId: string): void {
+    this.spans.removing(traceNum, spanId);
   }
 }

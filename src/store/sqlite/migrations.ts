@@ -13,6 +13,7 @@ import { MIGRATION_6 } from './migration-6-analytics.js';
 import { MIGRATION_9 } from './migration-9-span-metrics.js';
 import { MIGRATION_10 } from './migration-10-trace-metrics.js';
 import { MIGRATION_14 } from './migration-14-metric-cache-tokens.js';
+import { MIGRATION_15 } from './migration-15-compaction.js';
 
 /** A SQLite migration: its `run` step is given the connection, inside the migration's transaction. */
 export type SqliteMigration = Migration<Database.Database>;
@@ -225,4 +226,6 @@ CREATE TABLE chunk_packs (
   },
   // Migration 14 (metrics): cache token sums in the metrics rollups, which it rebuilds (its file).
   MIGRATION_14,
+  // Migration 15 (perf): the compactor's watermark (its file).
+  MIGRATION_15,
 ];

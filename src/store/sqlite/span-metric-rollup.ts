@@ -1,17 +1,16 @@
-// The span metrics rollup (migration 9, table span_metrics), kept current inside the write
-// transaction: rows per (project, hour or day of start_time, kind, status, model) with the sums
-// the metrics query needs and a latency histogram (rollup-table.ts, latency-histogram.ts). A span
-// that is written again (a retried batch, a start part then an end part) moves its
-// contribution: the write applies new minus old, so a row always equals a recomputation from
-// the spans table.
+// The span metrics rollup (migration 9, table span_metrics): rows per (project, hour or day of
+// start_time, kind, status, model) with the sums the metrics query needs and a latency histogram
+// (rollup-table.ts, latency-histogram.ts). Once the compactor has caught up, a row equals a
+// recomputation from the spans table.
 //
-// Cost on the ingest path: a span the write path inserts needs no read (it had no row); one it
-// merges into a stored row costs one point read of that row (through spans_by_trace) before the
-// UPDATE. Then in-memory deltas; per group, one read and one write per touched rollup row.
+// Who keeps it: the compactor (compactor.ts) adds each span row it compacts, from the values it
+// read anyway; a merge into a compacted row takes that row's contribution out (one point read)
+// and moves the row past the watermark, to be added again as it is now. Per step or group, one
+// read and one write per touched rollup row.
 import type Database from 'better-sqlite3';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { ordOf } from './latency-histogram.js';
-import { HOUR_MICROS, RollupDeltas, floorTo, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
+import { HOUR_MICROS, RollupDeltas, floorTo, type Contribution, type RollupTable } from './rollup-table.js';
 
 /** A missing model is (has_model 0, model ''): a key column cannot be NULL, and '' is a model name a client could send. */
 export const SPAN_METRICS: RollupTable = { name: 'span_metrics', keys: ['kind', 'status', 'has_model', 'model'], count: 'span_count' };
@@ -23,21 +22,6 @@ export interface SpanState {
   model: string | null;
   status: string | null;
   startTime: number;
-  endTime: number | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  cacheReadTokens: number | null;
-  cacheWriteTokens: number | null;
-  costUsd: number | null;
-}
-
-/** What write.ts binds to the UPDATE of a stored span (by name), as far as the rollup reads it; null: not given. */
-export interface SpanUpdate {
-  id: string;
-  kind: string | null;
-  model: string | null;
-  status: string | null;
-  startTime: number | null;
   endTime: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -84,27 +68,6 @@ export function spanContribution(projectId: number, hour: number, kind: string |
   };
 }
 
-/**
- * A stored span after write.ts's UPDATE of it, for these columns: the same coalesce rules.
- * The rollup tests compare the rollup with a recomputation from the table, so a change there
- * that is not made here fails them.
- */
-export function afterUpdate(old: SpanState, p: SpanUpdate): SpanState {
-  return {
-    projectId: old.projectId,
-    kind: p.kind ?? old.kind,
-    model: p.model ?? old.model,
-    status: old.status === 'error' ? 'error' : p.status ?? old.status,
-    startTime: p.startTime ?? old.startTime,
-    endTime: p.endTime ?? old.endTime,
-    inputTokens: p.inputTokens ?? old.inputTokens,
-    outputTokens: p.outputTokens ?? old.outputTokens,
-    cacheReadTokens: p.cacheReadTokens ?? old.cacheReadTokens,
-    cacheWriteTokens: p.cacheWriteTokens ?? old.cacheWriteTokens,
-    costUsd: p.costUsd ?? old.costUsd,
-  };
-}
-
 const STATE_COLUMNS = INSERT_COLUMNS.join(', ');
 type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
   inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null];
@@ -113,7 +76,7 @@ function stateOf([projectId, kind, model, status, startTime, endTime, inputToken
   return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd, cacheReadTokens, cacheWriteTokens };
 }
 
-/** The write path's side of the span rollup: one instance per write connection. */
+/** The writing side of the span rollup: one instance per connection that changes it. */
 export class SpanMetricRollup {
   // an array per row: cheaper to build than an object, and this read is on the ingest path
   private readonly readSpan: Database.Statement;
@@ -141,16 +104,10 @@ export class SpanMetricRollup {
     this.deltas.add(spanContributionOf(stateOf(this.at.map((i) => row[i]) as StateRow)), 1);
   }
 
-  /** The write path is about to merge `p` into the stored span (traceNum, p.id). */
-  updating(traceNum: number, p: SpanUpdate): void {
-    const row = this.readSpan.get(traceNum, p.id) as StateRow | undefined;
-    if (!row) return;
-    const old = stateOf(row);
-    const before = spanContributionOf(old);
-    const next = spanContributionOf(afterUpdate(old, p));
-    if (sameContribution(before, next)) return;
-    this.deltas.add(before, -1);
-    this.deltas.add(next, 1);
+  /** The span (traceNum, spanId) leaves the rollup (a merge moves it past the compactor's watermark). */
+  removing(traceNum: number, spanId: string): void {
+    const row = this.readSpan.get(traceNum, spanId) as StateRow | undefined;
+    if (row) this.deltas.add(spanContributionOf(stateOf(row)), -1);
   }
 
   /** Applies the transaction's changes (inside it). */

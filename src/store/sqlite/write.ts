@@ -1,8 +1,12 @@
-// The SQLite write path: one group of batches in one transaction. Trace rows are found or made
-// first (a span may come before its trace), then upserts merge part by part. A trace's rollups
-// take the sums of its newly inserted spans; when one of its spans arrived in parts (an update)
-// they are recomputed from its spans instead, so they hold in any arrival order. Last, the
-// session and user rollups take the touched traces' changes as deltas (rollups.ts).
+// The SQLite write path's hot half: what must be done before a write is acknowledged, one group
+// of batches in one transaction. Trace rows are found or made first (a span may come before its
+// trace), then upserts merge part by part. A trace's rollups take the sums of its newly inserted
+// spans; when one of its spans arrived in parts (an update) they are recomputed from its spans
+// instead, so they hold in any arrival order. Then the session and user rollups take the touched
+// traces' changes as deltas (rollups.ts), and the trace metrics rollup and the full-text index
+// follow. A span row is stored with its JSON columns as JSON text (chunks.ts rawJson): the
+// content-addressed chunks, their packs and the span metrics rollup are the compactor's
+// (compactor.ts), after the acknowledgement, on another thread.
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { DeleteCounts, TraceSelection, WriteItem } from '../store.js';
@@ -11,10 +15,9 @@ import { toJson, searchText } from '../shared/json.js';
 import { LruMap, stringBytes } from '../lru.js';
 import { SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
-import { ChunkWriter } from './chunks.js';
+import { rawJson } from './chunks.js';
 import { MetricRollups } from './metric-rollups.js';
 import { SqliteDeletes } from './delete.js';
-import { ChunkCollector, type GcProgress } from './chunk-gc.js';
 
 const MiB = 1024 * 1024;
 /** A Map entry's own cost beside its key and value (hash slot, pointers), roughly. */
@@ -29,7 +32,11 @@ export class SqliteWritePath {
   private readonly insertTag: Stmt;
   private readonly insertSpan: Stmt;
   private readonly updateSpan: Stmt;
-  private readonly readAttributes: Stmt;
+  private readonly readStored: Stmt;
+  private readonly readWatermark: Stmt;
+  private readonly bumpEpoch: Stmt;
+  private readonly maxRowid: Stmt;
+  private readonly moveRow: Stmt;
   private readonly upsertScore: Stmt;
   private readonly insertSpanId: Stmt;
   private readonly rollupSpans: Stmt;
@@ -40,6 +47,11 @@ export class SqliteWritePath {
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
   private readonly run: Database.Transaction<(items: WriteItem[]) => Map<string, number>>;
+  /** The compaction watermark as this transaction read it (undefined: not yet), and whether it moved the epoch. */
+  private watermark?: number;
+  private epochMoved = false;
+  /** The largest span rowid the transaction under way inserted (0: none). */
+  private lastRowid = 0;
   /** Trace upserts applied in the transaction under way (num → parameters), for lastUpsert once it commits. */
   private readonly upserted = new Map<number, string>();
   private readonly rollups: SqliteRollups;
@@ -53,21 +65,13 @@ export class SqliteWritePath {
    * e.g. an import beside a running server, a repeat after the other's change would be skipped.)
    */
   private readonly lastUpsert = new LruMap<number, string>({ capacity: 50_000, maxBytes: 32 * MiB, weigh: (_k, v) => stringBytes(v) + ENTRY_OVERHEAD });
-  /** Span input/output/attributes/events, long strings stored once (chunks.ts). */
-  private readonly chunks: ChunkWriter;
-  /**
-   * Reads back stored attributes, for the rare span that arrives in parts (maybe earlier in the
-   * same transaction: its new chunks are not stored until the end). Made anew after a rollback,
-   * whose chunk ids the next transaction gives out again.
-   */
-  private reader: BlobReader;
-  private readonly newReader: () => BlobReader;
-  /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and span, applied at the end of the group. */
+  /** Reads back stored attributes, for the rare span that arrives in parts. */
+  private readonly reader: BlobReader;
+  /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and merged span, applied at the end of the group. */
   private readonly metricRollups: MetricRollups;
   private readonly deletes: SqliteDeletes;
 
-  /** `chunkPackChars`: see SqliteOptions. */
-  constructor(private readonly db: Database.Database, opts: { chunkPackChars?: number } = {}) {
+  constructor(private readonly db: Database.Database) {
     this.findTrace = db.prepare('SELECT num FROM traces WHERE project_id = ? AND id = ?').pluck();
     this.insertTrace = db.prepare('INSERT INTO traces (project_id, id, start_time, created_at) VALUES (?, ?, ?, ?) RETURNING num').pluck();
     this.updateTrace = db.prepare(`UPDATE traces SET
@@ -93,7 +97,11 @@ export class SqliteWritePath {
       ON CONFLICT (trace_num, id) DO NOTHING`);
     this.updateSpan = db.prepare(`UPDATE spans SET ${SPAN_ROW.slice(3).map((c, i) => `${c} = ${spanMerge(c, `@${SPAN_PARAMS[i + 3]}`)}`).join(',\n        ')}
       WHERE trace_num = @traceNum AND id = @id`);
-    this.readAttributes = db.prepare('SELECT attributes FROM spans WHERE trace_num = ? AND id = ?').pluck();
+    this.readStored = db.prepare('SELECT rowid, attributes FROM spans WHERE trace_num = ? AND id = ?').raw();
+    this.readWatermark = db.prepare('SELECT span_watermark FROM compaction WHERE id = 1').pluck();
+    this.bumpEpoch = db.prepare('UPDATE compaction SET epoch = epoch + 1 WHERE id = 1');
+    this.maxRowid = db.prepare('SELECT max(rowid) FROM spans').pluck();
+    this.moveRow = db.prepare('UPDATE spans SET rowid = ? WHERE rowid = ?');
     this.upsertScore = db.prepare(`INSERT INTO scores (project_id, id, trace_num, span_id, name, value_type, num_value, str_value, comment, source, created_at)
       VALUES (@projectId, @id, @traceNum, @spanId, @name, @valueType, @numValue, @strValue, @comment, @source, @createdAt)
       ON CONFLICT (project_id, id) DO UPDATE SET trace_num = excluded.trace_num, span_id = excluded.span_id, name = excluded.name,
@@ -135,16 +143,14 @@ export class SqliteWritePath {
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
     this.metricRollups = new MetricRollups(db, SPAN_ROW);
-    this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.deletes = new SqliteDeletes(db, this.rollups);
     this.run = db.transaction((items: WriteItem[]) => {
-      this.chunks.begin();
-      const made = this.metricRollups.group(() => this.apply(items));
-      this.chunks.end();
-      return made;
+      this.watermark = undefined;
+      this.epochMoved = false;
+      this.lastRowid = 0;
+      return this.metricRollups.group(() => this.apply(items));
     });
-    this.newReader = () => new BlobReader(db, (id) => this.chunks.unstored(id));
-    this.reader = this.newReader();
+    this.reader = new BlobReader(db);
   }
 
   /**
@@ -157,52 +163,24 @@ export class SqliteWritePath {
     return this.db.pragma('freelist_count', { simple: true }) as number;
   }
 
-  /** Writes the group in one transaction; throws (and rolls back everything) on failure. */
-  writeGroup(items: WriteItem[]): void {
+  /**
+   * Writes the group in one transaction; throws (and rolls back everything) on failure. Returns the
+   * largest span rowid it inserted (0: none), for the compactor to follow.
+   */
+  writeGroup(items: WriteItem[]): number {
     let made: Map<string, number>;
     try {
       // IMMEDIATE: take the write lock up front (a deferred transaction that read first could not
       // upgrade while another connection writes, and would fail at once instead of waiting).
       made = this.run.immediate(items);
     } catch (e) {
-      this.chunks.rolledBack();
-      this.reader = this.newReader();
       this.upserted.clear();
       throw e;
     }
-    this.chunks.committed();
     for (const [key, num] of made) this.traceNums.set(key, num);
     for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
     this.upserted.clear();
-  }
-
-  /** The chunk garbage collection under way (chunk-gc.ts), if any. */
-  private collector?: ChunkCollector;
-
-  /**
-   * One slice of a chunk garbage collection, about `budgetMs` of work (a cycle starts at the first
-   * call); the caller repeats it, yielding between calls so write groups interleave, until done.
-   */
-  collectChunks(budgetMs: number): GcProgress {
-    if (!this.collector) {
-      this.collector = new ChunkCollector(this.db, this.chunks);
-      const collector = this.collector;
-      this.chunks.marking = (id) => collector.mark(id);
-    }
-    let progress: GcProgress;
-    try {
-      progress = this.collector.step(budgetMs);
-    } catch (e) {
-      this.endCollection();
-      throw e;
-    }
-    if (progress.done) this.endCollection();
-    return progress;
-  }
-
-  private endCollection(): void {
-    this.collector = undefined;
-    this.chunks.marking = undefined;
+    return this.lastRowid;
   }
 
   /**
@@ -295,9 +273,10 @@ export class SqliteWritePath {
 
   /** Inserts the span, or merges it into the stored one; true when it was new. */
   private writeSpan(num: number, projectId: number, receivedAt: number, s: SpanUpsert): boolean {
-    const row = spanRow(num, projectId, receivedAt, s, this.chunks);
-    if (this.insertSpan.run(row).changes === 1) {
-      this.metricRollups.spanInserted(row);
+    const row = spanRow(num, projectId, receivedAt, s);
+    const res = this.insertSpan.run(row);
+    if (res.changes === 1) {
+      this.lastRowid = Math.max(this.lastRowid, Number(res.lastInsertRowid));
       return true;
     }
     // A later part of a span already stored: given fields win, attributes merge key by key
@@ -305,11 +284,23 @@ export class SqliteWritePath {
     const p: Record<string, unknown> = {};
     for (let i = 0; i < SPAN_PARAMS.length; i++) p[SPAN_PARAMS[i]] = row[i];
     p.startTime = s.startTime ?? null;
-    if (p.attributes !== null) {
-      const old = this.readAttributes.get(num, s.id) as string | Uint8Array | null;
-      if (old !== null) p.attributes = this.chunks.json(mergePatch(this.reader.json(old, {}), s.attributes));
+    const [rowid, old] = this.readStored.get(num, s.id) as [number, string | Uint8Array | null];
+    if (p.attributes !== null && old !== null) p.attributes = rawJson(mergePatch(this.reader.json(old, {}), s.attributes));
+    if (rowid <= (this.watermark ??= this.readWatermark.get() as number)) {
+      // A compacted row leaves the span metrics rollup and moves past the watermark: the compactor
+      // counts and encodes it again as it is now.
+      this.metricRollups.spanUncounted(num, s.id);
+      this.updateSpan.run(p);
+      const moved = (this.maxRowid.get() as number) + 1;
+      this.moveRow.run(moved, rowid);
+      this.lastRowid = Math.max(this.lastRowid, moved);
+      return false;
     }
-    this.metricRollups.spanUpdating(num, p);
+    // Past the watermark: a compaction step that read the row before this merge must not store it.
+    if (!this.epochMoved) {
+      this.bumpEpoch.run();
+      this.epochMoved = true;
+    }
     this.updateSpan.run(p);
     return false;
   }
@@ -404,17 +395,17 @@ function hasKeys(o: Record<string, unknown> | undefined): o is Record<string, un
 }
 
 /** A span's column values in SPAN_ROW order (positional binding: cheaper than by name). */
-function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert, chunks: ChunkWriter): unknown[] {
+function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert): unknown[] {
   const u = s.usage;
   return [
     traceNum, s.id, projectId, s.parentId ?? null, s.kind ?? null, s.name ?? null,
     s.status === 'unset' ? null : s.status ?? null, s.error ?? null, s.startTime ?? receivedAt, s.endTime ?? null,
-    chunks.json(s.input), chunks.json(s.output), s.model ?? null, s.provider ?? null,
+    rawJson(s.input), rawJson(s.output), s.model ?? null, s.provider ?? null,
     hasKeys(s.params) ? JSON.stringify(s.params) : null,
     u?.inputTokens ?? null, u?.outputTokens ?? null, u?.totalTokens ?? null, u?.cacheReadTokens ?? null, u?.cacheWriteTokens ?? null, u?.reasoningTokens ?? null,
     s.costUsd ?? null, hasKeys(s.metadata) ? JSON.stringify(s.metadata) : null,
-    hasKeys(s.attributes) ? chunks.json(s.attributes) : null,
-    s.events?.length ? chunks.json(s.events) : null,
+    hasKeys(s.attributes) ? rawJson(s.attributes) : null,
+    s.events?.length ? rawJson(s.events) : null,
     s.links?.length ? JSON.stringify(s.links) : null,
   ];
 }
