@@ -23,10 +23,10 @@ export interface ServeProcess {
 
 /**
  * Starts `loupe serve` on free ports (HTTP and gRPC: a server a person left running on 4317 must
- * not fail a test) and resolves once it listens; `args` go after the defaults.
+ * not fail a test) and resolves once it listens; `args` go after the defaults, `env` over the test's.
  */
-export function serve(dataDir: string, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [LOUPE, 'serve', '--port', '0', '--grpc-port', '0', '--data-dir', dataDir, ...args], { cwd: REPO, env: childEnv() });
+export function serve(dataDir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [LOUPE, 'serve', '--port', '0', '--grpc-port', '0', '--data-dir', dataDir, ...args], { cwd: REPO, env: { ...childEnv(), ...env } });
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {

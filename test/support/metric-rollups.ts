@@ -41,21 +41,22 @@ export function storedRollup(db: Database.Database, level: Level = 'span'): Map<
   return out;
 }
 
-export function recomputedRollup(db: Database.Database, level: Level = 'span'): Map<string, RollupRow> {
+/** `spansWhere`: a condition on the spans counted (span level), e.g. the compacted rows only. */
+export function recomputedRollup(db: Database.Database, level: Level = 'span', spansWhere = '1'): Map<string, RollupRow> {
   const out = new Map<string, RollupRow>();
-  for (const w of WIDTHS) recompute(db, level, w, out);
+  for (const w of WIDTHS) recompute(db, level, w, out, spansWhere);
   return out;
 }
 
 const USAGE = (col: string) => `CASE WHEN kind IN ('llm', 'embedding') THEN ${col} END`;
 
-function recompute(db: Database.Database, level: Level, width: number, out: Map<string, RollupRow>): void {
+function recompute(db: Database.Database, level: Level, width: number, out: Map<string, RollupRow>, spansWhere: string): void {
   const sql = level === 'span'
     ? `SELECT project_id, (start_time / ${width}) * ${width} AS start, coalesce(kind, 'span') || '|' || coalesce(status, 'unset') || '|' || coalesce(model, 'null') AS dims,
         count(*) AS n, count(duration_ms) AS nd, coalesce(sum(${USAGE('input_tokens')}), 0) AS itok, coalesce(sum(${USAGE('output_tokens')}), 0) AS otok,
         coalesce(sum(${USAGE('cache_read_tokens')}), 0) AS crtok, coalesce(sum(${USAGE('cache_write_tokens')}), 0) AS cwtok,
         coalesce(sum(${USAGE('cost_usd')}), 0) AS cost, count(${USAGE('cost_usd')}) AS ncost, json_group_array(duration_ms) AS durs
-      FROM spans GROUP BY project_id, start, coalesce(kind, 'span'), coalesce(status, 'unset'), model`
+      FROM spans WHERE ${spansWhere} GROUP BY project_id, start, coalesce(kind, 'span'), coalesce(status, 'unset'), model`
     : `SELECT project_id, (start_time / ${width}) * ${width} AS start, status AS dims,
         count(*) AS n, count(duration_ms) AS nd, sum(input_tokens) AS itok, sum(output_tokens) AS otok, 0 AS crtok, 0 AS cwtok,
         coalesce(sum(cost_usd), 0) AS cost, count(cost_usd) AS ncost, json_group_array(duration_ms) AS durs

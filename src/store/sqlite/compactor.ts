@@ -29,6 +29,10 @@ type Row = unknown[];
 /** A WAL longer than this (pages, 16 MB) is made to start over (see checkpoint). */
 const WAL_RESTART_FRAMES = 4096;
 
+/** Free pages below which reclaimIdle leaves them be (4 MiB), and pages per slice of it (a few ms). */
+const RECLAIM_MIN_PAGES = 1024;
+const RECLAIM_PAGES = 1024;
+
 /** Rows per step: ~20–40 ms of encoding for LLM spans, a few ms of write lock. */
 export const STEP_ROWS = 400;
 
@@ -66,6 +70,7 @@ export class Compactor {
   private knownChunks?: string;
 
   private readonly walRestartFrames: number;
+  private readonly autoVacuum: number;
 
   /** Raised while this compactor waits for or holds the write lock (see WriteTurn). */
   private readonly turn?: WriteTurn;
@@ -73,6 +78,7 @@ export class Compactor {
   /** `chunkPackChars`, `walRestartFrames`: see SqliteOptions; `turn`: shared with the hot path's thread. */
   constructor(private readonly db: Database.Database, opts: { chunkPackChars?: number; walRestartFrames?: number; turn?: WriteTurn } = {}) {
     this.walRestartFrames = opts.walRestartFrames ?? WAL_RESTART_FRAMES;
+    this.autoVacuum = db.pragma('auto_vacuum', { simple: true }) as number;
     this.turn = opts.turn;
     this.readState = db.prepare('SELECT span_watermark, epoch FROM compaction WHERE id = 1').raw();
     this.readRows = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM spans WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
@@ -135,6 +141,22 @@ export class Compactor {
     }
     this.committed();
     return out;
+  }
+
+  /**
+   * One slice of giving free pages back to the file system, when the compactor has caught up;
+   * true while more are left. Compaction frees the pages of the JSON text it replaces (mostly
+   * overflow pages), and new rows reuse them under load; at rest they would stay in the file. Only
+   * on a database with auto_vacuum INCREMENTAL (every one made since migration 1 ran with it), and
+   * only once free pages are a tenth of the file: under steady load the next rows take them.
+   */
+  reclaimIdle(): boolean {
+    if (this.autoVacuum !== 2) return false;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    if (free < RECLAIM_MIN_PAGES || free * 10 < (this.db.pragma('page_count', { simple: true }) as number)) return false;
+    this.locked(() => this.db.pragma(`incremental_vacuum(${RECLAIM_PAGES})`));
+    this.checkpoint();
+    return true;
   }
 
   /** Runs `fn` (a write transaction, a FULL checkpoint) with the turn raised, so the hot path lets it have the lock. */
@@ -282,6 +304,8 @@ export type CompactionEvent =
  */
 export class CompactorLoop {
   private kicked = 0;
+  /** The kick the last step began after: a newer one ends reclaiming. */
+  private reclaimKick = 0;
   private running = false;
   private closed = false;
 
@@ -301,6 +325,7 @@ export class CompactorLoop {
   private run(): void {
     if (this.closed) return;
     const kick = this.kicked;
+    this.reclaimKick = kick;
     let r: StepResult;
     try {
       r = this.compactor.step();
@@ -311,6 +336,19 @@ export class CompactorLoop {
     }
     this.emit({ event: 'progress', watermark: r.watermark, rows: r.rows, kick, cpuSeconds: this.cpuSeconds() });
     if (r.rows > 0 || this.kicked !== kick) setImmediate(() => this.run());
+    else this.reclaim();
+  }
+
+  /** Caught up: gives back free pages a slice at a time, until a kick or none are left. */
+  private reclaim(): void {
+    let more = false;
+    try {
+      more = !this.closed && this.compactor.reclaimIdle();
+    } catch (e) {
+      this.emit({ event: 'failed', message: (e as Error).message });
+    }
+    if (more && this.kicked === this.reclaimKick) setImmediate(() => this.reclaim());
+    else if (this.kicked !== this.reclaimKick) setImmediate(() => this.run());
     else this.running = false;
   }
 }

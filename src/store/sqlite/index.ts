@@ -155,8 +155,9 @@ export class SqliteStore implements Store {
     if (onFile && (this.opts.readWorker ?? process.env.LOUPE_READ_WORKER !== '0')) this.readPool = new DbThread<ReadOps>('read-worker', { file: this.file, options: readOptions });
     // The compactor's thread checkpoints the WAL (compactor.ts): never this connection, inside a commit.
     if (onFile) this.db.pragma('wal_autocheckpoint = 0');
-    // A backlog left by the last run (a crash, a stop) is taken up where its watermark stands.
-    if (this.lastRowid() > readCompactionState(this.db).watermark) this.compactor().committed(this.lastRowid());
+    // A backlog left by the last run (a crash, a stop) is taken up where its watermark stands, by
+    // the process that writes the file (a reader would only race it; one that waits compacts then).
+    if (this.opts.lock && this.lastRowid() > readCompactionState(this.db).watermark) this.compactor().committed(this.lastRowid());
   }
 
   /** Made on the first write, so that commands which only read or manage keys start no threads. */
