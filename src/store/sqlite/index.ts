@@ -35,7 +35,7 @@ export interface SqliteOptions {
   readWorker?: boolean;
   /**
    * Most span rows written and not yet compacted (compactor.ts) before writes are refused with 503
-   * and Retry-After until the compactor catches up: default 50,000, or LOUPE_MAX_COMPACTION_BACKLOG.
+   * and Retry-After until the compactor catches up: default 20,000 (a few seconds of its work: what a span-level metrics read may wait), or LOUPE_MAX_COMPACTION_BACKLOG.
    */
   maxCompactionBacklog?: number;
   /**
@@ -78,7 +78,7 @@ const GC_SLICE_MS = 20;
 /** At most one checkpoint asked for by a write that the compactor does not follow, per this many ms. */
 const CHECKPOINT_MS = 200;
 /** Span rows behind the compactor before writes are refused (SqliteOptions.maxCompactionBacklog). */
-const DEFAULT_MAX_BACKLOG = 50_000;
+const DEFAULT_MAX_BACKLOG = 20_000;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
