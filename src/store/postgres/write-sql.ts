@@ -1,6 +1,8 @@
 // The write path's statements. Each takes one json parameter: the rows of a round, read with
 // json_to_recordset. The merge rules are SQLite's (sqlite/write.ts): COALESCE keeps what a part
-// leaves out, maps merge with loupe_merge_patch (= json_patch), a span once `error` stays so.
+// leaves out, maps merge with loupe_merge_patch (= json_patch), a span once `error` stays so; the
+// span statements' columns and rules come from the spans column table (shared/span-columns.ts).
+import { MERGED_SPAN_COLUMNS, WRITTEN_SPAN_COLUMNS, WRITTEN_SPAN_COLUMN_NAMES, type SpanColumnSpec } from '../shared/span-columns.js';
 
 const TRACE_FIELDS = `num bigint, external_id text, name text, status text, start_time bigint, end_time bigint, duration_us bigint,
   input text, output text, user_id text, session_id text, environment text, release text, metadata jsonb, test_id text`;
@@ -23,38 +25,29 @@ export const TRACE_UPDATE_SQL = `UPDATE traces t SET
 FROM json_to_recordset($1::json) AS r(${TRACE_FIELDS})
 WHERE t.num = r.num`;
 
-const SPAN_FIELDS = `trace_num bigint, id text, project_id bigint, received_at bigint, parent_id text, kind text,
-  name text, status text, error text, start_time bigint, end_time bigint, input text, output text, model text,
-  provider text, params jsonb, input_tokens bigint, output_tokens bigint, total_tokens bigint, cache_read_tokens bigint,
-  cache_write_tokens bigint, reasoning_tokens bigint, cost_usd double precision, metadata jsonb, attributes jsonb,
-  events text, links text`;
+/** The write's span rows (postgres/write.ts spanRow): the written span columns (span-columns.ts), and when the write arrived. */
+const SPAN_FIELDS = WRITTEN_SPAN_COLUMNS.flatMap((c) => (c.name === 'project_id' ? [`${c.name} ${c.pg}`, 'received_at bigint'] : [`${c.name} ${c.pg}`])).join(', ');
 
-const merge = (col: string) => `${col} = CASE WHEN r.${col} IS NULL THEN s.${col} ELSE loupe_merge_patch(coalesce(s.${col}, '{}'), r.${col}) END`;
-const keep = (col: string) => `${col} = coalesce(r.${col}, s.${col})`;
+/** How a later part merges into a stored column (span-columns.ts SpanMerge). */
+function spanMerge(c: SpanColumnSpec): string {
+  const col = c.name;
+  if (c.merge === 'errorSticks') return `${col} = CASE WHEN s.${col} = 'error' THEN s.${col} ELSE coalesce(r.${col}, s.${col}) END`;
+  if (c.merge === 'patch') return `${col} = CASE WHEN r.${col} IS NULL THEN s.${col} ELSE loupe_merge_patch(coalesce(s.${col}, '{}'), r.${col}) END`;
+  return `${col} = coalesce(r.${col}, s.${col})`;
+}
 
 /**
  * Later parts of spans already stored. Safe as a plain UPDATE then INSERT (no ON CONFLICT):
  * every writer holds the lock on a span's trace row before it writes the span.
  */
 export const SPAN_UPDATE_SQL = `UPDATE spans s SET
-  ${['parent_id', 'kind', 'name'].map(keep).join(', ')},
-  status = CASE WHEN s.status = 'error' THEN s.status ELSE coalesce(r.status, s.status) END,
-  ${['error', 'start_time', 'end_time', 'input', 'output', 'model', 'provider'].map(keep).join(', ')},
-  ${merge('params')},
-  ${['input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd'].map(keep).join(', ')},
-  ${merge('metadata')}, ${merge('attributes')},
-  ${['events', 'links'].map(keep).join(', ')}
+  ${MERGED_SPAN_COLUMNS.map(spanMerge).join(',\n  ')}
 FROM json_to_recordset($1::json) AS r(${SPAN_FIELDS})
 WHERE s.trace_num = r.trace_num AND s.id = r.id`;
 
 /** First parts of new spans: a span that names no start starts when its request arrived. */
-export const SPAN_INSERT_SQL = `INSERT INTO spans (trace_num, id, project_id, parent_id, kind, name, status, error,
-    start_time, end_time, input, output, model, provider, params, input_tokens, output_tokens, total_tokens,
-    cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, metadata, attributes, events, links)
-  SELECT r.trace_num, r.id, r.project_id, r.parent_id, r.kind, r.name, r.status, r.error,
-    coalesce(r.start_time, r.received_at), r.end_time, r.input, r.output, r.model, r.provider, r.params,
-    r.input_tokens, r.output_tokens, r.total_tokens, r.cache_read_tokens, r.cache_write_tokens, r.reasoning_tokens,
-    r.cost_usd, r.metadata, r.attributes, r.events, r.links
+export const SPAN_INSERT_SQL = `INSERT INTO spans (${WRITTEN_SPAN_COLUMN_NAMES.join(', ')})
+  SELECT ${WRITTEN_SPAN_COLUMNS.map((c) => (c.orReceivedAt ? `coalesce(r.${c.name}, r.received_at)` : `r.${c.name}`)).join(', ')}
   FROM json_to_recordset($1::json) AS r(${SPAN_FIELDS})
   WHERE NOT EXISTS (SELECT 1 FROM spans s WHERE s.trace_num = r.trace_num AND s.id = r.id)`;
 

@@ -13,6 +13,7 @@ import { SEARCH_TEXT_MAX, TS_CONFIG, jsonMap, jsonText, pgJson, storable } from 
 import { inDurableTransaction } from './transaction.js';
 import { applyRollups } from './rollups.js';
 import { indexSpanIds, type SpanIdRow } from './span-ids.js';
+import { WRITTEN_SPAN_COLUMNS, sourceExpr, type SpanColumnSpec, type SpanSource } from '../shared/span-columns.js';
 import { ROLLUP_SQL, SCORE_UPSERT_SQL, SPAN_INSERT_SQL, SPAN_UPDATE_SQL, TRACE_UPDATE_SQL } from './write-sql.js';
 
 
@@ -174,38 +175,31 @@ function traceRow(num: number, t: TraceUpsert): Record<string, unknown> {
   };
 }
 
-function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert): Record<string, unknown> {
-  const u = s.usage;
-  return {
-    trace_num: traceNum,
-    id: s.id,
-    project_id: projectId,
-    received_at: receivedAt,
-    parent_id: s.parentId ?? undefined,
-    kind: s.kind,
-    name: s.name,
-    status: s.status === 'unset' ? undefined : s.status,
-    error: s.error,
-    start_time: s.startTime,
-    end_time: s.endTime,
-    input: jsonText(s.input) ?? undefined,
-    output: jsonText(s.output) ?? undefined,
-    model: s.model,
-    provider: s.provider,
-    params: jsonMap(s.params) ?? undefined,
-    input_tokens: u?.inputTokens,
-    output_tokens: u?.outputTokens,
-    total_tokens: u?.totalTokens,
-    cache_read_tokens: u?.cacheReadTokens,
-    cache_write_tokens: u?.cacheWriteTokens,
-    reasoning_tokens: u?.reasoningTokens,
-    cost_usd: s.costUsd,
-    metadata: jsonMap(s.metadata) ?? undefined,
-    attributes: jsonMap(s.attributes) ?? undefined,
-    events: s.events?.length ? JSON.stringify(s.events) : undefined,
-    links: s.links?.length ? JSON.stringify(s.links) : undefined,
-  };
+/** A JS expression for a column's value in a write's row (PostgreSQL: undefined is "not said"), from sourceExpr. */
+function pgValue(c: SpanColumnSpec & { from: SpanSource }): string {
+  const v = sourceExpr(c.from);
+  switch (c.as ?? 'value') {
+    case 'status':
+      return `${v} === 'unset' ? undefined : ${v}`;
+    case 'json':
+      return `jsonText(${v}) ?? undefined`;
+    case 'map':
+      return `jsonMap(${v}) ?? undefined`;
+    case 'list':
+      return `${v}?.length ? JSON.stringify(${v}) : undefined`;
+    default:
+      return c.merge === 'key' ? v : `${v} ?? undefined`;
+  }
 }
+
+/**
+ * A span's row for json_to_recordset (write-sql.ts SPAN_FIELDS): the written columns (span-columns.ts)
+ * and when the write arrived. Generated as one object literal, as it was written out by hand.
+ */
+const spanRow = new Function('jsonText', 'jsonMap', `return function spanRow(traceNum, projectId, receivedAt, s) {
+  const u = s.usage;
+  return { ${WRITTEN_SPAN_COLUMNS.map((c) => `${c.name}: ${pgValue(c)}${c.name === 'project_id' ? ', received_at: receivedAt' : ''}`).join(', ')} };
+};`)(jsonText, jsonMap) as (traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert) => Record<string, unknown>;
 
 function scoreRow(traceNum: number, projectId: number, s: ScoreUpsert): Record<string, unknown> {
   const v = s.value;

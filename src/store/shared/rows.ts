@@ -4,11 +4,12 @@
 // postgres/rows.ts).
 import type { Score, Span, Trace, SpanEvent, SpanLink, Usage } from '../../model/schemas.js';
 import { roundCost } from '../../model/money.js';
-import type { SpanKind, SpanStatus, TraceStatus, ScoreSource } from '../../model/enums.js';
+import type { TraceStatus, ScoreSource } from '../../model/enums.js';
 import type { StoredEvent, StoredLink } from '../../model/batch.js';
 import { isoFromMicros, storedIso } from '../../model/time.js';
 import { fromJson } from './json.js';
 import type { SpanJsonValue } from '../sqlite/blobs.js';
+import type { SpanRow } from './span-columns.js';
 
 export interface TraceRow {
   num: number;
@@ -97,36 +98,8 @@ export function traceFromRow(r: TraceRow): Trace {
   };
 }
 
-export interface SpanRow {
-  rowid: number;
-  trace_id: string;
-  id: string;
-  project_id: number;
-  parent_id: string | null;
-  kind: SpanKind | null;
-  name: string | null;
-  status: SpanStatus | null;
-  error: string | null;
-  start_time: number;
-  end_time: number | null;
-  duration_ms: number | null;
-  input: SpanJsonValue;
-  output: SpanJsonValue;
-  model: string | null;
-  provider: string | null;
-  params: string | null;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  total_tokens: number | null;
-  cache_read_tokens: number | null;
-  cache_write_tokens: number | null;
-  reasoning_tokens: number | null;
-  cost_usd: number | null;
-  metadata: string | null;
-  attributes: SpanJsonValue;
-  events: SpanJsonValue;
-  links: string | null;
-}
+/** A stored span row (its fields come from the spans column table, span-columns.ts). */
+export type { SpanRow } from './span-columns.js';
 
 /** Parses a JSON column; SQLite's BlobReader also resolves content-addressed strings in it. */
 export interface JsonReader {

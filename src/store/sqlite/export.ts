@@ -9,6 +9,10 @@ import { encodeCursor } from '../../query/cursor.js';
 import { scoreOut, spanOut, traceOut, type ExportTraceRow } from '../shared/export.js';
 import type { ScoreRow, SpanRow } from '../shared/rows.js';
 import { BlobReader } from './blobs.js';
+import { READ_SPAN_COLUMNS } from '../shared/span-columns.js';
+
+/** SpanRow's columns as stored (the JSON body columns as they are: BlobReader resolves them), with the row's own key. */
+const EXPORT_SPAN_COLUMNS = ['s.rowid', 't.id AS trace_id', ...READ_SPAN_COLUMNS.map((c) => `s.${c.name}`)].join(', ');
 
 export function exportPage(db: Database.Database, d: Dialect, projectId: number, filter: TraceFilter, page: PageRequest): Page<ExportRecord> {
   const blobs = new BlobReader(db);
@@ -36,7 +40,7 @@ export function exportPage(db: Database.Database, d: Dialect, projectId: number,
   const tags = byNum(db.prepare(`SELECT trace_num, tag FROM trace_tags WHERE trace_num IN (${inList}) ORDER BY trace_num, tag`).all(...nums) as { trace_num: number; tag: string }[], (r) => r.trace_num);
   // Spans and scores in an order that does not depend on arrival (rowid), so two stores holding
   // the same data export the same bytes.
-  const spans = byNum(db.prepare(`SELECT s.trace_num, t.id AS trace_id, s.* FROM spans s JOIN traces t ON t.num = s.trace_num
+  const spans = byNum(db.prepare(`SELECT s.trace_num, ${EXPORT_SPAN_COLUMNS} FROM spans s JOIN traces t ON t.num = s.trace_num
     WHERE s.trace_num IN (${inList}) ORDER BY s.trace_num, s.start_time, s.id`).all(...nums) as (SpanRow & { trace_num: number })[], (r) => r.trace_num);
   const scores = byNum(db.prepare(`SELECT sc.*, t.id AS trace_id FROM scores sc JOIN traces t ON t.num = sc.trace_num
     WHERE sc.trace_num IN (${inList}) ORDER BY sc.trace_num, sc.created_at, sc.id`).all(...nums) as (ScoreRow & { trace_num: number })[], (r) => r.trace_num);

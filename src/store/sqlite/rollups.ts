@@ -5,6 +5,7 @@
 // Scores roll up to users the same way, through score_contrib.
 import type Database from 'better-sqlite3';
 import { CONTRIBUTION_FIELDS, type Contribution, type ScoreContribution } from '../rollup-contribution.js';
+import type { TxParticipant } from './participant.js';
 
 type Stmt = Database.Statement;
 
@@ -277,6 +278,45 @@ export class SqliteRollups {
     if ((sign === 1 && count === 1) || (sign === -1 && count === 0)) {
       this.userDelta.run({ p, id: user, n: 0, in: 0, out: 0, tot: 0, cost: 0, costN: 0, err: 0, scores: 0, sessions: sign });
     }
+  }
+}
+
+/**
+ * The session and user rollups as a write transaction's participant (participant.ts): the write
+ * path hands over the traces it touched (their trace rollups current) and the scores it wrote, and
+ * they are applied at beforeCommit, in that order.
+ */
+export class SessionUserRollups implements TxParticipant {
+  private traces: Iterable<number> = [];
+  private scores: Iterable<[number, string]> = [];
+
+  constructor(private readonly rollups: SqliteRollups) {}
+
+  /** What the transaction's body changed: traces (in the order to apply them) and scores (project, id). */
+  changed(traces: Iterable<number>, scores: Iterable<[number, string]>): void {
+    this.traces = traces;
+    this.scores = scores;
+  }
+
+  begin(): void {
+    this.forget();
+  }
+
+  beforeCommit(): void {
+    // scores follow their trace's user: those of traces whose user changed move too
+    this.rollups.applyScores(this.scores, this.rollups.applyTraces(this.traces));
+    this.forget();
+  }
+
+  committed(): void {}
+
+  rolledBack(): void {
+    this.forget();
+  }
+
+  private forget(): void {
+    this.traces = [];
+    this.scores = [];
   }
 }
 

@@ -2,20 +2,18 @@
 // model), and the raw-mode span read.
 import type Database from 'better-sqlite3';
 import type { SpanRow } from '../shared/rows.js';
+import { BODY_SPAN_COLUMN_NAMES, SPAN_ROW_FIELDS } from '../shared/span-columns.js';
 import { chunkedColumn } from './chunks.js';
 
 export const TRACE_COLUMNS = `t.num, t.project_id, t.id, t.external_id, t.name, t.status, t.start_time, t.end_time,
   t.duration_ms, t.input, t.output, t.user_id, t.session_id, t.environment, t.release, t.tags, t.metadata, t.test_id,
   t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd, t.created_at`;
 
-/** SpanRow's fields in the order SPAN_COLUMNS selects them. */
-const SPAN_FIELDS = [
-  'rowid', 'trace_id', 'id', 'project_id', 'parent_id', 'kind', 'name', 'status', 'error', 'start_time', 'end_time',
-  'duration_ms', 'input', 'output', 'model', 'provider', 'params', 'input_tokens', 'output_tokens', 'total_tokens',
-  'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd', 'metadata', 'attributes', 'events', 'links',
-] as const satisfies readonly (keyof SpanRow)[];
+/** SpanRow's fields in the order SPAN_COLUMNS selects them (span-columns.ts). */
+const SPAN_FIELDS = SPAN_ROW_FIELDS;
 
-const CHUNKED_FIELDS = new Set<string>(['input', 'output', 'attributes', 'events']);
+/** The JSON body columns, content-addressed (chunks.ts): read through chunkedColumn. */
+const CHUNKED_FIELDS = new Set<string>(BODY_SPAN_COLUMN_NAMES);
 
 /** The span columns, with the trace id read from `traceId` (the joined `t.id`, or a bound `?`). */
 export function spanColumns(traceId = 't.id'): string {

@@ -11,6 +11,8 @@ import type Database from 'better-sqlite3';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { ordOf } from './latency-histogram.js';
 import { HOUR_MICROS, RollupDeltas, floorTo, type Contribution, type RollupTable } from './rollup-table.js';
+import type { SpanColumnName } from '../shared/span-columns.js';
+import type { TxParticipant } from './participant.js';
 
 /** A missing model is (has_model 0, model ''): a key column cannot be NULL, and '' is a model name a client could send. */
 export const SPAN_METRICS: RollupTable = { name: 'span_metrics', keys: ['kind', 'status', 'has_model', 'model'], count: 'span_count' };
@@ -30,9 +32,9 @@ export interface SpanState {
   costUsd: number | null;
 }
 
-/** The spans columns a contribution needs, by name as write.ts's insert row lists them. */
-const INSERT_COLUMNS = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd',
-  'cache_read_tokens', 'cache_write_tokens'] as const;
+/** The spans columns a contribution needs (span-columns.ts), in StateRow's order. */
+export const STATE_COLUMN_NAMES = ['project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd',
+  'cache_read_tokens', 'cache_write_tokens'] as const satisfies readonly SpanColumnName[];
 
 const USAGE = new Set<string>(USAGE_KINDS);
 
@@ -68,7 +70,7 @@ export function spanContribution(projectId: number, hour: number, kind: string |
   };
 }
 
-const STATE_COLUMNS = INSERT_COLUMNS.join(', ');
+const STATE_COLUMNS = STATE_COLUMN_NAMES.join(', ');
 type StateRow = [projectId: number, kind: string | null, model: string | null, status: string | null, startTime: number, endTime: number | null,
   inputTokens: number | null, outputTokens: number | null, costUsd: number | null, cacheReadTokens: number | null, cacheWriteTokens: number | null];
 
@@ -76,20 +78,24 @@ function stateOf([projectId, kind, model, status, startTime, endTime, inputToken
   return { projectId, kind, model, status, startTime, endTime, inputTokens, outputTokens, costUsd, cacheReadTokens, cacheWriteTokens };
 }
 
-/** The writing side of the span rollup: one instance per connection that changes it. */
-export class SpanMetricRollup {
+/**
+ * The writing side of the span rollup: one instance per connection that changes it. A write
+ * transaction's participant (participant.ts): told of rows counted (inserted) and rows leaving
+ * (removing), it applies their deltas at beforeCommit.
+ */
+export class SpanMetricRollup implements TxParticipant {
   // an array per row: cheaper to build than an object, and this read is on the ingest path
   private readonly readSpan: Database.Statement;
   private readonly deltas = new RollupDeltas(SPAN_METRICS);
-  /** Where INSERT_COLUMNS are in the rows spanInserted is given. */
+  /** Where the state columns are in the rows inserted() is given (none: it is not given rows). */
   private readonly at: number[];
 
-  /** `insertColumns`: the spans columns of the rows the write path inserts, in their order. */
-  constructor(private readonly db: Database.Database, insertColumns: readonly string[]) {
+  /** `rowColumns`: the spans columns of the rows inserted() is given, in their order (the compactor's). */
+  constructor(private readonly db: Database.Database, rowColumns?: readonly string[]) {
     this.readSpan = db.prepare(`SELECT ${STATE_COLUMNS} FROM spans WHERE trace_num = ? AND id = ?`).raw();
-    this.at = INSERT_COLUMNS.map((c) => {
-      const i = insertColumns.indexOf(c);
-      if (i < 0) throw new Error(`span metrics rollup: the span insert has no ${c}`);
+    this.at = rowColumns === undefined ? [] : STATE_COLUMN_NAMES.map((c) => {
+      const i = rowColumns.indexOf(c);
+      if (i < 0) throw new Error(`span metrics rollup: the rows it is given have no ${c}`);
       return i;
     });
   }
@@ -99,7 +105,7 @@ export class SpanMetricRollup {
     this.deltas.clear();
   }
 
-  /** The write path inserted a new span row with these values. */
+  /** A span row is counted with these values (in the order of the constructor's `rowColumns`). */
   inserted(row: readonly unknown[]): void {
     this.deltas.add(spanContributionOf(stateOf(this.at.map((i) => row[i]) as StateRow)), 1);
   }
@@ -111,14 +117,18 @@ export class SpanMetricRollup {
   }
 
   /** Applies the transaction's changes (inside it). */
-  commit(): void {
+  beforeCommit(): void {
     this.deltas.apply(this.db);
   }
-}
 
-/** Builds span_metrics from every span (migration 9, on a database that had spans before it). */
-export function backfillSpanMetrics(db: Database.Database): void {
-  const deltas = new RollupDeltas(SPAN_METRICS);
-  for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM spans`).raw().iterate() as IterableIterator<StateRow>) deltas.add(spanContributionOf(stateOf(r)), 1);
-  deltas.apply(db);
+  /** The former name of beforeCommit(), until the compactor calls that. */
+  commit(): void {
+    this.beforeCommit();
+  }
+
+  committed(): void {}
+
+  rolledBack(): void {
+    this.deltas.clear();
+  }
 }

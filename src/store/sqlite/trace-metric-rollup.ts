@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import { ordOf } from './latency-histogram.js';
 import { HOUR_MICROS, RollupDeltas, floorTo, rowId, sameContribution, type Contribution, type RollupTable } from './rollup-table.js';
+import type { TxParticipant } from './participant.js';
 
 export const TRACE_METRICS: RollupTable = { name: 'trace_metrics', keys: ['status'], count: 'trace_count' };
 
@@ -24,8 +25,11 @@ function contributionOf([projectId, startTime, endTime, status, inputTokens, out
   return traceContribution(projectId, floorTo(startTime, HOUR_MICROS), status, endTime === null ? null : (endTime - startTime) / 1000, inputTokens, outputTokens, costUsd);
 }
 
-/** The write path's side of the trace rollup: one instance per write connection. */
-export class TraceMetricRollup {
+/**
+ * The write path's side of the trace rollup: one instance per write connection, a participant
+ * of its transactions (participant.ts), told of each trace before the transaction changes it.
+ */
+export class TraceMetricRollup implements TxParticipant {
   private readonly readTrace: Database.Statement;
   private readonly deltas = new RollupDeltas(TRACE_METRICS);
   /** Traces this transaction touched → their contribution before it (null: the transaction created the trace). */
@@ -49,7 +53,7 @@ export class TraceMetricRollup {
   }
 
   /** Applies the transaction's changes (inside it, after its last change to a trace row). */
-  commit(): void {
+  beforeCommit(): void {
     for (const [num, old] of this.before) {
       const row = this.readTrace.get(num) as StateRow | undefined;
       const now = row ? contributionOf(row) : null;
@@ -60,11 +64,11 @@ export class TraceMetricRollup {
     this.deltas.apply(this.db);
     this.before.clear();
   }
-}
 
-/** Builds trace_metrics from every trace (migration 10, on a database that had traces before it). */
-export function backfillTraceMetrics(db: Database.Database): void {
-  const deltas = new RollupDeltas(TRACE_METRICS);
-  for (const r of db.prepare(`SELECT ${STATE_COLUMNS} FROM traces`).raw().iterate() as IterableIterator<StateRow>) deltas.add(contributionOf(r), 1);
-  deltas.apply(db);
+  committed(): void {}
+
+  rolledBack(): void {
+    this.deltas.clear();
+    this.before.clear();
+  }
 }

@@ -7,16 +7,22 @@
 // follow. A span row is stored with its JSON columns as JSON text (chunks.ts rawJson): the
 // content-addressed chunks, their packs and the span metrics rollup are the compactor's
 // (compactor.ts), after the acknowledgement, on another thread.
+// What takes part in the transaction besides its statements (this path's caches, the rollups)
+// follows one protocol (participant.ts), called from one ordered list. The span columns, the
+// insert's row and the merge's rules come from the spans column table (shared/span-columns.ts).
 import type Database from 'better-sqlite3';
 import type { ScoreUpsert, SpanUpsert, TraceUpsert } from '../../model/batch.js';
 import type { DeleteCounts, TraceSelection, WriteItem } from '../store.js';
 import { USAGE_KINDS } from '../../model/enums.js';
 import { toJson, searchText } from '../shared/json.js';
 import { LruMap, stringBytes } from '../lru.js';
-import { SqliteRollups } from './rollups.js';
+import { SessionUserRollups, SqliteRollups } from './rollups.js';
 import { BlobReader } from './blobs.js';
 import { rawJson } from './chunks.js';
-import { MetricRollups } from './metric-rollups.js';
+import { SpanMetricRollup } from './span-metric-rollup.js';
+import { TraceMetricRollup } from './trace-metric-rollup.js';
+import { Participants, type TxParticipant } from './participant.js';
+import { MERGED_SPAN_COLUMNS, WRITTEN_SPAN_COLUMNS, WRITTEN_SPAN_COLUMN_NAMES, paramName, sourceExpr, type SpanColumnSpec, type SpanSource } from '../shared/span-columns.js';
 import { SqliteDeletes } from './delete.js';
 
 const MiB = 1024 * 1024;
@@ -46,7 +52,7 @@ export class SqliteWritePath {
   private readonly rollupSearchable: Stmt;
   private readonly ftsDelete: Stmt;
   private readonly ftsInsert: Stmt;
-  private readonly run: Database.Transaction<(items: WriteItem[]) => Map<string, number>>;
+  private readonly run: Database.Transaction<(items: WriteItem[]) => void>;
   /** The compaction watermark as this transaction read it (undefined: not yet), and whether it moved the epoch. */
   private watermark?: number;
   private epochMoved = false;
@@ -54,6 +60,8 @@ export class SqliteWritePath {
   private lastRowid = 0;
   /** Trace upserts applied in the transaction under way (num → parameters), for lastUpsert once it commits. */
   private readonly upserted = new Map<number, string>();
+  /** project:traceId → traces.num the transaction under way resolved, for traceNums once it commits. */
+  private readonly nums = new Map<string, number>();
   private readonly rollups: SqliteRollups;
   /** project:traceId → traces.num for committed rows; a trace's num never changes. */
   private readonly traceNums = new LruMap<string, number>({ capacity: 200_000, maxBytes: 32 * MiB, weigh: (k) => stringBytes(k) + ENTRY_OVERHEAD });
@@ -67,8 +75,19 @@ export class SqliteWritePath {
   private readonly lastUpsert = new LruMap<number, string>({ capacity: 50_000, maxBytes: 32 * MiB, weigh: (_k, v) => stringBytes(v) + ENTRY_OVERHEAD });
   /** Reads back stored attributes, for the rare span that arrives in parts. */
   private readonly reader: BlobReader;
-  /** Span and trace metrics rollups (metric-rollups.ts): told of each trace and merged span, applied at the end of the group. */
-  private readonly metricRollups: MetricRollups;
+  /** Session and user rollups: given the touched traces and written scores, applied at the end of the group. */
+  private readonly sessionUserRollups: SessionUserRollups;
+  /** The span metrics rollup: told of each compacted span a merge takes out of it. */
+  private readonly spanMetrics: SpanMetricRollup;
+  /** The trace metrics rollup: told of each trace before the transaction changes it. */
+  private readonly traceMetrics: TraceMetricRollup;
+  /**
+   * Everything that takes part in a write transaction (participant.ts), in the order they write
+   * at its end: this write path's own state first, then the session and user rollups (which read
+   * the trace rollups apply() left), the span metrics, and the trace metrics last (they read each
+   * touched trace as the transaction leaves it).
+   */
+  private readonly participants: Participants;
   private readonly deletes: SqliteDeletes;
 
   constructor(private readonly db: Database.Database) {
@@ -95,9 +114,9 @@ export class SqliteWritePath {
     // part by part (an upsert never clears what an earlier part said).
     this.insertSpan = db.prepare(`INSERT INTO spans (${SPAN_ROW.join(', ')}) VALUES (${SPAN_ROW.map(() => '?').join(', ')})
       ON CONFLICT (trace_num, id) DO NOTHING`);
-    this.updateSpan = db.prepare(`UPDATE spans SET ${SPAN_ROW.slice(3).map((c, i) => `${c} = ${spanMerge(c, `@${SPAN_PARAMS[i + 3]}`)}`).join(',\n        ')}
+    this.updateSpan = db.prepare(`UPDATE spans SET ${MERGED_SPAN_COLUMNS.map((c) => `${c.name} = ${spanMerge(c, `@${paramName(c.name)}`)}`).join(',\n        ')}
       WHERE trace_num = @traceNum AND id = @id`);
-    this.readStored = db.prepare('SELECT rowid, attributes FROM spans WHERE trace_num = ? AND id = ?').raw();
+    this.readStored = db.prepare(`SELECT rowid, ${PATCHED_BODIES.map((c) => c.name).join(', ')} FROM spans WHERE trace_num = ? AND id = ?`).raw();
     this.readWatermark = db.prepare('SELECT span_watermark FROM compaction WHERE id = 1').pluck();
     this.bumpEpoch = db.prepare('UPDATE compaction SET epoch = epoch + 1 WHERE id = 1');
     this.maxRowid = db.prepare('SELECT max(rowid) FROM spans').pluck();
@@ -142,13 +161,15 @@ export class SqliteWritePath {
     this.ftsDelete = db.prepare('DELETE FROM trace_fts WHERE rowid = ?');
     this.ftsInsert = db.prepare('INSERT INTO trace_fts (rowid, name, input, output) VALUES (?, ?, ?, ?)');
     this.rollups = new SqliteRollups(db);
-    this.metricRollups = new MetricRollups(db, SPAN_ROW);
+    this.sessionUserRollups = new SessionUserRollups(this.rollups);
+    this.spanMetrics = new SpanMetricRollup(db);
+    this.traceMetrics = new TraceMetricRollup(db);
+    this.participants = new Participants([this.own, this.sessionUserRollups, this.spanMetrics, this.traceMetrics]);
     this.deletes = new SqliteDeletes(db, this.rollups);
     this.run = db.transaction((items: WriteItem[]) => {
-      this.watermark = undefined;
-      this.epochMoved = false;
-      this.lastRowid = 0;
-      return this.metricRollups.group(() => this.apply(items));
+      this.participants.begin();
+      this.apply(items);
+      this.participants.beforeCommit();
     });
     this.reader = new BlobReader(db);
   }
@@ -168,20 +189,39 @@ export class SqliteWritePath {
    * largest span rowid it inserted (0: none), for the compactor to follow.
    */
   writeGroup(items: WriteItem[]): number {
-    let made: Map<string, number>;
     try {
       // IMMEDIATE: take the write lock up front (a deferred transaction that read first could not
       // upgrade while another connection writes, and would fail at once instead of waiting).
-      made = this.run.immediate(items);
+      this.run.immediate(items);
     } catch (e) {
-      this.upserted.clear();
+      this.participants.rolledBack();
       throw e;
     }
-    for (const [key, num] of made) this.traceNums.set(key, num);
-    for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
-    this.upserted.clear();
+    this.participants.committed();
     return this.lastRowid;
   }
+
+  /** This write path's own part in its transactions: the per-transaction state, and the caches a commit feeds. */
+  private readonly own: TxParticipant = {
+    begin: () => {
+      this.watermark = undefined;
+      this.epochMoved = false;
+      this.lastRowid = 0;
+      this.nums.clear();
+      this.upserted.clear();
+    },
+    beforeCommit: () => {},
+    committed: () => {
+      for (const [key, num] of this.nums) this.traceNums.set(key, num);
+      for (const [num, text] of this.upserted) this.lastUpsert.set(num, text);
+      this.nums.clear();
+      this.upserted.clear();
+    },
+    rolledBack: () => {
+      this.nums.clear();
+      this.upserted.clear();
+    },
+  };
 
   /**
    * Deletes a batch of traces (delete.ts) in its own transaction, then forgets them here: a trace
@@ -197,8 +237,8 @@ export class SqliteWritePath {
     return counts;
   }
 
-  private apply(items: WriteItem[]): Map<string, number> {
-    const nums = new Map<string, number>();
+  private apply(items: WriteItem[]): void {
+    const nums = this.nums;
     /** Touched traces → sums of their newly inserted spans (null: recompute from the spans). */
     const touched = new Map<number, SpanSums | null>();
     const searchable = new Set<number>();
@@ -217,7 +257,7 @@ export class SqliteWritePath {
           fresh.add(num);
         }
       }
-      if (!nums.has(key)) this.metricRollups.trace(num, fresh.has(num));
+      if (!nums.has(key)) this.traceMetrics.trace(num, fresh.has(num));
       nums.set(key, num);
       return num;
     };
@@ -267,8 +307,7 @@ export class SqliteWritePath {
       this.ftsInsert.run(num, row.name ?? '', searchText(row.input), searchText(row.output));
     }
     // sessions and users follow their traces (and scores their trace's user), in the same transaction
-    this.rollups.applyScores(scored, this.rollups.applyTraces(touched.keys()));
-    return nums;
+    this.sessionUserRollups.changed(touched.keys(), scored);
   }
 
   /** Inserts the span, or merges it into the stored one; true when it was new. */
@@ -281,15 +320,18 @@ export class SqliteWritePath {
     }
     // A later part of a span already stored: given fields win, attributes merge key by key
     // (RFC 7386, as json_patch), and the start is the stored one unless this part gives one.
-    const p: Record<string, unknown> = {};
-    for (let i = 0; i < SPAN_PARAMS.length; i++) p[SPAN_PARAMS[i]] = row[i];
-    p.startTime = s.startTime ?? null;
-    const [rowid, old] = this.readStored.get(num, s.id) as [number, string | Uint8Array | null];
-    if (p.attributes !== null && old !== null) p.attributes = rawJson(mergePatch(this.reader.json(old, {}), s.attributes));
+    const p = mergeParams(row, s);
+    const stored = this.readStored.get(num, s.id) as unknown[];
+    const rowid = stored[0] as number;
+    for (let i = 0; i < PATCHED_BODIES.length; i++) {
+      const { param, field } = PATCHED_BODIES[i];
+      const old = stored[i + 1] as string | Uint8Array | null;
+      if (p[param] !== null && old !== null) p[param] = rawJson(mergePatch(this.reader.json(old, {}), s[field]));
+    }
     if (rowid <= (this.watermark ??= this.readWatermark.get() as number)) {
       // A compacted row leaves the span metrics rollup and moves past the watermark: the compactor
       // counts and encodes it again as it is now.
-      this.metricRollups.spanUncounted(num, s.id);
+      this.spanMetrics.removing(num, s.id);
       this.updateSpan.run(p);
       const moved = (this.maxRowid.get() as number) + 1;
       this.moveRow.run(moved, rowid);
@@ -373,42 +415,64 @@ function traceParams(num: number, t: TraceUpsert) {
 }
 
 /** The spans columns a new row is inserted with, in the order spanRow() gives their values. */
-const SPAN_ROW = ['trace_num', 'id', 'project_id', 'parent_id', 'kind', 'name', 'status', 'error', 'start_time', 'end_time', 'input', 'output',
-  'model', 'provider', 'params', 'input_tokens', 'output_tokens', 'total_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens',
-  'cost_usd', 'metadata', 'attributes', 'events', 'links'] as const;
+const SPAN_ROW = WRITTEN_SPAN_COLUMN_NAMES;
 /** The same values by name, for the UPDATE of a span that arrives in parts. */
-const SPAN_PARAMS = SPAN_ROW.map((c) => c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase()));
+const SPAN_PARAMS = WRITTEN_SPAN_COLUMNS.map((c) => paramName(c.name));
 
 /**
- * How a later part of a span merges into a stored column: what it gives wins, an error status
- * stays, maps merge key by key (attributes arrive merged already, see writeSpan).
+ * How a later part of a span merges into a stored column (span-columns.ts): what it gives wins, an
+ * error status stays, maps merge key by key (body columns arrive merged already, see writeSpan).
  */
-function spanMerge(column: (typeof SPAN_ROW)[number], param: string): string {
-  if (column === 'status') return `CASE WHEN status = 'error' THEN status ELSE coalesce(${param}, status) END`;
-  if (column === 'params' || column === 'metadata') return `CASE WHEN ${param} IS NULL THEN ${column} ELSE json_patch(coalesce(${column}, '{}'), ${param}) END`;
+function spanMerge(c: SpanColumnSpec, param: string): string {
+  const column = c.name;
+  if (c.merge === 'errorSticks') return `CASE WHEN ${column} = 'error' THEN ${column} ELSE coalesce(${param}, ${column}) END`;
+  if (c.merge === 'patch' && !c.body) return `CASE WHEN ${param} IS NULL THEN ${column} ELSE json_patch(coalesce(${column}, '{}'), ${param}) END`;
   return `coalesce(${param}, ${column})`;
 }
+
+/** The body columns a merge patches: merged in JS, their stored values read back (writeSpan). */
+const PATCHED_BODIES = WRITTEN_SPAN_COLUMNS.filter((c) => c.merge === 'patch' && c.body)
+  .map((c) => ({ name: c.name, param: paramName(c.name), field: c.from as keyof SpanUpsert }));
 
 function hasKeys(o: Record<string, unknown> | undefined): o is Record<string, unknown> {
   for (const _ in o) return true;
   return false;
 }
 
-/** A span's column values in SPAN_ROW order (positional binding: cheaper than by name). */
-function spanRow(traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert): unknown[] {
-  const u = s.usage;
-  return [
-    traceNum, s.id, projectId, s.parentId ?? null, s.kind ?? null, s.name ?? null,
-    s.status === 'unset' ? null : s.status ?? null, s.error ?? null, s.startTime ?? receivedAt, s.endTime ?? null,
-    rawJson(s.input), rawJson(s.output), s.model ?? null, s.provider ?? null,
-    hasKeys(s.params) ? JSON.stringify(s.params) : null,
-    u?.inputTokens ?? null, u?.outputTokens ?? null, u?.totalTokens ?? null, u?.cacheReadTokens ?? null, u?.cacheWriteTokens ?? null, u?.reasoningTokens ?? null,
-    s.costUsd ?? null, hasKeys(s.metadata) ? JSON.stringify(s.metadata) : null,
-    hasKeys(s.attributes) ? rawJson(s.attributes) : null,
-    s.events?.length ? rawJson(s.events) : null,
-    s.links?.length ? JSON.stringify(s.links) : null,
-  ];
+/** A JS expression for a column's stored value (SQLite), from the write's values (sourceExpr). */
+function sqliteValue(c: SpanColumnSpec & { from: SpanSource }, received: boolean): string {
+  const v = sourceExpr(c.from);
+  const text = c.body ? 'rawJson' : 'JSON.stringify';
+  switch (c.as ?? 'value') {
+    case 'status':
+      return `${v} === 'unset' ? null : ${v} ?? null`;
+    case 'json':
+      return c.body ? `rawJson(${v})` : `${v} === undefined ? null : JSON.stringify(${v})`;
+    case 'map':
+      return `hasKeys(${v}) ? ${text}(${v}) : null`;
+    case 'list':
+      return `${v}?.length ? ${text}(${v}) : null`;
+    default:
+      return c.merge === 'key' ? v : `${v} ?? ${c.orReceivedAt && received ? 'receivedAt' : 'null'}`;
+  }
 }
+
+/**
+ * A span's column values in SPAN_ROW order (positional binding: cheaper than by name). Generated
+ * from the column table as one array literal, the same code as written out by hand.
+ */
+const spanRow = new Function('rawJson', 'hasKeys', `return function spanRow(traceNum, projectId, receivedAt, s) {
+  const u = s.usage;
+  return [${WRITTEN_SPAN_COLUMNS.map((c) => sqliteValue(c, true)).join(', ')}];
+};`)(rawJson, hasKeys) as (traceNum: number, projectId: number, receivedAt: number, s: SpanUpsert) => unknown[];
+
+/**
+ * The merge UPDATE's parameters from a span's insert row: the same values by name, but a column
+ * that a new row fills in when not given (start_time) is only what this part gives.
+ */
+const mergeParams = new Function('row', 's', `const u = s.usage;
+  return { ${WRITTEN_SPAN_COLUMNS.map((c, i) => `${SPAN_PARAMS[i]}: ${c.orReceivedAt ? sqliteValue(c, false) : `row[${i}]`}`).join(', ')} };`) as
+  (row: unknown[], s: SpanUpsert) => Record<string, unknown>;
 
 function scoreParams(traceNum: number, projectId: number, s: ScoreUpsert) {
   const v = s.value;
