@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WireFormat } from '../src/demo/index.js';
-import { drainBacklog, watchBacklog } from './lib/backlog.js';
+import { drainBacklog, untilFileSettles, watchBacklog } from './lib/backlog.js';
 import { runFloor } from './lib/floor.js';
 import { runLeanFloor } from './lib/lean-floor.js';
 import { readLoad, runLoad } from './lib/load.js';
@@ -118,6 +118,7 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
   const bgEnd = drain.last?.cpuSeconds ?? null;
   const background = bgEnd === null ? null : bgEnd - (backlog.first?.cpuSeconds ?? 0);
   const rss = server.peakRss();
+  await untilFileSettles(join(dir, 'loupe.db'));
   await server.stop();
   const disk = dirBytes(dir);
   rmSync(dir, { recursive: true, force: true });
@@ -160,6 +161,8 @@ async function agentDiskRun(): Promise<AgentDisk> {
   const server = await startServerProcess(dir);
   const target = quick ? 15_000 : 100_000;
   const r = await runLoad({ url: server.url, key: server.key, pool, spans: target, maxSeconds: loadSeconds, concurrency: CFG.concurrency });
+  await drainBacklog(server.url, 120);
+  await untilFileSettles(join(dir, 'loupe.db'));
   await server.stop();
   const disk = dirBytes(dir);
   rmSync(dir, { recursive: true, force: true });

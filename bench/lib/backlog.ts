@@ -87,3 +87,22 @@ export async function drainBacklog(url: string, maxSeconds = 120, intervalMs = 2
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * After the drain: waits while the database file shrinks (the compactor gives free pages back
+ * once it has caught up: the JSON text it replaced), until two samples `intervalMs` apart agree,
+ * at most `maxSeconds`. Bytes on disk are measured at rest, as a server left idle would hold them.
+ */
+export async function untilFileSettles(file: string, maxSeconds = 60, intervalMs = 500): Promise<void> {
+  const { statSync } = await import('node:fs');
+  const size = () => { try { return statSync(file).size; } catch { return 0; } };
+  const t0 = performance.now();
+  let last = size();
+  let still = 0;
+  while (still < 2 && performance.now() - t0 < maxSeconds * 1000) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    const now = size();
+    still = now < last ? 0 : still + 1;
+    last = now;
+  }
+}
