@@ -24,7 +24,7 @@ interface Acked { traceId: string; spans: Map<string, string> }
 const SYSTEM = `You are the support agent of a shop. ${'Answer from the order history and the refund policy only. '.repeat(20)}`;
 
 /** A trace of 20 LLM spans, each with a conversation that repeats the system prompt (work for the compactor), as OTLP protobuf or JSON. */
-function batch(n: number, format: 'protobuf' | 'json' = 'protobuf'): { acked: Acked; body: Buffer; contentType: string } {
+function batch(n: number, format: 'protobuf' | 'json' = 'protobuf'): { acked: Acked; json: string; body: Buffer; contentType: string } {
   const { traceId, spanId } = ids();
   const now = Date.now();
   const spans: SpanSpec[] = Array.from({ length: 20 }, (_, i) => ({
@@ -36,9 +36,11 @@ function batch(n: number, format: 'protobuf' | 'json' = 'protobuf'): { acked: Ac
     },
   }));
   const resources = [{ attrs: { 'service.name': 'compaction' }, spans }];
+  const json = JSON.stringify(otlpJson(resources));
   return {
     acked: { traceId, spans: new Map(spans.map((s) => [s.spanId, String(s.attrs!['output.value'])])) },
-    ...(format === 'protobuf' ? { body: otlpProto(resources), contentType: 'application/x-protobuf' } : { body: Buffer.from(JSON.stringify(otlpJson(resources))), contentType: 'application/json' }),
+    json,
+    ...(format === 'protobuf' ? { body: otlpProto(resources), contentType: 'application/x-protobuf' } : { body: Buffer.from(json), contentType: 'application/json' }),
   };
 }
 
@@ -104,23 +106,32 @@ test('SIGKILL while compaction is behind: nothing acked is lost, nothing is half
   const acked: Acked[] = [];
   let n = 0;
   let killed = false;
-  // Eight clients send until the compactor is seen behind by at least 2,000 spans (or 600 batches went by), then the server is killed mid-stream.
-  await Promise.all(Array.from({ length: 8 }, async () => {
+  // Eight clients send; once 150 batches are in, one request of 100 traces (2,000 spans: several
+  // compaction steps) is sent, and the server is killed as soon as it is acknowledged, the
+  // clients' requests still in flight: the compactor is then surely behind.
+  const big = Array.from({ length: 100 }, () => batch(n++));
+  const bigBody = { contentType: 'application/json', body: Buffer.from(JSON.stringify({ resourceSpans: big.flatMap((b) => (JSON.parse(b.json) as { resourceSpans: unknown[] }).resourceSpans) })) };
+  const killer = (async () => {
+    while (acked.length < 150) await new Promise((r) => setTimeout(r, 20));
+    const res = await post(srv.url, key, bigBody);
+    await res.arrayBuffer();
+    expect(res.status).toBe(200);
+    killed = true;
+    srv.child.kill('SIGKILL');
+    acked.push(...big.map((b) => b.acked));
+  })();
+  await Promise.all([killer, ...Array.from({ length: 8 }, async () => {
     while (!killed) {
       const b = batch(n++);
       try {
         const res = await post(srv.url, key, b);
         await res.arrayBuffer();
         if (res.ok) acked.push(b.acked);
-        if (!killed && (n > 600 || ((await compaction(srv.url))?.backlogSpans ?? 0) >= 2000)) {
-          killed = true;
-          srv.child.kill('SIGKILL');
-        }
       } catch {
         return;
       }
     }
-  }));
+  })]);
   expect((await srv.exited).signal).toBe('SIGKILL');
 
   const killedAt = onDisk(file);

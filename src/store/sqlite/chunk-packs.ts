@@ -12,6 +12,7 @@
 // its rows commit together. A pack holds every id of its range (it is cut where ids skip, as
 // another process's chunks may sit between ours), so ranges never overlap.
 import type Database from 'better-sqlite3';
+import type { TxParticipant } from './participant.js';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { decodeVarints, encodeVarints } from './varint.js';
 
@@ -152,7 +153,7 @@ export function nextChunkId(db: Database.Database): () => number {
  * Writer side: stores a transaction's new chunks inside the transaction under way (no commit nor
  * fsync of its own; a rollback undoes the packs with the rest), packing what it can.
  */
-export class ChunkPacker {
+export class ChunkPacker implements TxParticipant {
   private readonly insertPack: Database.Statement;
   private readonly insertRow: Database.Statement;
   private readonly removeRange: Database.Statement;
@@ -163,7 +164,7 @@ export class ChunkPacker {
   /** How many of `unpacked` the transaction under way packed, and which of its new chunks it left as rows. */
   private packedNow = 0;
   private rowsNow: ChunkRow[] = [];
-  /** The packs prepare() made; `lastOld`: the last committed row among their chunks, deleted with them. */
+  /** The packs plan() made; `lastOld`: the last committed row among their chunks, deleted with them. */
   private packs: Array<{ first: number; last: number; ids: Buffer; body: Buffer; lastOld?: number }> = [];
 
   constructor(db: Database.Database, private readonly packChars = PACK_CHARS) {
@@ -189,9 +190,9 @@ export class ChunkPacker {
   /**
    * A transaction's new chunks (ids ascending, above every stored one), planned: packed after the
    * committed rows while a pack's worth remains (deflated here), the rest to be inserted as rows.
-   * Reads nothing, so it may run before the transaction; write() stores the plan inside it.
+   * Reads nothing, so it may run before the transaction; beforeCommit() stores the plan inside it.
    */
-  prepare(fresh: ChunkRow[]): void {
+  plan(fresh: ChunkRow[]): void {
     const all = this.unpacked.length === 0 ? fresh : this.unpacked.concat(fresh);
     const old = this.unpacked.length;
     let left = 0;
@@ -209,8 +210,15 @@ export class ChunkPacker {
     this.rowsNow = fresh.slice(Math.max(at - old, 0));
   }
 
-  /** Inside the write transaction: the packs and rows prepare() planned. */
-  write(): void {
+  /** A transaction's chunks start: no plan yet. */
+  begin(): void {
+    this.packedNow = 0;
+    this.rowsNow = [];
+    this.packs = [];
+  }
+
+  /** Inside the write transaction: the packs and rows plan() made. */
+  beforeCommit(): void {
     for (const p of this.packs) {
       this.insertPack.run(p.first, p.last, p.ids, p.body);
       // Committed rows among them are deleted; the transaction's own never were rows.

@@ -30,6 +30,7 @@
 // hardware cost more than the insert (SHA-256 of a string: ~7 µs per KB). A chunk seen again
 // after it left memory is stored a second time: harmless, ids are what rows hold.
 import type Database from 'better-sqlite3';
+import type { TxParticipant } from './participant.js';
 import { BodyCache, restoreTree, type MarkedTree } from './json-tree.js';
 import { decodeVarints, encodeVarints, unzigzag, zigzag } from './varint.js';
 import { ChunkPacker, PackReader, newestChunks, nextChunkId } from './chunk-packs.js';
@@ -117,7 +118,7 @@ export function pieceEnds(text: string): number[] {
  * Write side: encodes column values inside the caller's transaction, which calls begin() first
  * and end() last; new chunks are numbered as they are met and stored by end() (chunk-packs.ts).
  */
-export class ChunkWriter {
+export class ChunkWriter implements TxParticipant {
   private readonly nextId: () => number;
   private readonly newestPack: Database.Statement;
   /** The id of the transaction's first new chunk; the rest follow without gaps. */
@@ -269,19 +270,20 @@ export class ChunkWriter {
   begin(): void {
     this.firstId = this.nextId();
     this.fresh = [];
+    this.packer.begin();
   }
 
   /**
-   * The new chunks' packs, made ready (deflated) for write(): outside the write transaction when
+   * The new chunks' packs, made ready (deflated) for beforeCommit(): outside the write transaction when
    * the caller checks, inside it, that no other writer stored chunks meanwhile (compactor.ts).
    */
   prepare(): void {
-    this.packer.prepare(this.fresh);
+    this.packer.plan(this.fresh);
   }
 
   /** Inside the write transaction: stores the new chunks as prepare() planned them. */
-  write(): void {
-    this.packer.write();
+  beforeCommit(): void {
+    this.packer.beforeCommit();
   }
 
   /**

@@ -17,13 +17,14 @@
 // epoch in its own transaction; a step that finds it moved does its work again inside the lock.
 import type Database from 'better-sqlite3';
 import { ChunkWriter, isRawText } from './chunks.js';
-import { SpanMetricRollup } from './span-metric-rollup.js';
+import { STATE_COLUMN_NAMES, SpanMetricRollup } from './span-metric-rollup.js';
+import { BODY_SPAN_COLUMN_NAMES } from '../shared/span-columns.js';
 import { ChunkCollector, type GcProgress } from './chunk-gc.js';
+import { Participants } from './participant.js';
 
 /** The spans columns a step reads: the rowid, what the metrics rollup needs, then the JSON columns. */
-const COLUMNS = ['rowid', 'project_id', 'kind', 'model', 'status', 'start_time', 'end_time', 'input_tokens', 'output_tokens', 'cost_usd',
-  'cache_read_tokens', 'cache_write_tokens', 'input', 'output', 'attributes', 'events'] as const;
-const JSON_AT = COLUMNS.indexOf('input');
+const COLUMNS: readonly string[] = ['rowid', ...STATE_COLUMN_NAMES, ...BODY_SPAN_COLUMN_NAMES];
+const JSON_AT = 1 + STATE_COLUMN_NAMES.length;
 type Row = unknown[];
 
 /** A WAL longer than this (pages, 16 MB) is made to start over (see checkpoint). */
@@ -62,6 +63,7 @@ export class Compactor {
   private readonly setWatermark: Database.Statement;
   private readonly chunks: ChunkWriter;
   private readonly spanMetrics: SpanMetricRollup;
+  private readonly parts: Participants;
   private readonly snapshot: Database.Transaction<(limit: number) => { state: CompactionState; chunks: string; rows: Row[] }>;
   private readonly apply: Database.Transaction<(state: CompactionState, chunks: string, rows: Row[], encoded: Row[]) => boolean>;
   private readonly redo: Database.Transaction<(limit: number) => StepResult>;
@@ -82,10 +84,12 @@ export class Compactor {
     this.turn = opts.turn;
     this.readState = db.prepare('SELECT span_watermark, epoch FROM compaction WHERE id = 1').raw();
     this.readRows = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM spans WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
-    this.updateRow = db.prepare('UPDATE spans SET input = ?, output = ?, attributes = ?, events = ? WHERE rowid = ?');
+    this.updateRow = db.prepare(`UPDATE spans SET ${BODY_SPAN_COLUMN_NAMES.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`);
     this.setWatermark = db.prepare('UPDATE compaction SET span_watermark = ? WHERE id = 1');
     this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.spanMetrics = new SpanMetricRollup(db, COLUMNS);
+    // chunks before the rollup, as their writes are ordered at beforeCommit
+    this.parts = new Participants([this.chunks, this.spanMetrics]);
     this.snapshot = db.transaction((limit: number) => {
       const state = this.state();
       const chunks = this.chunks.storedState();
@@ -124,19 +128,19 @@ export class Compactor {
       const encoded = this.encode(rows);
       done = this.locked(() => this.apply.immediate(state, chunks, rows, encoded));
     } catch (e) {
-      this.chunks.rolledBack();
+      this.parts.rolledBack();
       throw e;
     }
     if (done) {
       this.committed();
       return { watermark: rows[rows.length - 1][0] as number, rows: rows.length, redone: false };
     }
-    this.chunks.rolledBack();
+    this.parts.rolledBack();
     let out: StepResult;
     try {
       out = this.locked(() => this.redo.immediate(limit));
     } catch (e) {
-      this.chunks.rolledBack();
+      this.parts.rolledBack();
       throw e;
     }
     this.committed();
@@ -170,7 +174,7 @@ export class Compactor {
   }
 
   private committed(): void {
-    this.chunks.committed();
+    this.parts.committed();
     this.knownChunks = this.chunks.storedState();
     this.checkpoint();
   }
@@ -191,19 +195,18 @@ export class Compactor {
 
   /** The rows' new JSON columns (chunk lists), and the rollup's deltas and the packs, made ready. */
   private encode(rows: Row[]): Row[] {
-    this.chunks.begin();
-    this.spanMetrics.begin();
+    this.parts.begin();
     const out: Row[] = [];
     for (const r of rows) {
       this.spanMetrics.inserted(r);
       const cols: unknown[] = [];
-      for (let i = JSON_AT; i < JSON_AT + 4; i++) {
+      for (let i = JSON_AT; i < r.length; i++) {
         const v = r[i] as string | Uint8Array | null;
         cols.push(v !== null && isRawText(v) ? this.chunks.json(JSON.parse(v.slice(1))) : v);
       }
       out.push(cols);
     }
-    this.chunks.prepare();
+    this.parts.prepare();
     return out;
   }
 
@@ -213,11 +216,10 @@ export class Compactor {
       const r = rows[i];
       const e = encoded[i];
       // a row with nothing in the hot path's form (no JSON, or merged into after it was compacted) is left as it is
-      if (e[0] === r[JSON_AT] && e[1] === r[JSON_AT + 1] && e[2] === r[JSON_AT + 2] && e[3] === r[JSON_AT + 3]) continue;
-      this.updateRow.run(e[0], e[1], e[2], e[3], r[0]);
+      if (e.every((v, j) => v === r[JSON_AT + j])) continue;
+      this.updateRow.run(...e, r[0]);
     }
-    this.chunks.write();
-    this.spanMetrics.commit();
+    this.parts.beforeCommit();
     this.setWatermark.run(rows[rows.length - 1][0]);
   }
 

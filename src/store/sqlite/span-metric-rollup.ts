@@ -121,11 +121,6 @@ export class SpanMetricRollup implements TxParticipant {
     this.deltas.apply(this.db);
   }
 
-  /** The former name of beforeCommit(), until the compactor calls that. */
-  commit(): void {
-    this.beforeCommit();
-  }
-
   committed(): void {}
 
   rolledBack(): void {
