@@ -18,7 +18,7 @@
 import type Database from 'better-sqlite3';
 import { ChunkWriter, isRawText } from './chunks.js';
 import { STATE_COLUMN_NAMES, SpanMetricRollup } from './span-metric-rollup.js';
-import { BODY_SPAN_COLUMN_NAMES } from '../shared/span-columns.js';
+import { BODY_SPAN_COLUMN_NAMES, WRITTEN_SPAN_COLUMN_NAMES } from '../shared/span-columns.js';
 import { ChunkCollector, type GcProgress } from './chunk-gc.js';
 import { Participants } from './participant.js';
 
@@ -26,6 +26,8 @@ import { Participants } from './participant.js';
 const COLUMNS: readonly string[] = ['rowid', ...STATE_COLUMN_NAMES, ...BODY_SPAN_COLUMN_NAMES];
 const JSON_AT = 1 + STATE_COLUMN_NAMES.length;
 type Row = unknown[];
+/** The written columns a compacted row keeps as they are (all but the JSON ones). */
+const KEPT = WRITTEN_SPAN_COLUMN_NAMES.filter((c) => !BODY_SPAN_COLUMN_NAMES.includes(c));
 
 /** A WAL longer than this (pages, 16 MB) is made to start over (see checkpoint). */
 const WAL_RESTART_FRAMES = 4096;
@@ -59,7 +61,8 @@ export const readCompactionState = (db: Database.Database): CompactionState => {
 export class Compactor {
   private readonly readState: Database.Statement;
   private readonly readRows: Database.Statement;
-  private readonly updateRow: Database.Statement;
+  private readonly deleteRow: Database.Statement;
+  private readonly insertRow: Database.Statement;
   private readonly setWatermark: Database.Statement;
   private readonly chunks: ChunkWriter;
   private readonly spanMetrics: SpanMetricRollup;
@@ -84,7 +87,9 @@ export class Compactor {
     this.turn = opts.turn;
     this.readState = db.prepare('SELECT span_watermark, epoch FROM compaction WHERE id = 1').raw();
     this.readRows = db.prepare(`SELECT ${COLUMNS.join(', ')} FROM spans WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw();
-    this.updateRow = db.prepare(`UPDATE spans SET ${BODY_SPAN_COLUMN_NAMES.map((c) => `${c} = ?`).join(', ')} WHERE rowid = ?`);
+    this.deleteRow = db.prepare(`DELETE FROM spans WHERE rowid = ? RETURNING ${KEPT.join(', ')}`).raw();
+    const inserted = ['rowid', ...KEPT, ...BODY_SPAN_COLUMN_NAMES];
+    this.insertRow = db.prepare(`INSERT INTO spans (${inserted.join(', ')}) VALUES (${inserted.map(() => '?').join(', ')})`);
     this.setWatermark = db.prepare('UPDATE compaction SET span_watermark = ? WHERE id = 1');
     this.chunks = new ChunkWriter(db, opts.chunkPackChars);
     this.spanMetrics = new SpanMetricRollup(db, COLUMNS);
@@ -217,7 +222,12 @@ export class Compactor {
       const e = encoded[i];
       // a row with nothing in the hot path's form (no JSON, or merged into after it was compacted) is left as it is
       if (e.every((v, j) => v === r[JSON_AT + j])) continue;
-      this.updateRow.run(...e, r[0]);
+      // Deleted and inserted again under its rowid, not updated: an UPDATE that shrinks a row
+      // leaves its page as empty as the row made it (SQLite rebalances pages only on a delete or
+      // an overflow), so pages that each held one ~7 KB span would stay each with one ~200 B row,
+      // ~2.4 KB a span on disk; a delete merges the emptied page with its neighbours.
+      const kept = this.deleteRow.get(r[0]) as Row;
+      this.insertRow.run(r[0], ...kept, ...e);
     }
     this.parts.beforeCommit();
     this.setWatermark.run(rows[rows.length - 1][0]);
