@@ -23,11 +23,11 @@ function bodyUnread(raw: IncomingMessage): boolean {
 
 /**
  * The request may send its body: a declared length over the limit is refused before a byte of it
- * is read, so is one the in-flight bound cannot hold now (503, retry), and a client waiting on
- * `Expect: 100-continue` is told to go on. The bytes held are let go when the answer is sent or
+ * is read, so is one the in-flight bound cannot hold now and a write while the store takes none
+ * (503, retry), and a client waiting on `Expect: 100-continue` is told to go on. The bytes held are let go when the answer is sent or
  * the connection closes.
  */
-async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, principal: Principal | undefined): Promise<void> {
+async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, spec: RouteSpec, principal: Principal | undefined): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? 0) || 0;
   if (declared > deps.bodyLimit) throw new LoupeError('payload_too_large', `body exceeds ${deps.bodyLimit} bytes`);
   // The key's request and byte budgets (rate-limit.ts), by the declared length: after the size
@@ -35,6 +35,9 @@ async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps
   if (principal) deps.auth.rate.admit(principal.keyId, 1, declared);
   const expects = String(req.headers.expect ?? '').toLowerCase() === '100-continue';
   try {
+    // A write the store would refuse anyway (its compaction backlog) is refused before its body is decoded.
+    const refused = spec.scope === 'ingest' && spec.method !== 'GET' ? deps.writer.refusal() : null;
+    if (refused) throw refused;
     hold(reply, deps.inflight, declared);
   } catch (e) {
     // A client told to retry should hear it: its body is read and thrown away as it arrives (no
@@ -132,7 +135,7 @@ export function buildApp(deps: AppDeps, opts: AppOptions = {}): FastifyInstance 
         if (spec.scope !== undefined) {
           principals.set(req, spec.scope === 'any' ? await deps.auth.authenticate(req.headers, req.ip) : await deps.auth.require(req.headers, spec.scope, req.ip));
         }
-        await admitBody(req, reply, deps, principals.get(req));
+        await admitBody(req, reply, deps, spec, principals.get(req));
       },
       // A chunked body declares no length: it is held once read, by what arrived, and charged to the
       // key's byte budget then (too late to refuse it, not too late to slow the next ones).

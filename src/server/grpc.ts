@@ -171,6 +171,8 @@ export async function startGrpc(deps: AppDeps, host: string, port: number, limit
       const principal = principals.get(call.metadata) ?? await deps.auth.require(headersOf(call.metadata), 'ingest', peerAddress(call.getPeer()));
       // grpc-js hands the message over whole: its length is what the key's byte budget is charged.
       deps.auth.rate.admit(principal.keyId, 0, call.request.length);
+      const refused = deps.writer.refusal();
+      if (refused) throw refused;
       // The message is already read (grpc-js hands it over whole): it counts from here to the ack.
       deps.inflight.take(call.request.length);
       try {

@@ -46,17 +46,26 @@ export class Writer {
     this.retryAfter = opts.retryAfterSeconds ?? 1;
   }
 
+  /**
+   * Why the store takes no write now (SQLite: its compaction is too far behind), as the 503 to
+   * answer; null when it does. Asked again by submit(); the server asks first, before it reads a
+   * write's body, so a refused request costs its headers, not its decoding.
+   */
+  refusal(): LoupeError | null {
+    const refused = this.store.admit?.();
+    if (!refused) return null;
+    const e = new LoupeError('overloaded', refused.reason);
+    e.retryAfter = refused.retryAfter;
+    return e;
+  }
+
   /** Resolves once the batch is committed durably; rejects if it was not stored. */
   submit(item: WriteItem): Promise<void> {
     if (this.closed) return Promise.reject(new LoupeError('unavailable', 'server is shutting down'));
     const size = batchSize(item.batch);
     if (size === 0) return Promise.resolve();
-    const refused = this.store.admit?.();
-    if (refused) {
-      const e = new LoupeError('overloaded', refused.reason);
-      e.retryAfter = refused.retryAfter;
-      return Promise.reject(e);
-    }
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     if (this.queuedItems > 0 && this.queuedItems + size > this.maxQueued) {
       const e = new LoupeError('overloaded', `write queue is full (${this.queuedItems} items waiting); retry later`);
       e.retryAfter = this.retryAfter;

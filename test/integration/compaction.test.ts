@@ -7,6 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, expect, test } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { tempDir } from '../helpers/server.js';
@@ -156,17 +157,34 @@ test('SIGKILL while compaction is behind: nothing acked is lost, nothing is half
   console.log(`compaction SIGKILL: ${acked.length} batches acked, killed ${killedAt.last - killedAt.watermark} spans behind; all there and compacted after the restart`);
 });
 
-test('past its backlog bound the server refuses writes with 503 and Retry-After, then accepts them once compaction caught up', async () => {
+test('past its backlog bound the server refuses writes (HTTP 503 with Retry-After, gRPC UNAVAILABLE), then accepts them once compaction caught up', async () => {
   const dir = tempDir('compaction-bound');
   dirs.push(dir);
   const srv = await serve(dir, [], { LOUPE_MAX_COMPACTION_BACKLOG: '200' });
   const key = readFileSync(join(dir, 'admin-key.txt'), 'utf8').trim();
+  const grpcPort = /OTLP\/gRPC on [^\s]+:(\d+)/.exec(srv.output())![1];
+  const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  md.set('x-api-key', key);
+  const exportGrpc = (body: Buffer) => new Promise<number>((resolve) => client.makeUnaryRequest(
+    '/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, body, md, (e) => resolve(e?.code ?? grpc.status.OK)));
   const acked: Acked[] = [];
   const refused: Array<{ retryAfter: string | null; body: { error?: { code?: string; message?: string } } }> = [];
+  let refusedGrpc = 0;
   let n = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (refused.length < 5 && n < 2000) {
-      // OTLP JSON: the refusal's body is JSON too
+  // Six HTTP writers (OTLP JSON: the refusal's body is JSON too) and two gRPC ones, until both were refused.
+  await Promise.all(Array.from({ length: 8 }, async (_, c) => {
+    while ((refused.length < 5 || refusedGrpc < 1) && n < 4000) {
+      if (c >= 6) {
+        const b = batch(n++, 'protobuf');
+        const code = await exportGrpc(b.body);
+        if (code === grpc.status.OK) acked.push(b.acked);
+        else {
+          expect(code).toBe(grpc.status.UNAVAILABLE);
+          refusedGrpc++;
+        }
+        continue;
+      }
       const b = batch(n++, 'json');
       const res = await post(srv.url, key, b);
       if (res.ok) {
@@ -178,6 +196,8 @@ test('past its backlog bound the server refuses writes with 503 and Retry-After,
       }
     }
   }));
+  client.close();
+  expect(refusedGrpc).toBeGreaterThanOrEqual(1);
   expect(refused.length).toBeGreaterThanOrEqual(5);
   for (const r of refused) {
     expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
