@@ -91,6 +91,8 @@ interface IngestRow {
   cpuVsLean: number;
   /** Compaction backlog from GET /readyz, sampled each second of the load; null: the server reports none. */
   backlogMaxSpans: number | null;
+  /** Each second's sample of the load: [s, backlog spans, behind s] (backlog.ts). */
+  backlogSeries: Array<[number, number, number]>;
   behindMaxSeconds: number | null;
   /** From the load's end until backlogSpans read 0 (at most 120 s: then drainTimedOut). */
   drainSeconds: number | null;
@@ -137,7 +139,7 @@ async function ingestRun(pool: Pool, label: string): Promise<IngestRow> {
     floorAdapterUs: (f.adapterSeconds * 1e6) / f.spans, floorStoreUs: ((f.seconds - f.adapterSeconds) * 1e6) / f.spans,
     leanSpansPerSec: lf.spans / lf.seconds, leanCpuUsPerSpan, leanRatio: r.spans / r.seconds / (lf.spans / lf.seconds), cpuVsLean: cpuUsPerSpan / leanCpuUsPerSpan,
     leanDecodeUs: (lf.decodeSeconds * 1e6) / lf.spans, leanStoreUs: ((lf.seconds - lf.decodeSeconds) * 1e6) / lf.spans,
-    backlogMaxSpans: backlog.maxBacklogSpans, behindMaxSeconds: backlog.maxBehindSeconds, drainSeconds: drain.seconds, drainTimedOut: drain.timedOut,
+    backlogMaxSpans: backlog.maxBacklogSpans, backlogSeries: backlog.series, behindMaxSeconds: backlog.maxBehindSeconds, drainSeconds: drain.seconds, drainTimedOut: drain.timedOut,
     hotCpuUsPerSpan: background === null ? cpuUsPerSpan : ((cpuThroughDrain - background) * 1e6) / r.spans,
     backgroundCpuUsPerSpan: background === null ? null : (background * 1e6) / r.spans,
   };
@@ -255,6 +257,11 @@ function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentD
       lines.push(`| ${x.format} | ${int(x.spans)} | ${int(x.spansPerSec)} | ${x.mbPerSec.toFixed(1)} | ${int(x.bytesPerSpanWire)} | ${ms(x.latency.p50)} | ${ms(x.latency.p95)} | ${ms(x.latency.p99)} | ${int(x.cpuUsPerSpan)} | ${x.coresUsed.toFixed(2)} | ${x.peakRssMiB.toFixed(0)} | ${int(x.diskBytesPerSpan)} | ${int(x.floorSpansPerSec)} | ${int(x.floorAdapterUs)} + ${int(x.floorStoreUs)} | ${(x.ratio * 100).toFixed(0)}% | ${int(x.leanSpansPerSec)} | ${x.leanCpuUsPerSpan.toFixed(1)} | ${(x.leanRatio * 100).toFixed(0)}% | ${x.cpuVsLean.toFixed(2)}× | ${int(x.backlogMaxSpans ?? NaN)} | ${x.behindMaxSeconds?.toFixed(1) ?? '–'} | ${drainText(x)} | ${int(x.hotCpuUsPerSpan)} + ${int(x.backgroundCpuUsPerSpan ?? NaN)} |`);
     }
   }
+  const over = ingest.filter((x) => x.backlogSeries.length > 1);
+  if (over.length) {
+    lines.push('', 'Compaction backlog over each load (spans behind / seconds behind, at each tenth of the load):');
+    for (const x of over) lines.push(`- ${x.format}: ${tenths(x.backlogSeries).map(([, b, s]) => `${int(b)}/${s.toFixed(1)}`).join(', ')}`);
+  }
   if (agent) lines.push('', `Agent workload: ${int(agent.rawJsonBytesPerSpan)} B/span as OTLP JSON, ${int(agent.diskBytesPerSpan)} B/span on disk = 1/${(1 / agent.ratio).toFixed(1)} of the raw JSON (${int(agent.spans)} spans).`);
   if (q) {
     const m = q.meta as { traces: number; spans: number };
@@ -265,6 +272,12 @@ function markdown(r: Record<string, unknown>, ingest: IngestRow[], agent: AgentD
   }
   lines.push('', `Run: ${r.mode}, ${r.commit}, ${r.date}, ${r.seconds} s, node ${process.version}, ${r.cpus} CPUs, load average at start ${r.loadavg}; this machine's JSON.stringify of span-like JSON: ${r.stringifyNsPerChar} ns/char (a yardstick for comparing runs).`);
   return lines.join('\n');
+}
+
+/** The samples nearest each tenth of the series' span of time, first and last included. */
+function tenths<T extends [number, ...number[]]>(series: T[]): T[] {
+  const end = series[series.length - 1][0];
+  return Array.from({ length: 11 }, (_, k) => series.reduce((a, b) => (Math.abs(b[0] - (end * k) / 10) < Math.abs(a[0] - (end * k) / 10) ? b : a)));
 }
 
 /** ns per character of JSON.stringify over span-like objects, best of 5: how fast this machine is right now. */

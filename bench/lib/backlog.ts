@@ -32,14 +32,18 @@ export interface BacklogWatch {
   maxBacklogSpans: number | null;
   maxBehindSeconds: number | null;
   samples: number;
+  /** Every sample that reported compaction: [seconds since the watch began, backlogSpans, behindSeconds]. */
+  series: Array<[number, number, number]>;
 }
 
 /** Samples /readyz now (before the load starts) and then every `intervalMs` until stop(), which takes one last sample. */
 export async function watchBacklog(url: string, intervalMs = 1000): Promise<{ stop(): Promise<BacklogWatch> }> {
-  const out: BacklogWatch = { first: await readCompaction(url), reported: false, maxBacklogSpans: null, maxBehindSeconds: null, samples: 0 };
+  const t0 = performance.now();
+  const out: BacklogWatch = { first: await readCompaction(url), reported: false, maxBacklogSpans: null, maxBehindSeconds: null, samples: 0, series: [] };
   const take = (c: Compaction | null) => {
     out.samples++;
     if (!c) return;
+    out.series.push([Math.round(performance.now() - t0) / 1000, c.backlogSpans, c.behindSeconds]);
     out.reported = true;
     out.maxBacklogSpans = Math.max(out.maxBacklogSpans ?? 0, c.backlogSpans);
     out.maxBehindSeconds = Math.max(out.maxBehindSeconds ?? 0, c.behindSeconds);
