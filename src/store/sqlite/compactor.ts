@@ -291,9 +291,17 @@ export class WriteTurn {
 
   /** Resolves once the flag is down (at once when it is). */
   async yielded(): Promise<void> {
-    while (Atomics.load(this.flag, 0) === 1) {
-      const r = waitAsync(this.flag, 0, 1, 100);
-      if (r.async) await r.value;
+    if (Atomics.load(this.flag, 0) !== 1) return;
+    // Atomics.waitAsync holds no reference on the event loop: a process with nothing else to do
+    // (an import, a script writing through the store) would exit mid-write with code 13.
+    const alive = setInterval(() => {}, 1000);
+    try {
+      while (Atomics.load(this.flag, 0) === 1) {
+        const r = waitAsync(this.flag, 0, 1, 100);
+        if (r.async) await r.value;
+      }
+    } finally {
+      clearInterval(alive);
     }
   }
 }

@@ -31,6 +31,8 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private failed?: Error;
+  /** Called once when the worker fails or exits. */
+  onFail?: (e: Error) => void;
 
   /** `onEvent`: what the worker posts of its own accord (messages without a call id). */
   constructor(script: 'read-worker' | 'compact-worker', workerData: Record<string, unknown>, onEvent?: (event: unknown) => void) {
@@ -58,6 +60,7 @@ export class DbThread<Ops extends { [K in keyof Ops]: (...args: never[]) => unkn
       else p.reject(r.error.code ? new LoupeError(r.error.code as ErrorCode, r.error.message, r.error.details) : new Error(r.error.message));
     });
     const fail = (e: Error) => {
+      if (!this.failed) this.onFail?.(e);
       this.failed = e;
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();

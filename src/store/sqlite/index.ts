@@ -179,6 +179,9 @@ export class SqliteStore implements Store {
     } else {
       this.turn = new WriteTurn();
       const thread = (this.compactThread = new DbThread<CompactorOps>('compact-worker', { file: this.file, synchronous: this.opts.synchronous ?? 'FULL', ...options, turn: this.turn.buffer }, onEvent));
+      // a compactor that died holding its turn at the write lock must not leave the hot path waiting for it
+      const turn = this.turn;
+      thread.onFail = () => turn.lower();
       call = (op, ...args) => thread.call(op, ...args) as Promise<ReturnType<CompactorOps[typeof op]>>;
     }
     this.compaction = new Compaction(call, readCompactionState(this.db).watermark, (e) => console.error('loupe:', (e as Error).message), (on) => this.compactThread?.hold(on));
