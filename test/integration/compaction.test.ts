@@ -162,7 +162,10 @@ test('past its backlog bound the server refuses writes (HTTP 503 with Retry-Afte
   dirs.push(dir);
   const srv = await serve(dir, [], { LOUPE_MAX_COMPACTION_BACKLOG: '200' });
   const key = readFileSync(join(dir, 'admin-key.txt'), 'utf8').trim();
-  const grpcPort = /OTLP\/gRPC on [^\s]+:(\d+)/.exec(srv.output())![1];
+  // printed on the line after the one serve() waits for
+  let port: RegExpExecArray | null;
+  while (!(port = /OTLP\/gRPC on [^\s]+:(\d+)/.exec(srv.output()))) await new Promise((r) => setTimeout(r, 20));
+  const grpcPort = port[1];
   const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
   md.set('x-api-key', key);
