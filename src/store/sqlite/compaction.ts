@@ -41,6 +41,9 @@ export class Compaction {
   private kicks = 0;
   private waiters: Waiter[] = [];
   private cpuSeconds: number | null = null;
+  private lastRetry = 0;
+  /** Reports of steps begun after an earlier kick are stale (see lowered()). */
+  private freshFrom = 0;
 
   /**
    * `onError`: a step failed (the next commit kicks the loop again); `awaiting`: whether a read
@@ -55,6 +58,29 @@ export class Compaction {
     if (rowid <= this.watermark) return;
     this.written = Math.max(this.written, rowid);
     this.commits.push([rowid, Date.now()]);
+    this.kick();
+  }
+
+  /**
+   * A delete lowered the stored watermark to `watermark` (rowids past the largest left are used
+   * again): follow it, or new rows under the old one would pass as compacted without a kick.
+   */
+  lowered(watermark: number, maxRowid: number): void {
+    this.watermark = Math.min(this.watermark, watermark);
+    this.written = Math.min(this.written, maxRowid);
+    this.commits = this.commits.filter(([rowid]) => rowid <= maxRowid);
+    // a report of a step begun before this kick may carry the watermark from before the delete
+    this.freshFrom = this.kick();
+  }
+
+  /**
+   * A write was refused for the backlog: a loop stopped by a failed step (it is kicked by commits,
+   * which the refusal holds back) starts again, at most once a second.
+   */
+  refused(): void {
+    const now = Date.now();
+    if (now - this.lastRetry < 1000) return;
+    this.lastRetry = now;
     this.kick();
   }
 
@@ -94,6 +120,7 @@ export class Compaction {
       return;
     }
     if (e.cpuSeconds !== null) this.cpuSeconds = e.cpuSeconds;
+    if (e.kick < this.freshFrom) return;
     this.watermark = e.watermark;
     let drop = 0;
     while (drop < this.commits.length && this.commits[drop][0] <= e.watermark) drop++;

@@ -107,8 +107,9 @@ export class SqliteDeletes {
     traceDeltas.apply(this.db);
     // A compaction step that read rows deleted here must not count them: it sees the epoch move.
     if (uncompacted > 0) this.bumpEpoch.run();
-    // The next rowid is one past the largest left: past the watermark, or the new rows would pass as compacted.
-    this.lowerWatermark.run();
+    // The next rowid is one past the largest left: past the watermark, or the new rows would pass as
+    // compacted. A step that read rows under the old watermark must not write them back over new ones.
+    if (this.lowerWatermark.run().changes > 0) this.bumpEpoch.run();
     return { counts, gone: rows.map((r) => ({ num: r[0], projectId: r[2], id: r[1] })) };
   }
 }

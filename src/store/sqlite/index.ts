@@ -253,6 +253,7 @@ export class SqliteStore implements Store {
     const status = this.compaction?.status();
     const max = this.opts.maxCompactionBacklog ?? envNumber('LOUPE_MAX_COMPACTION_BACKLOG') ?? DEFAULT_MAX_BACKLOG;
     if (!status || status.backlogSpans <= max) return null;
+    this.compaction?.refused();
     return {
       retryAfter: Math.min(30, Math.max(1, Math.ceil(status.behindSeconds / 2))),
       reason: `compaction is ${status.backlogSpans} spans (${status.behindSeconds.toFixed(1)} s) behind; retry later`,
@@ -263,6 +264,7 @@ export class SqliteStore implements Store {
   async deleteTraces(projectId: number, select: TraceSelection, limit: number): Promise<DeleteCounts> {
     if (!this.reads) throw new Error('store not initialised');
     const counts = this.writer().deleteTraces(projectId, select, limit);
+    if (counts.spans > 0) this.compaction?.lowered(readCompactionState(this.db).watermark, this.lastRowid());
     this.spansDeletedSinceGc += counts.spans;
     this.checkpointSoon();
     return counts;
