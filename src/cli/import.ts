@@ -21,11 +21,21 @@ async function viaServer(r: Remote, lines: AsyncIterable<string>): Promise<Impor
   let offset = 0;
   const send = async () => {
     if (!chunk.length) return;
-    const res = await check(await serverFetch(`${r.url}/api/v1/import`, {
+    const post = () => serverFetch(`${r.url}/api/v1/import`, {
       method: 'POST',
       headers: { 'x-api-key': r.key, 'content-type': 'application/x-ndjson' },
       body: chunk.join('\n'),
-    }));
+    });
+    let answer = await post();
+    // A server that is behind (its compaction backlog, its bytes in flight) refuses a chunk before
+    // storing any of it: wait as it says and send the chunk again, rather than stop mid-file.
+    while (answer.status === 503 || answer.status === 429) {
+      await answer.arrayBuffer();
+      const wait = Number(answer.headers.get('retry-after'));
+      await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(wait) && wait > 0 ? Math.min(wait, 30) : 1) * 1000));
+      answer = await post();
+    }
+    const res = await check(answer);
     const body = (await res.json()) as { lines: number; accepted: number; rejected: Rejection[] };
     summary.items += body.accepted;
     // The server numbers lines within the chunk: shift to lines of the file.
@@ -68,7 +78,7 @@ export async function importCommand(args: string[], o: { dataDir: string; dbUrl?
       const pipeline = new Pipeline(writer);
       const receivedAt = microsFromMillis(Date.now());
       summary = await importLines(lines, async (result) => {
-        await pipeline.ingest(project.id, result, receivedAt, { computeCost: false });
+        await pipeline.ingest(project.id, result, receivedAt, { computeCost: false, waitForRoom: true });
       }, { receivedAt });
     } finally {
       await writer.close();

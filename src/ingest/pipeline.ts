@@ -22,6 +22,12 @@ export interface IngestOptions {
   sampling?: 'always' | 'project' | 'never';
   /** false keeps costs exactly as sent (imports restore what an export held). Default true. */
   computeCost?: boolean;
+  /**
+   * true: a store behind on its background work (SQLite's compaction backlog) is waited for
+   * instead of refusing the batch with 503 (imports: a bulk load the caller cannot resume
+   * mid-file). Default false.
+   */
+  waitForRoom?: boolean;
 }
 
 export interface PipelineLimits {
@@ -176,7 +182,7 @@ export class Pipeline {
     const { compiled } = await this.redaction(projectId);
     if (compiled) this.redactionCounters.add(projectId, redactBatch(batch, compiled));
     if (this.prices && opts.computeCost !== false) await applyCost(this.prices, projectId, batch.spans, receivedAt);
-    await this.writer.submit({ projectId, batch, receivedAt });
+    await this.writer.submit({ projectId, batch, receivedAt }, { waitForRoom: opts.waitForRoom });
     return { accepted: total - outOfRange.length, rejected, ...(sampling ? { sampling } : {}) };
   }
 }

@@ -191,6 +191,8 @@ export interface Store {
    * compactor is too far behind (sqlite/compaction.ts), so a backlog stays bounded.
    */
   admit?(): { retryAfter: number; reason: string } | null;
+  /** Optional: resolves once the background work behind admit()'s refusals caught up (SQLite's compaction). */
+  compacted?(): Promise<void>;
   /** Optional: how far background compaction is behind the writes (SQLite), null before any write. */
   compactionStatus?(): { backlogSpans: number; behindSeconds: number; cpuSeconds: number | null } | null;
 

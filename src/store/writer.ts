@@ -59,8 +59,16 @@ export class Writer {
     return e;
   }
 
-  /** Resolves once the batch is committed durably; rejects if it was not stored. */
-  submit(item: WriteItem): Promise<void> {
+  /**
+   * Resolves once the batch is committed durably; rejects if it was not stored. `waitForRoom`:
+   * while the store refuses writes for its backlog, wait for it to catch up instead of refusing.
+   */
+  async submit(item: WriteItem, opts: { waitForRoom?: boolean } = {}): Promise<void> {
+    while (opts.waitForRoom && this.store.compacted && this.refusal()) await this.store.compacted();
+    return this.enqueue(item);
+  }
+
+  private enqueue(item: WriteItem): Promise<void> {
     if (this.closed) return Promise.reject(new LoupeError('unavailable', 'server is shutting down'));
     const size = batchSize(item.batch);
     if (size === 0) return Promise.resolve();

@@ -113,6 +113,33 @@ describe('round trip', () => {
     expect((await cli(['export', '--url', viaUrl.server.url, '--key', viaUrl.key])).stdout).toBe(exported);
   });
 
+  test('an import larger than the compaction backlog bound waits for compaction instead of stopping part-way (direct and --url)', async () => {
+    const big = await fresh();
+    const t0 = Date.parse('2025-05-01T00:00:00Z');
+    for (let b = 0; b < 5; b++) {
+      const spans = Array.from({ length: 1000 }, (_, i) => ({ id: `s${i}`, traceId: `big-${b}-${i % 50}`, kind: 'llm', name: 'call', startTime: new Date(t0 + b * 1000 + i).toISOString(), input: `${b}/${i} ${'lorem ipsum '.repeat(90)}` }));
+      await post(big, '/api/v1/ingest', JSON.stringify({ spans }));
+    }
+    const dump = await exportText(big);
+    const file = join(big.dir, 'big.jsonl');
+    writeFileSync(file, dump);
+    // 5,000 spans in batches of 2,000 items (direct) and chunks of 4 MB (--url), past a bound of 100
+    const bound = { ...process.env, LOUPE_MAX_COMPACTION_BACKLOG: '100' };
+    const dir = mkdtempSync(join(tmpdir(), 'loupe-import-'));
+    dirs.push(dir);
+    const imp = await run(process.execPath, ['bin/loupe.js', 'import', file, '--data-dir', dir], { cwd: ROOT, env: bound, maxBuffer: 64 * 1024 * 1024 });
+    expect(imp.stderr).toMatch(/imported 5250 items from 250 lines/);
+    expect((await cli(['export', '--data-dir', dir])).stdout).toBe(dump);
+    process.env.LOUPE_MAX_COMPACTION_BACKLOG = '100';
+    try {
+      const viaUrl = await fresh();
+      await cli(['import', file, '--url', viaUrl.server.url, '--key', viaUrl.key]);
+      expect((await cli(['export', '--url', viaUrl.server.url, '--key', viaUrl.key])).stdout).toBe(dump);
+    } finally {
+      delete process.env.LOUPE_MAX_COMPACTION_BACKLOG;
+    }
+  });
+
   test('a bad line is reported with its number; the others are imported', async () => {
     const target = await fresh();
     const first = exported.split('\n')[0];

@@ -69,7 +69,7 @@ export function exportRoutes(deps: AppDeps): RouteSpec[] {
         const text = bytes.toString('utf8');
         const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
         const summary = await importLines(lines, async (result) => {
-          await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { computeCost: false });
+          await deps.pipeline.ingest(principal!.projectId, result, receivedAt, { computeCost: false, waitForRoom: true });
         }, { receivedAt });
         if (summary.items === 0 && summary.rejected.length > 0) {
           throw new LoupeError('invalid_body', `no line could be imported: ${summary.rejected[0].item}: ${summary.rejected[0].message}`, summary.rejected);
