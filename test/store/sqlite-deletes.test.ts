@@ -23,6 +23,15 @@ afterEach(() => {
   dir = undefined;
 });
 
+/** A store on a new file in a fresh `dir`, and a read-only connection to look at its tables. */
+async function fresh(prefix: string): Promise<{ file: string; store: SqliteStore; db: Database.Database }> {
+  dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(dir, 'loupe.db');
+  const store = new SqliteStore(file, { readWorker: false });
+  await store.init();
+  return { file, store, db: new Database(file, { readonly: true }) };
+}
+
 /** 40 traces over 40 hours, 3 spans each (llm with usage, a tool that sometimes fails), users u0..u3, a score each. */
 function data(): { traces: TraceUpsert[]; spans: SpanUpsert[]; scores: ScoreUpsert[] } {
   const traces: TraceUpsert[] = [];
@@ -44,11 +53,7 @@ function data(): { traces: TraceUpsert[]; spans: SpanUpsert[]; scores: ScoreUpse
 // races the compaction step on its thread): either way, once it catches up, the rollups are the tables.
 for (const waitFirst of [true, false]) {
   test(`deletes keep the metrics rollups equal to the tables (${waitFirst ? 'compacted rows' : 'rows the compactor may not have reached'})`, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'loupe-deletes-'));
-    const file = join(dir, 'loupe.db');
-    const store = new SqliteStore(file, { readWorker: false });
-    await store.init();
-    const db = new Database(file, { readonly: true });
+    const { store, db } = await fresh('loupe-deletes-');
     try {
       const p = (await store.ensureProject('p')).id;
       const check = async () => {
@@ -83,11 +88,7 @@ for (const waitFirst of [true, false]) {
 }
 
 test('rows written after a delete of the newest traces (their rowids used again) are compacted and counted', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-deletes-'));
-  const file = join(dir, 'loupe.db');
-  const store = new SqliteStore(file, { readWorker: false });
-  await store.init();
-  const db = new Database(file, { readonly: true });
+  const { store, db } = await fresh('loupe-deletes-');
   try {
     const p = (await store.ensureProject('p')).id;
     const all = data();
@@ -116,11 +117,7 @@ async function fill(store: SqliteStore, p: number, now: number): Promise<void> {
 }
 
 test('a new database frees the purged space (auto_vacuum INCREMENTAL): the file shrinks, the newer trace stays', async () => {
-  dir = mkdtempSync(join(tmpdir(), 'loupe-reclaim-'));
-  const file = join(dir, 'loupe.db');
-  const store = new SqliteStore(file, { readWorker: false });
-  await store.init();
-  const db = new Database(file, { readonly: true });
+  const { file, store, db } = await fresh('loupe-reclaim-');
   try {
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
     const p = (await store.ensureProject('p')).id;
