@@ -8,7 +8,6 @@ import { nativeAdapter } from '../../src/ingest/native/index.js';
 import { Pipeline } from '../../src/ingest/pipeline.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
 import { Writer } from '../../src/store/writer.js';
-import { LoupeError } from '../../src/errors.js';
 import { replay, type Pool } from './pool.js';
 
 export interface FloorResult {
@@ -27,23 +26,15 @@ export async function runFloor(pool: Pool, spans: number, concurrency: number, m
   const writer = new Writer(store);
   const pipeline = new Pipeline(writer);
   const res: FloorResult = { spans: 0, bytes: 0, seconds: 0, adapterSeconds: 0 };
-  // As a client would: a write refused while compaction is behind the bound is sent again once it caught up.
+  // A write past the compaction backlog bound waits for the compactor (as imports do) instead of being refused.
   const send = async (path: string, contentType: string, body: Buffer): Promise<void> => {
-    for (;;) {
-      const receivedAt = Date.now() * 1000;
-      const a0 = performance.now();
-      const result = path === '/v1/traces'
-        ? otlpAdapter(body, contentType.includes('protobuf') ? 'protobuf' : 'json')
-        : nativeAdapter(JSON.parse(body.toString('utf8')), { receivedAt, headers: {} });
-      res.adapterSeconds += (performance.now() - a0) / 1000;
-      try {
-        await pipeline.ingest(project.id, result, receivedAt);
-        return;
-      } catch (e) {
-        if (!(e instanceof LoupeError && e.code === 'overloaded')) throw e;
-        await store.compacted();
-      }
-    }
+    const receivedAt = Date.now() * 1000;
+    const a0 = performance.now();
+    const result = path === '/v1/traces'
+      ? otlpAdapter(body, contentType.includes('protobuf') ? 'protobuf' : 'json')
+      : nativeAdapter(JSON.parse(body.toString('utf8')), { receivedAt, headers: {} });
+    res.adapterSeconds += (performance.now() - a0) / 1000;
+    await pipeline.ingest(project.id, result, receivedAt, { waitForRoom: true });
   };
   const t0 = performance.now();
   let k = 0;

@@ -83,8 +83,8 @@ export async function ensureQueryDb(dir: string, traces: number, spansPerTrace: 
   const flush = async () => {
     await store.writeGroup([{ projectId, batch: pending, receivedAt: now }]);
     pending = { traces: [], spans: [], scores: [] };
-    // writeGroup does not ask admit(): held to the server's backlog bound here, the file stays compacted as it grows
-    if ((store.compactionStatus()?.backlogSpans ?? 0) > 20_000) await store.compacted();
+    // writeGroup does not ask admit(): held to the store's backlog bound here, the file stays compacted as it grows
+    if (store.admit()) await store.compacted();
   };
   for (let r = 0; r < replicas && written < traces; r++) {
     const shift = now - span30 + Math.floor((span30 * r) / replicas) - baseStart;

@@ -24,8 +24,8 @@ function bodyUnread(raw: IncomingMessage): boolean {
 /**
  * The request may send its body: a declared length over the limit is refused before a byte of it
  * is read, so is one the in-flight bound cannot hold now and a write while the store takes none
- * (503, retry), and a client waiting on `Expect: 100-continue` is told to go on. The bytes held are let go when the answer is sent or
- * the connection closes.
+ * (503, retry), and a client waiting on `Expect: 100-continue` is told to go on. The bytes held
+ * are let go when the answer is sent or the connection closes.
  */
 async function admitBody(req: FastifyRequest, reply: FastifyReply, deps: AppDeps, spec: RouteSpec, principal: Principal | undefined): Promise<void> {
   const declared = Number(req.headers['content-length'] ?? 0) || 0;
